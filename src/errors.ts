@@ -12,7 +12,8 @@ export type WasmhostErrorCode =
   | 'trap'                 // the component trapped
   | 'transpile-failed'     // jco could not transpile the component
   | 'cache-corrupt'        // an artifact cache entry failed its check
-  | 'io';                  // reading a file or URL failed
+  | 'io'                   // reading a file or URL failed
+  | 'exit';                // a command component called wasi:cli/exit (data.exitCode)
 
 /** Plain form of an error, for crossing worker boundaries and `--json` output. */
 export interface WasmhostErrorJson { code: WasmhostErrorCode; message: string; data?: unknown }

@@ -1,0 +1,19 @@
+import { sha256Digest } from './digest.js';
+import { readWorld } from './read-world.js';
+import type { ComponentWorld } from './wit-types.js';
+
+/** A component's bytes with what the host knows of it before running anything. */
+export interface Component {
+  readonly bytes: Uint8Array;
+  /** `sha256:<hex>` of `bytes`. */
+  readonly digest: string;
+  readonly size: number;
+  /** Imports and exports with full WIT types, read from the binary (no transpile). */
+  readonly world: ComponentWorld;
+}
+
+/** Reads a component: refuses anything that is not one with a `not-a-component` error. */
+export async function loadComponent(bytes: Uint8Array): Promise<Component> {
+  const world = readWorld(bytes);
+  return { bytes, digest: await sha256Digest(bytes), size: bytes.byteLength, world };
+}

@@ -1,0 +1,1 @@
+export type { ArtifactCache, CachedArtifact, GlueModule, TranspiledArtifact } from './artifact-cache.js';
