@@ -1,0 +1,71 @@
+import { WasmhostError } from '../errors.js';
+import type { ComponentWorld } from '../component/wit-types.js';
+import type { ImportObject } from '../component/engine.js';
+import type { CapabilityProvider, ProviderContext } from './provider.js';
+import { versionsCompatible } from './version.js';
+
+/** An import the host cannot satisfy, and why. */
+export interface ImportProblem {
+  import: string;
+  reason: 'not-provided' | 'version';
+  offered?: string;
+}
+
+/** Lists the component's imports that no provider serves at a compatible version. */
+export function findImportProblems(world: ComponentWorld, providers: readonly CapabilityProvider[]): ImportProblem[] {
+  const problems: ImportProblem[] = [];
+  for (const item of world.imports) {
+    if (item.kind === 'type') continue;
+    if (item.kind === 'function') {
+      problems.push({ import: item.function.name, reason: 'not-provided' });
+      continue;
+    }
+    const iface = item.interface;
+    const offers = providers.flatMap((p) => p.offers).filter((o) => o.name === unversioned(iface.name));
+    if (offers.length === 0) problems.push({ import: iface.name, reason: 'not-provided' });
+    else if (!offers.some((o) => versionsCompatible(iface.package?.version, o.version))) {
+      problems.push({ import: iface.name, reason: 'version', offered: offers.map((o) => o.version ?? '(unversioned)').join(', ') });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Builds the import object for one instance from the providers alone: every import must be
+ * served, or nothing runs and the error names each unserved import with its version.
+ */
+export function buildImports(world: ComponentWorld, providers: readonly CapabilityProvider[], context: ProviderContext): ImportObject {
+  const problems = findImportProblems(world, providers);
+  if (problems.length) throw missingImportsError(problems);
+  const imports: ImportObject = {};
+  const created = new Map<CapabilityProvider, Record<string, unknown>>();
+  for (const item of world.imports) {
+    if (item.kind !== 'interface') continue;
+    const key = unversioned(item.interface.name);
+    const provider = providers.find((p) => p.offers.some((o) => o.name === key && versionsCompatible(item.interface.package?.version, o.version)))!;
+    let impl = created.get(provider);
+    if (!impl) {
+      impl = provider.create(context);
+      created.set(provider, impl);
+    }
+    imports[key] = impl[key];
+  }
+  return imports;
+}
+
+/** `wasi:cli/stdout@0.2.0` → `wasi:cli/stdout` (jco keys imports without version). */
+export function unversioned(name: string): string {
+  const at = name.indexOf('@');
+  return at < 0 ? name : name.slice(0, at);
+}
+
+function missingImportsError(problems: ImportProblem[]): WasmhostError {
+  const lines = problems.map((p) =>
+    p.reason === 'version'
+      ? `  ${p.import}: this host offers version ${p.offered}, which is not compatible`
+      : `  ${p.import}: not provided by this host`,
+  );
+  return new WasmhostError('missing-import', `the component needs imports this host does not provide:\n${lines.join('\n')}`, {
+    data: { problems },
+  });
+}

@@ -1,0 +1,38 @@
+/** One WIT interface a provider offers: `wasi:logging/logging` at `0.1.0-draft`. */
+export interface InterfaceOffer {
+  /** `namespace:package/interface`, without version. */
+  name: string;
+  version?: string;
+}
+
+/** Where a workload's log lines go. */
+export type LogSink = (entry: LogEntry) => void;
+
+/** One structured log line from a workload or the host. */
+export interface LogEntry {
+  workload: string;
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'critical';
+  context: string;
+  message: string;
+}
+
+/** What a provider knows of the workload instance it is building imports for. */
+export interface ProviderContext {
+  /** The workload's name (its deployment id, or the file name for a CLI run). */
+  workload: string;
+  /** Configuration values (from manifest parameters or `--config`). */
+  config: Readonly<Record<string, string>>;
+  log: LogSink;
+}
+
+/**
+ * Supplies the implementation of one or more WIT interfaces. `create` runs once per
+ * workload instance, so state (a preopened directory, a bucket) is never shared by accident.
+ */
+export interface CapabilityProvider {
+  /** A short name for reports (`wasi`, `logging`). */
+  name: string;
+  offers: readonly InterfaceOffer[];
+  /** Implementations keyed by interface name without version, in jco's import shape. */
+  create(context: ProviderContext): Record<string, unknown>;
+}

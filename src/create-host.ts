@@ -1,0 +1,58 @@
+import type { ArtifactCache } from './ports/artifact-cache.js';
+import { loadComponent, type Component } from './component/component.js';
+import type { Engine } from './component/engine.js';
+import { createJcoEngine } from './component/jco-engine.js';
+import { buildImports } from './capabilities/build-imports.js';
+import { createLoggingProvider } from './capabilities/logging-provider.js';
+import { createConfigProvider } from './capabilities/config-provider.js';
+import type { CapabilityProvider, LogSink } from './capabilities/provider.js';
+import { createWorkload, type Workload } from './runtime/workload.js';
+
+/** The platform pieces and policy a host is built from. */
+export interface HostOptions {
+  artifactCache: ArtifactCache;
+  /** Capability providers besides the built-in ones (logging, config). */
+  providers?: readonly CapabilityProvider[];
+  engine?: Engine;
+  /** Where workload log lines go (default: console.error as `[workload] level context: message`). */
+  log?: LogSink;
+}
+
+/** Options for one instance of a component. */
+export interface InstantiateOptions {
+  /** The workload's name in logs and errors (default: the digest's first 12 hex digits). */
+  name?: string;
+  config?: Record<string, string>;
+  /** Providers for this instance only, ahead of the host's (e.g. a WASI sandbox with granted dirs). */
+  providers?: readonly CapabilityProvider[];
+  /** Call scalar-only exports on the core instance directly (default true). */
+  fastCalls?: boolean;
+}
+
+/** A wasmhost instance: loads components and runs them with imports built from its providers. */
+export interface Host {
+  readonly engine: Engine;
+  /** Reads a component (digest, world) without running it. */
+  load(bytes: Uint8Array): Promise<Component>;
+  /** Prepares (transpile or cache hit) and instantiates a component. */
+  instantiate(component: Component, options?: InstantiateOptions): Promise<Workload>;
+}
+
+/** Builds a host from platform ports; each host folder calls this from its one entry point. */
+export function createHost(options: HostOptions): Host {
+  const engine = options.engine ?? createJcoEngine({ cache: options.artifactCache });
+  const hostProviders = [...(options.providers ?? []), createLoggingProvider(), createConfigProvider()];
+  const log = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
+  return {
+    engine,
+    load: loadComponent,
+    async instantiate(component, opts = {}) {
+      const name = opts.name ?? component.digest.slice(7, 19);
+      const providers = [...(opts.providers ?? []), ...hostProviders];
+      const imports = buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, log });
+      const prepared = await engine.prepare(component);
+      const instance = await prepared.instantiate(imports);
+      return createWorkload(component, instance, { name, fastCalls: opts.fastCalls });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { WasmhostError } from '../errors.js';
+import type { Component } from '../component/component.js';
+import type { EngineInstance } from '../component/engine.js';
+import { bindExport, trapError, type ExportCall } from './call-export.js';
+import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
+import { fastCall } from './fast-call.js';
+
+/** A running instance of a component, callable by export path. */
+export interface Workload {
+  readonly name: string;
+  readonly component: Component;
+  /** True once a call trapped: the instance's state can no longer be trusted, so it takes no more calls. */
+  readonly dead: boolean;
+  /** Every export a caller can reach. */
+  exports(): ExportedFunction[];
+  /** Resolves an export (`add`, `iface.func`, `pkg:ns/iface@1.0.0#func`) to a synchronous caller. */
+  bind(target: string): ExportCall;
+  /** Calls an export with values in wasmhost's value model (jco's, with every `result` as `{tag, val}`). */
+  call(target: string, ...args: unknown[]): unknown;
+}
+
+/** Options for wrapping an engine instance. */
+export interface WorkloadOptions {
+  name: string;
+  /** Call scalar-only exports on the core instance directly (default true). */
+  fastCalls?: boolean;
+}
+
+/** Wraps a live engine instance: resolves exports once, guards re-entry, and retires the instance after a trap. */
+export function createWorkload(component: Component, instance: EngineInstance, options: WorkloadOptions): Workload {
+  const bound = new Map<string, ExportCall>();
+  let dead: WasmhostError | undefined;
+  let depth = 0;
+
+  function guard(path: string, call: ExportCall): ExportCall {
+    return (...args) => {
+      if (dead) throw new WasmhostError('trap', `${options.name} is dead after an earlier trap (${dead.message}); restart it`);
+      if (depth > 0) throw new WasmhostError('trap', `${path} was called while ${options.name} is already running a call (re-entry is not allowed)`);
+      depth++;
+      try {
+        return call(...args);
+      } catch (error) {
+        const failure = trapError(path, error);
+        // Anything but a refused argument unwound through Wasm frames: the instance is unsafe now.
+        if (failure.code !== 'bad-input') dead = failure;
+        throw failure;
+      } finally {
+        depth--;
+      }
+    };
+  }
+
+  const workload: Workload = {
+    name: options.name,
+    component,
+    get dead() { return dead !== undefined; },
+    exports: () => exportedFunctions(component.world),
+    bind(target) {
+      let call = bound.get(target);
+      if (!call) {
+        const entry = resolveExport(component.world, target);
+        const direct = options.fastCalls === false ? undefined : fastCall(entry, instance.coreInstances);
+        call = guard(entry.path, direct ?? bindExport(instance, entry));
+        bound.set(target, call);
+      }
+      return call;
+    },
+    call: (target, ...args) => workload.bind(target)(...args),
+  };
+  return workload;
+}
