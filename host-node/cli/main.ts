@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { WasmhostError } from '../../src/errors.js';
+import { createNodeHost } from '../node-host.js';
+import { inspectCommand } from './inspect.js';
+import { runCommand } from './run.js';
+
+const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
+
+Usage:
+  wasmhost inspect <component.wasm> [--json]
+  wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
+  wasmhost run <command-component.wasm> [options] [-- args…]
+
+Run options:
+  --invoke '<call>'    call an export with WAVE arguments, e.g. 'add(1, 2)', 'greet("hi")',
+                       'pkg:ns/iface@1.0.0#func({a: 1})' or 'iface.func(…)'
+  --json               arguments and result as JSON instead of WAVE
+  --config key=value   a wasi:config value (repeatable)
+  --dir host::guest    grant a host directory to the component at a guest path (repeatable)
+  --env KEY=VALUE      grant an environment variable (repeatable)
+  --cache-dir <dir>    where transpiled components are cached
+  --no-fast-calls      call every export through jco's glue
+`;
+
+/** Parses argv, runs the command, and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      invoke: { type: 'string' },
+      config: { type: 'string', multiple: true, default: [] },
+      dir: { type: 'string', multiple: true, default: [] },
+      env: { type: 'string', multiple: true, default: [] },
+      'cache-dir': { type: 'string' },
+      'no-fast-calls': { type: 'boolean', default: false },
+    },
+  });
+  const dashDash = rest.indexOf('--');
+  const [file, ...extra] = dashDash < 0 ? positionals : positionals.slice(0, positionals.length - (rest.length - dashDash - 1));
+  if (!file) throw usage(`${command} needs a component file`);
+  if (extra.length) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
+  const host = createNodeHost({ cacheDir: values['cache-dir'] });
+  switch (command) {
+    case 'inspect':
+      return inspectCommand(host, file, values.json);
+    case 'run':
+      return runCommand(host, file, {
+        invoke: values.invoke,
+        json: values.json,
+        config: pairs(values.config, '=', '--config'),
+        wasi: { dirs: dirGrants(values.dir), env: pairs(values.env, '=', '--env') },
+        args: dashDash < 0 ? [] : rest.slice(dashDash + 1),
+        fastCalls: !values['no-fast-calls'],
+      });
+    default:
+      throw usage(`unknown command '${command}'`);
+  }
+}
+
+function usage(message: string): WasmhostError {
+  return new WasmhostError('bad-input', `${message}\n\n${USAGE}`, { data: { usage: true } });
+}
+
+function pairs(items: string[], sep: string, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const at = item.indexOf(sep);
+    if (at <= 0) throw usage(`${flag} expects KEY${sep}VALUE, got '${item}'`);
+    out[item.slice(0, at)] = item.slice(at + sep.length);
+  }
+  return out;
+}
+
+/** `--dir host::guest` (or just `host`, seen at the same path) → guest path → host path. */
+function dirGrants(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const [host, guest = host] = item.split('::');
+    if (!host || !guest.startsWith('/')) throw usage(`--dir expects HOST::GUEST with an absolute guest path, got '${item}'`);
+    out[guest] = host;
+  }
+  return out;
+}
+
+/** Prints an error the way a user can act on it; returns the exit code for it. */
+export function reportError(error: unknown, json: boolean): number {
+  const failure = error instanceof WasmhostError ? error : undefined;
+  if (json && failure) process.stdout.write(`${JSON.stringify({ error: failure.toJSON() })}\n`);
+  if (failure) process.stderr.write(`wasmhost: error[${failure.code}]: ${failure.message}\n`);
+  else process.stderr.write(`wasmhost: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return (failure?.data as { usage?: boolean } | undefined)?.usage ? 2 : 1;
+}

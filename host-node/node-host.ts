@@ -1,0 +1,37 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { createHost, type Host, type HostOptions } from '../src/create-host.js';
+import { createFileArtifactCache } from './file-artifact-cache.js';
+
+/** Options of a host on a Linux device. */
+export interface NodeHostOptions extends Partial<HostOptions> {
+  /** Where transpiled artifacts are kept (default `$WASMHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmhost`, else `~/.cache/wasmhost`). */
+  cacheDir?: string;
+}
+
+/** The default artifact cache directory of this user. */
+export function defaultCacheDir(): string {
+  const env = process.env;
+  return env.WASMHOST_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'wasmhost');
+}
+
+/** A host for Node: file artifact cache, plus the V8 setup jco's QuickJS components need on Node 20. */
+export function createNodeHost(options: NodeHostOptions = {}): Host {
+  enableWasmFeatures();
+  const artifactCache =
+    options.artifactCache ??
+    createFileArtifactCache({
+      dir: options.cacheDir ?? defaultCacheDir(),
+      onCorrupt: (digest, reason) => console.error(`wasmhost: cache entry ${digest} dropped (${reason}); transpiling again`),
+    });
+  return createHost({ ...options, artifactCache });
+}
+
+/**
+ * Node 20's V8 ships extended-const behind a flag; componentize-js's QuickJS builds use it.
+ * The flag must be set before the first compile; it is process-wide and harmless when on already.
+ */
+function enableWasmFeatures(): void {
+  if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-extended-const');
+}
