@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { createHost } from '../../../src/create-host.js';
+import { createMemoryArtifactCache } from '../../../src/memory/memory-artifact-cache.js';
+import { fastCall } from '../../../src/runtime/fast-call.js';
+import { exportedFunctions } from '../../../src/runtime/export-path.js';
+import type { Component } from '../../../src/component/component.js';
+import type { CapabilityProvider } from '../../../src/capabilities/provider.js';
+import type { WitPrimitive, WitType } from '../../../src/component/wit-types.js';
+import { createJcoEngine } from '../../../src/component/jco-engine.js';
+import { WAT_COMPONENTS, watComponentPath } from '../../support/wat-components.js';
+
+// The fast path must agree with jco's glue on every scalar export of every test
+// component: same values, same refusals, same traps.
+
+const SAMPLES: Record<WitPrimitive, unknown[]> = {
+  bool: [true, false],
+  s8: [-128, -1, 0, 1, 127], u8: [0, 1, 200, 255],
+  s16: [-32768, -1, 0, 32767], u16: [0, 1, 65535],
+  s32: [-2147483648, -7, 0, 1, 2147483647], u32: [0, 1, 2 ** 31, 4294967295],
+  s64: [-(2n ** 63n), -1n, 0n, 2n ** 63n - 1n], u64: [0n, 1n, 2n ** 63n, 2n ** 64n - 1n],
+  f32: [0, -1.5, 3.25, Number.NaN, Number.POSITIVE_INFINITY], f64: [0, -1.5, 1e300, Number.NaN, Number.NEGATIVE_INFINITY],
+  char: ['a', 'z', 'é', '😀'], string: [],
+};
+
+function samplesFor(params: WitType[], row: number): unknown[] {
+  return params.map((t, i) => {
+    const pool = SAMPLES[(t as { name: WitPrimitive }).name];
+    return pool[(row + i) % pool.length];
+  });
+}
+
+function outcome(fn: () => unknown): unknown {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    return { threw: (e as Error).constructor.name === 'RuntimeError' ? 'trap' : 'error' };
+  }
+}
+
+async function fixtureComponents(): Promise<[string, Uint8Array][]> {
+  const out: [string, Uint8Array][] = [];
+  for (const name of WAT_COMPONENTS) out.push([name, await readFile(await watComponentPath(name))]);
+  out.push(['many-arguments', await readFile('../shared/fixtures/jco/many-arguments.component.wasm')]);
+  return out;
+}
+
+/** Stub providers for every import, so components with imports still instantiate. */
+function stubProviders(component: Component): CapabilityProvider[] {
+  return component.world.imports.flatMap((item) => {
+    if (item.kind !== 'interface') return [];
+    const name = item.interface.name.split('@')[0];
+    const impl: Record<string, unknown> = {};
+    for (const f of item.interface.functions) impl[f.name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = () => { throw new Error('stub'); };
+    return [{ name: 'stub', offers: [{ name, version: item.interface.package?.version }], create: () => ({ [name]: impl }) }];
+  });
+}
+
+describe('fast scalar calls agree with jco', async () => {
+  const host = createHost({ artifactCache: createMemoryArtifactCache() });
+  for (const [name, bytes] of await fixtureComponents()) {
+    it(`${name}: every scalar-only export`, async () => {
+      const component = await host.load(bytes);
+      const providers = stubProviders(component);
+      const engine = createJcoEngine({ cache: createMemoryArtifactCache() });
+      const prepared = await engine.prepare(component);
+      let checked = 0;
+      for (const entry of exportedFunctions(component.world)) {
+        const scalar = entry.function.params.every((p) => p.type.kind === 'primitive' && p.type.name !== 'string') &&
+          (!entry.function.result || (entry.function.result.kind === 'primitive' && entry.function.result.name !== 'string'));
+        if (!scalar || entry.function.name.startsWith('[')) continue;
+        for (let row = 0; row < 5; row++) {
+          const args = samplesFor(entry.function.params.map((p) => p.type), row);
+          // Fresh instances per comparison: a trap must not leak into the next call.
+          const viaFast = await host.instantiate(component, { providers, fastCalls: true });
+          const viaJco = await host.instantiate(component, { providers, fastCalls: false });
+          const instance = await prepared.instantiate(Object.fromEntries(providers.map((p) => Object.entries(p.create({ workload: 't', config: {}, log: () => {} }))[0])));
+          expect(fastCall(entry, instance.coreInstances), `${entry.path} should take the fast path`).toBeDefined();
+          const a = outcome(() => viaFast.call(entry.path, ...args));
+          const b = outcome(() => viaJco.call(entry.path, ...args));
+          expect(a, `${entry.path}(${args.map(String).join(', ')})`).toEqual(b);
+          checked++;
+        }
+      }
+      if (name === 'scalars') expect(checked).toBeGreaterThanOrEqual(40);
+    });
+  }
+});
