@@ -1,0 +1,20 @@
+// `npm run bench`: every figure is printed beside a baseline measured in the same run.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { callOverhead } from './call-overhead.js';
+import { startTime } from './start-time.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+async function exampleWasm(dir: string): Promise<string> {
+  const name = (await readdir(join(root, 'examples', dir))).find((f) => f.endsWith('.wasm'));
+  if (!name) throw new Error(`no built component in examples/${dir}; run npm run build:examples`);
+  return join(root, 'examples', dir, name);
+}
+
+const alarm = await exampleWasm('threshold-alarm-c');
+console.log(`wasmhost bench — node ${process.version}, ${new Date().toISOString()}\n`);
+for (const line of await callOverhead(alarm)) console.log(line);
+console.log();
+for (const line of await startTime(alarm, 'C example')) console.log(line);
