@@ -26,7 +26,13 @@ declare namespace WebAssembly {
     constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
     readonly exports: Record<string, unknown>;
   }
-  class Memory { readonly buffer: ArrayBuffer; grow(delta: number): number }
+  class Memory {
+    constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
+    readonly buffer: ArrayBuffer;
+    grow(delta: number): number;
+  }
+  class Table { constructor(descriptor: { initial: number; element: 'anyfunc' | 'externref' }) }
+  class Global { constructor(descriptor: { value: string; mutable?: boolean }, value?: unknown) }
   class RuntimeError extends Error {}
   class CompileError extends Error {}
   class LinkError extends Error {}
