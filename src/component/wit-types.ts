@@ -41,6 +41,10 @@ export interface WitFunction {
   result?: WitType;
   /** True for `async func` (component-model async). */
   async?: boolean;
+  /** For a resource function: what it is (set with `resource`; absent for free functions). */
+  kind?: 'constructor' | 'method' | 'static';
+  /** For a resource function: the resource's name (`x` in `[method]x.get-a`). */
+  resource?: string;
 }
 
 /** A named type declared by an interface or world (records, variants, resources, aliases…). */
@@ -48,6 +52,12 @@ export interface WitTypeDef {
   name: string;
   /** For a resource, `{ kind: 'resource' }`; otherwise the value type it names. */
   type: WitType | { kind: 'resource' };
+  /**
+   * Set when the type is another type under this name: a WIT `use` (`interface` is the
+   * full name of the interface it comes from, `wasi:io/error@0.2.0`), or, without
+   * `interface`, an alias of a resource in the same interface.
+   */
+  from?: { interface?: string; name: string };
 }
 
 /** A WIT package id: `wasi:cli@0.2.0`. */

@@ -1,0 +1,42 @@
+// Checks the first 8 bytes: is this WebAssembly at all, a core module, or a component
+// in the binary version this decoder reads? Each answer says what to do next.
+
+import { WasmhostError } from '../../errors.js';
+
+const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+function fail(message: string): WasmhostError {
+  return new WasmhostError('not-a-component', message);
+}
+
+function hexBytes(b: Uint8Array): string {
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+}
+
+/** Throws a `not-a-component` (or `unsupported`) error unless `bytes` starts like a component. */
+export function checkPreamble(bytes: Uint8Array): void {
+  if (bytes.length === 0) throw fail('empty file: 0 bytes; expected a WebAssembly component');
+  const head = bytes.subarray(0, Math.min(8, bytes.length));
+  const magicLen = Math.min(4, bytes.length);
+  const magicOk = MAGIC.slice(0, magicLen).every((m, i) => bytes[i] === m);
+  if (!magicOk) {
+    const hint = bytes[0] === 0x28 ? '; it looks like WAT text: convert it with `jco parse`' : '';
+    throw fail(`not WebAssembly: bad magic bytes (found ${hexBytes(bytes.subarray(0, 4))}, expected 00 61 73 6d)${hint}`);
+  }
+  if (bytes.length < 8) {
+    throw fail(`truncated component: only ${bytes.length} bytes, shorter than the 8-byte header; the file was probably cut short`);
+  }
+  const [v0, v1, l0, l1] = [head[4], head[5], head[6], head[7]];
+  if (v0 === 0x01 && v1 === 0x00 && l0 === 0x00 && l1 === 0x00) {
+    throw fail('this is a core WebAssembly module, not a component; wrap it with `jco new`');
+  }
+  if (l0 !== 0x01 || l1 !== 0x00) {
+    throw fail(`not a component: unknown WebAssembly version/layer bytes ${hexBytes(head.subarray(4, 8))}`);
+  }
+  if (v0 !== 0x0d || v1 !== 0x00) {
+    throw new WasmhostError(
+      'unsupported',
+      `unsupported component binary version 0x${v0.toString(16)} (this reader handles version 0x0d, written by current wasm-tools and jco); rebuild the component with a current toolchain`,
+    );
+  }
+}

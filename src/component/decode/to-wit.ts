@@ -1,0 +1,119 @@
+// Converts decoded entries into the shared WIT model (wit-types.ts): value types keep
+// the names given by type exports, resource handles name their resource, and type
+// exports that re-export another interface's type become `use`s.
+
+import { WasmhostError } from '../../errors.js';
+import type { WitFunction, WitInterface, WitType, WitTypeDef } from '../wit-types.js';
+import type { FuncEntry, InstanceEntry, TypeEntry } from './entries.js';
+import { parseFunctionName, parseInterfaceName } from './names.js';
+import { peel } from './val-types.js';
+
+/** Deepest value-type nesting we convert (deeper input would exhaust the stack). */
+const MAX_TYPE_DEPTH = 500;
+
+const NAMEABLE = new Set(['list', 'tuple', 'record', 'variant', 'enum', 'flags', 'option', 'result', 'future', 'stream']);
+
+/** Converts entries to WIT types, sharing the result for each entry it has seen. */
+export class WitConverter {
+  private readonly memo = new Map<TypeEntry, WitType>();
+  private depth = 0;
+
+  /** The WIT type of a value-type entry. */
+  type(e: TypeEntry): WitType {
+    const hit = this.memo.get(e);
+    if (hit !== undefined) return hit;
+    if (++this.depth > MAX_TYPE_DEPTH) {
+      throw new WasmhostError('unsupported', `unsupported component: value types nested deeper than ${MAX_TYPE_DEPTH} levels`);
+    }
+    try {
+      const out = this.build(e);
+      this.memo.set(e, out);
+      return out;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private build(e: TypeEntry): WitType {
+    const opt = (t: TypeEntry | undefined) => (t === undefined ? undefined : this.type(t));
+    switch (e.k) {
+      case 'named': {
+        const inner = this.type(e.target);
+        return NAMEABLE.has(inner.kind) ? ({ ...inner, name: e.name } as WitType) : inner;
+      }
+      case 'prim': return { kind: 'primitive', name: e.prim };
+      case 'error-context': return { kind: 'error-context' };
+      case 'record': return { kind: 'record', fields: e.fields.map((f) => ({ name: f.name, type: this.type(f.type) })) };
+      case 'variant': return {
+        kind: 'variant',
+        cases: e.cases.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: this.type(c.type) })),
+      };
+      case 'list': {
+        const element = this.type(e.element);
+        return e.length === undefined ? { kind: 'list', element } : { kind: 'list', element, length: e.length };
+      }
+      case 'tuple': return { kind: 'tuple', types: e.types.map((t) => this.type(t)) };
+      case 'flags': return { kind: 'flags', flags: [...e.names] };
+      case 'enum': return { kind: 'enum', cases: [...e.names] };
+      case 'option': return { kind: 'option', type: this.type(e.type) };
+      case 'result': {
+        const ok = opt(e.ok);
+        const err = opt(e.err);
+        return { kind: 'result', ...(ok && { ok }), ...(err && { err }) };
+      }
+      case 'own': case 'borrow': return { kind: e.k, resource: resourceName(e.resource) };
+      case 'future': case 'stream': {
+        const t = opt(e.type);
+        return t === undefined ? { kind: e.k } : { kind: e.k, type: t };
+      }
+      default:
+        throw new WasmhostError('not-a-component', `corrupt component: a ${e.k} type is used where a value type is required`);
+    }
+  }
+
+  /** The WIT function `name` of type `f`. */
+  func(name: string, f: FuncEntry): WitFunction {
+    const n = parseFunctionName(name);
+    const out: WitFunction = { name: n.name, params: f.params.map((p) => ({ name: p.name, type: this.type(p.type) })) };
+    if (f.result !== undefined) out.result = this.type(f.result);
+    if (f.async || n.async) out.async = true;
+    if (n.kind !== undefined) {
+      out.kind = n.kind;
+      out.resource = n.resource;
+    }
+    return out;
+  }
+
+  /** The WIT type definition introduced by exporting/importing `e` as `name`. */
+  typeDef(name: string, e: TypeEntry): WitTypeDef {
+    if (e.k === 'resource') return { name, type: { kind: 'resource' } };
+    if (e.k !== 'named') return { name, type: this.type(e) };
+    const t = e.target;
+    const isResource = peel(t).k === 'resource';
+    if (t.k === 'named' && t.origin !== undefined) {
+      return { name, type: isResource ? { kind: 'resource' } : this.type(t), from: { interface: t.origin, name: t.name } };
+    }
+    if (isResource) return t.k === 'named' ? { name, type: { kind: 'resource' }, from: { name: t.name } } : { name, type: { kind: 'resource' } };
+    return { name, type: this.type(t.k === 'named' ? t : e) };
+  }
+
+  /** The WIT interface `name` whose contents are the instance type `inst`. */
+  iface(name: string, inst: InstanceEntry, versionSuffix?: string): WitInterface {
+    const parsed = parseInterfaceName(name, versionSuffix);
+    const out: WitInterface = parsed === undefined
+      ? { name, interfaceName: name, types: [], functions: [] }
+      : { name, package: parsed.package, interfaceName: parsed.interfaceName, types: [], functions: [] };
+    for (const [n, ext] of inst.exports) {
+      if (ext.sort === 'type') out.types.push(this.typeDef(n, ext.type));
+      else if (ext.sort === 'func') out.functions.push(this.func(n, ext.type));
+    }
+    return out;
+  }
+}
+
+/** The name a handle's resource is known by where the handle is used. */
+function resourceName(e: TypeEntry): string {
+  if (e.k === 'named') return e.name;
+  if (e.k === 'resource' && e.name !== undefined) return e.name;
+  return '<unnamed resource>';
+}
