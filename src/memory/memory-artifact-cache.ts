@@ -20,7 +20,8 @@ export function cachedFromMemory(artifact: TranspiledArtifact): CachedArtifact {
   let glue: Promise<GlueModule> | undefined;
   return {
     digest: artifact.digest,
-    importGlue: () => (glue ??= import(`data:text/javascript,${encodeURIComponent(artifact.glue)}`) as Promise<GlueModule>),
+    // sourceURL keeps stack traces short: without it they quote the whole data: URL.
+    importGlue: () => (glue ??= import(`data:text/javascript,${encodeURIComponent(`${artifact.glue}\n//# sourceURL=wasmhost-glue-${artifact.digest.slice(7, 19)}.js`)}`) as Promise<GlueModule>),
     coreModule: async (name) => artifact.coreModules[name],
   };
 }

@@ -8,6 +8,9 @@ import type { Component } from '../../../src/component/component.js';
 import type { CapabilityProvider } from '../../../src/capabilities/provider.js';
 import type { WitPrimitive, WitType } from '../../../src/component/wit-types.js';
 import { createJcoEngine } from '../../../src/component/jco-engine.js';
+import { buildImports } from '../../../src/capabilities/build-imports.js';
+import { createLoggingProvider } from '../../../src/capabilities/logging-provider.js';
+import { createWasiProvider } from '../../../host-node/wasi-provider.js';
 import { WAT_COMPONENTS, watComponentPath } from '../../support/wat-components.js';
 
 // The fast path must agree with jco's glue on every scalar export of every test
@@ -23,7 +26,16 @@ const SAMPLES: Record<WitPrimitive, unknown[]> = {
   char: ['a', 'z', 'é', '😀'], string: [],
 };
 
-function samplesFor(params: WitType[], row: number): unknown[] {
+// Exports whose cost grows with an argument get small ones (make-and-count loops n times).
+// many-arguments asserts its arguments are 1..16, so one row is the expected call.
+const ONE_TO_16 = Array.from({ length: 16 }, (_, i) => BigInt(i + 1));
+const BOUNDED: Record<string, unknown[][]> = {
+  'make-and-count': [[0], [1], [7], [300], [2]],
+  'many-arguments': [ONE_TO_16, ONE_TO_16.map((x) => x * 2n), ONE_TO_16, ONE_TO_16.reverse(), ONE_TO_16],
+};
+
+function samplesFor(name: string, params: WitType[], row: number): unknown[] {
+  if (BOUNDED[name]) return BOUNDED[name][row];
   return params.map((t, i) => {
     const pool = SAMPLES[(t as { name: WitPrimitive }).name];
     return pool[(row + i) % pool.length];
@@ -45,19 +57,19 @@ async function fixtureComponents(): Promise<[string, Uint8Array][]> {
   return out;
 }
 
-/** Stub providers for every import, so components with imports still instantiate. */
+/** WASI for WASI imports, stubs for every other import, so components with imports still instantiate. */
 function stubProviders(component: Component): CapabilityProvider[] {
-  return component.world.imports.flatMap((item) => {
-    if (item.kind !== 'interface') return [];
+  return [createWasiProvider(), ...component.world.imports.flatMap((item) => {
+    if (item.kind !== 'interface' || item.interface.name.startsWith('wasi:')) return [];
     const name = item.interface.name.split('@')[0];
     const impl: Record<string, unknown> = {};
     for (const f of item.interface.functions) impl[f.name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = () => { throw new Error('stub'); };
     return [{ name: 'stub', offers: [{ name, version: item.interface.package?.version }], create: () => ({ [name]: impl }) }];
-  });
+  })];
 }
 
 describe('fast scalar calls agree with jco', async () => {
-  const host = createHost({ artifactCache: createMemoryArtifactCache() });
+  const host = createHost({ artifactCache: createMemoryArtifactCache(), log: () => {} });
   for (const [name, bytes] of await fixtureComponents()) {
     it(`${name}: every scalar-only export`, async () => {
       const component = await host.load(bytes);
@@ -70,11 +82,11 @@ describe('fast scalar calls agree with jco', async () => {
           (!entry.function.result || (entry.function.result.kind === 'primitive' && entry.function.result.name !== 'string'));
         if (!scalar || entry.function.name.startsWith('[')) continue;
         for (let row = 0; row < 5; row++) {
-          const args = samplesFor(entry.function.params.map((p) => p.type), row);
+          const args = samplesFor(entry.function.name, entry.function.params.map((p) => p.type), row);
           // Fresh instances per comparison: a trap must not leak into the next call.
           const viaFast = await host.instantiate(component, { providers, fastCalls: true });
           const viaJco = await host.instantiate(component, { providers, fastCalls: false });
-          const instance = await prepared.instantiate(Object.fromEntries(providers.map((p) => Object.entries(p.create({ workload: 't', config: {}, log: () => {} }))[0])));
+          const instance = await prepared.instantiate(buildImports(component.world, [...providers, createLoggingProvider()], { workload: 't', config: {}, log: () => {} }));
           expect(fastCall(entry, instance.coreInstances), `${entry.path} should take the fast path`).toBeDefined();
           const a = outcome(() => viaFast.call(entry.path, ...args));
           const b = outcome(() => viaJco.call(entry.path, ...args));
