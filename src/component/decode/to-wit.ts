@@ -10,12 +10,15 @@ import { peel } from './val-types.js';
 
 /** Deepest value-type nesting we convert (deeper input would exhaust the stack). */
 const MAX_TYPE_DEPTH = 500;
+/** Largest expanded size (nodes, counting shared parts each time) of one value type. */
+const MAX_TYPE_SIZE = 1_000_000;
 
 const NAMEABLE = new Set(['list', 'tuple', 'record', 'variant', 'enum', 'flags', 'option', 'result', 'future', 'stream']);
 
 /** Converts entries to WIT types, sharing the result for each entry it has seen. */
 export class WitConverter {
   private readonly memo = new Map<TypeEntry, WitType>();
+  private readonly sizes = new Map<TypeEntry, number>();
   private depth = 0;
 
   /** The WIT type of a value-type entry. */
@@ -27,6 +30,7 @@ export class WitConverter {
     }
     try {
       const out = this.build(e);
+      this.checkSize(e);
       this.memo.set(e, out);
       return out;
     } finally {
@@ -69,6 +73,29 @@ export class WitConverter {
       default:
         throw new WasmhostError('not-a-component', `corrupt component: a ${e.k} type is used where a value type is required`);
     }
+  }
+
+  /**
+   * Refuses types whose printed form would be huge: parts are shared in memory, but
+   * printing or walking them visits each use, which a crafted component can make exponential.
+   */
+  private checkSize(e: TypeEntry): void {
+    let size = 1;
+    const add = (t: TypeEntry | undefined) => { if (t !== undefined) size += this.sizes.get(t) ?? 1; };
+    switch (e.k) {
+      case 'named': case 'option': add(e.k === 'named' ? e.target : e.type); break;
+      case 'record': e.fields.forEach((f) => add(f.type)); break;
+      case 'variant': e.cases.forEach((c) => add(c.type)); break;
+      case 'list': add(e.element); break;
+      case 'tuple': e.types.forEach(add); break;
+      case 'result': add(e.ok); add(e.err); break;
+      case 'future': case 'stream': add(e.type); break;
+      default: break;
+    }
+    if (size > MAX_TYPE_SIZE) {
+      throw new WasmhostError('unsupported', `unsupported component: a value type expands to more than ${MAX_TYPE_SIZE} parts`);
+    }
+    this.sizes.set(e, size);
   }
 
   /** The WIT function `name` of type `f`. */
