@@ -1,10 +1,12 @@
 import { basename } from 'node:path';
 import { WasmhostError } from '../../src/errors.js';
 import type { Host } from '../../src/create-host.js';
+import type { ComponentWorld, WitParam } from '../../src/component/wit-types.js';
 import type { Workload } from '../../src/runtime/workload.js';
 import { resolveExport } from '../../src/runtime/export-path.js';
 import { parseCall, parseWaveArgs } from '../../src/component/parse-call.js';
 import { printWave } from '../../src/component/wave.js';
+import { printFunction } from '../../src/component/print-wit.js';
 import { valueFromJson, valueToJson } from '../../src/component/json-values.js';
 import { createWasiProvider, WasiExit, type WasiGrant } from '../wasi-provider.js';
 import { readComponentFile } from './read-component.js';
@@ -24,6 +26,8 @@ export interface RunOptions {
 /** `wasmhost run`: calls one export (`--invoke`) or runs a `wasi:cli/run` command component. */
 export async function runCommand(host: Host, path: string, options: RunOptions): Promise<number> {
   const component = await readComponentFile(host, path);
+  // A bad call is refused before anything is transpiled or instantiated.
+  const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
   const wasi = createWasiProvider({ ...options.wasi, args: [basename(path), ...options.args] });
   // Development devices: a drifting `temperature` sensor and a `fan` relay that reports each change.
   const device = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
@@ -33,21 +37,28 @@ export async function runCommand(host: Host, path: string, options: RunOptions):
     providers: [wasi, device],
     fastCalls: options.fastCalls,
   });
-  return options.invoke === undefined ? runMain(workload) : invoke(workload, options.invoke, options.json);
-}
-
-async function invoke(workload: Workload, text: string, json: boolean): Promise<number> {
-  const { target, args } = parseCall(text);
-  const entry = resolveExport(workload.component.world, target);
-  const fn = entry.function;
-  const values = json ? jsonArgs(args, fn.params) : parseWaveArgs(args, fn.params);
-  const result = await workload.call(entry.path, ...values);
-  if (json) process.stdout.write(`${JSON.stringify(fn.result ? valueToJson(result, fn.result) : null)}\n`);
-  else if (fn.result) process.stdout.write(`${printWave(result, fn.result)}\n`);
+  if (!call) return runMain(workload);
+  const result = await workload.call(call.path, ...call.args);
+  const type = call.function.result;
+  if (options.json) process.stdout.write(`${JSON.stringify(type ? valueToJson(result, type) : null)}\n`);
+  else if (type) process.stdout.write(`${printWave(result, type)}\n`);
   return 0;
 }
 
-function jsonArgs(args: string[], params: { name: string; type: Parameters<typeof valueFromJson>[1] }[]): unknown[] {
+function prepareCall(world: ComponentWorld, text: string, json: boolean) {
+  const { target, args } = parseCall(text);
+  const entry = resolveExport(world, target);
+  const params = entry.function.params;
+  try {
+    return { path: entry.path, function: entry.function, args: json ? jsonArgs(args, params) : parseWaveArgs(args, params) };
+  } catch (error) {
+    if (!(error instanceof WasmhostError) || error.code !== 'bad-input') throw error;
+    const signature = printFunction({ ...entry.function, name: entry.path });
+    throw new WasmhostError('bad-input', `${error.message}\n  expected: ${signature}`, { cause: error, data: error.data });
+  }
+}
+
+function jsonArgs(args: string[], params: WitParam[]): unknown[] {
   if (args.length !== params.length) {
     throw new WasmhostError('bad-input', `expected ${params.length} argument(s) (${params.map((p) => p.name).join(', ')}), got ${args.length}`);
   }
