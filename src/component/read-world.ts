@@ -2,7 +2,7 @@
 // its binary, without transpiling: the component-model binary format, types only.
 
 import { WasmhostError } from '../errors.js';
-import { decodeComponent } from './decode/component-body.js';
+import { decodeComponent } from './decode/decode-component.js';
 import type { Extern, Scope } from './decode/entries.js';
 import { checkPreamble } from './decode/preamble.js';
 import { WitConverter } from './decode/to-wit.js';
