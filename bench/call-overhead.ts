@@ -14,14 +14,15 @@ import { nsPerOp, row } from './measure.js';
  */
 export async function callOverhead(componentPath: string): Promise<string[]> {
   const config = { threshold: '1000' }; // never crossed: no logging inside the timed loops
+  const grants = { sensors: ['*'], actuators: ['*'] };
   const device = createDeviceProvider(createSimulatedDrivers());
   const host = createHost({ artifactCache: createMemoryArtifactCache(), providers: [device], log: () => {} });
   const component = await host.load(await readFile(componentPath));
-  const fast = await host.instantiate(component, { config });
-  const glue = await host.instantiate(component, { config, fastCalls: false });
+  const fast = await host.instantiate(component, { config, grants });
+  const glue = await host.instantiate(component, { config, grants, fastCalls: false });
 
   const providers = [device, createLoggingProvider(), createConfigProvider()];
-  const imports = buildImports(component.world, providers, { workload: 'bench', config, log: () => {} });
+  const imports = buildImports(component.world, providers, { workload: 'bench', config, grants, log: () => {} });
   const raw = await (await host.engine.prepare(component)).instantiate(imports);
   const jcoProcess = raw.exports.process as (x: number) => number;
   const jcoClassify = raw.exports.classify as (s: string, x: number) => string;

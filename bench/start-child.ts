@@ -30,7 +30,7 @@ if (mode === 'bare') {
   const start = performance.now();
   const host = createNodeHost({ cacheDir, providers: [createDeviceProvider(createSimulatedDrivers())], log: () => {} });
   const component = await host.load(bytes);
-  const workload = await host.instantiate(component, { config: { threshold: '1000' } });
+  const workload = await host.instantiate(component, { config: { threshold: '1000' }, grants: { sensors: ['*'], actuators: ['*'] } });
   workload.call('process', 21);
   console.log(JSON.stringify({ ms: performance.now() - start }));
 }

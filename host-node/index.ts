@@ -1,4 +1,4 @@
 export { createNodeHost, defaultCacheDir, type NodeHostOptions } from './node-host.js';
 export { createFileArtifactCache, type FileArtifactCacheOptions } from './file-artifact-cache.js';
-export { createWasiProvider, WasiExit, type WasiGrant } from './wasi-provider.js';
+export { createWasiProvider, WasiExit, type WasiOptions } from './wasi-provider.js';
 export * from '../src/index.js';

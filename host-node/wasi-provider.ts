@@ -1,20 +1,10 @@
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { CapabilityProvider, InterfaceOffer } from '../src/capabilities/provider.js';
+import type { Grants } from '../src/capabilities/grants.js';
 import { WasmhostError } from '../src/errors.js';
 
 /** WASI version preview2-shim 0.26 implements. */
 const WASI_VERSION = '0.2.3';
-
-/** What a workload may see of the device through WASI. Everything is denied unless listed. */
-export interface WasiGrant {
-  /** Guest path → host directory, e.g. `{ '/data': '/var/lib/app' }`. */
-  dirs?: Record<string, string>;
-  env?: Record<string, string>;
-  /** `argv` the component sees (command components); the first is the program name. */
-  args?: string[];
-  /** Allow sockets and outgoing HTTP (default false). */
-  network?: boolean;
-}
 
 /** Thrown from inside `wasi:cli/exit`: the component asked to end with this exit code. */
 export class WasiExit extends WasmhostError {
@@ -23,23 +13,33 @@ export class WasiExit extends WasmhostError {
   }
 }
 
+/** Options of the WASI provider. */
+export interface WasiOptions {
+  /** `argv` a command component sees; the first is the program name. */
+  args?: string[];
+}
+
+function shimImports(grants: Readonly<Grants>, args: string[]): Record<string, unknown> {
+  return new WASIShim({
+    sandbox: { preopens: grants.filesystem ?? {}, env: grants.env ?? {}, args, enableNetwork: grants.network === true },
+  }).getImportObject() as Record<string, unknown>;
+}
+
 /**
- * WASI 0.2 from preview2-shim, configured deny by default: no preopened directory, no
- * environment, no network, unless granted. `exit` ends the call, never the host process.
+ * WASI 0.2 from preview2-shim, deny by default: a workload sees only the directories,
+ * environment and network its grants give. Outgoing HTTP needs the `network` grant to
+ * be imported at all. `exit` ends the call, never the host process.
  */
-export function createWasiProvider(grant: WasiGrant = {}): CapabilityProvider {
-  const network = grant.network === true;
-  const make = () =>
-    new WASIShim({
-      sandbox: { preopens: grant.dirs ?? {}, env: grant.env ?? {}, args: grant.args ?? ['component'], enableNetwork: network },
-    }).getImportObject() as Record<string, unknown>;
-  const names = Object.keys(make()).filter((name) => network || !name.startsWith('wasi:http/'));
-  const offers: InterfaceOffer[] = names.map((name) => ({ name, version: WASI_VERSION }));
+export function createWasiProvider(options: WasiOptions = {}): CapabilityProvider {
+  const args = options.args ?? ['component'];
+  const offers: InterfaceOffer[] = Object.keys(shimImports({}, args)).map((name) =>
+    name.startsWith('wasi:http/') ? { name, version: WASI_VERSION, grant: 'network' } : { name, version: WASI_VERSION },
+  );
   return {
     name: 'wasi',
     offers,
-    create() {
-      const imports = make();
+    create({ grants }) {
+      const imports = shimImports(grants, args);
       imports['wasi:cli/exit'] = {
         exit(status: { tag: 'ok' | 'err' }) { throw new WasiExit(status.tag === 'err' ? 1 : 0); },
         exitWithCode(code: number) { throw new WasiExit(code); },

@@ -6,6 +6,7 @@ import { buildImports } from './capabilities/build-imports.js';
 import { createLoggingProvider } from './capabilities/logging-provider.js';
 import { createConfigProvider } from './capabilities/config-provider.js';
 import type { CapabilityProvider, LogSink } from './capabilities/provider.js';
+import type { Grants } from './capabilities/grants.js';
 import { createWorkload, type Workload } from './runtime/workload.js';
 
 /** The platform pieces and policy a host is built from. */
@@ -23,6 +24,8 @@ export interface InstantiateOptions {
   /** The workload's name in logs and errors (default: the digest's first 12 hex digits). */
   name?: string;
   config?: Record<string, string>;
+  /** What this workload may reach (default: nothing that needs a grant). */
+  grants?: Grants;
   /** Providers for this instance only, ahead of the host's (e.g. a WASI sandbox with granted dirs). */
   providers?: readonly CapabilityProvider[];
   /** Call scalar-only exports on the core instance directly (default true). */
@@ -49,7 +52,7 @@ export function createHost(options: HostOptions): Host {
     async instantiate(component, opts = {}) {
       const name = opts.name ?? component.digest.slice(7, 19);
       const providers = [...(opts.providers ?? []), ...hostProviders];
-      const imports = buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, log });
+      const imports = buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, grants: opts.grants ?? {}, log });
       const prepared = await engine.prepare(component);
       const instance = await prepared.instantiate(imports);
       return createWorkload(component, instance, { name, fastCalls: opts.fastCalls });

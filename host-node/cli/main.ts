@@ -3,6 +3,7 @@ import { WasmhostError } from '../../src/errors.js';
 import { createNodeHost } from '../node-host.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
+import { GRANT_FORMS, grantsFromFlags } from './grant-flags.js';
 
 const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
 
@@ -16,6 +17,8 @@ Run options:
                        'pkg:ns/iface@1.0.0#func({a: 1})' or 'iface.func(…)'
   --json               arguments and result as JSON instead of WAVE
   --config key=value   a wasi:config value (repeatable)
+  --grant <grant>      allow a capability (repeatable); nothing that reaches the device is
+                       allowed without one: ${GRANT_FORMS}
   --dir host::guest    grant a host directory to the component at a guest path (repeatable)
   --env KEY=VALUE      grant an environment variable (repeatable)
   --cache-dir <dir>    where transpiled components are cached
@@ -38,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       config: { type: 'string', multiple: true, default: [] },
       dir: { type: 'string', multiple: true, default: [] },
       env: { type: 'string', multiple: true, default: [] },
+      grant: { type: 'string', multiple: true, default: [] },
       'cache-dir': { type: 'string' },
       'no-fast-calls': { type: 'boolean', default: false },
     },
@@ -55,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
         invoke: values.invoke,
         json: values.json,
         config: pairs(values.config, '=', '--config'),
-        wasi: { dirs: dirGrants(values.dir), env: pairs(values.env, '=', '--env') },
+        grants: grantsFromFlags(values.grant, values.dir, values.env),
         args: dashDash < 0 ? [] : rest.slice(dashDash + 1),
         fastCalls: !values['no-fast-calls'],
       });
@@ -74,17 +78,6 @@ function pairs(items: string[], sep: string, flag: string): Record<string, strin
     const at = item.indexOf(sep);
     if (at <= 0) throw usage(`${flag} expects KEY${sep}VALUE, got '${item}'`);
     out[item.slice(0, at)] = item.slice(at + sep.length);
-  }
-  return out;
-}
-
-/** `--dir host::guest` (or just `host`, seen at the same path) → guest path → host path. */
-function dirGrants(items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of items) {
-    const [host, guest = host] = item.split('::');
-    if (!host || !guest.startsWith('/')) throw usage(`--dir expects HOST::GUEST with an absolute guest path, got '${item}'`);
-    out[guest] = host;
   }
   return out;
 }

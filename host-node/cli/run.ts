@@ -8,7 +8,8 @@ import { parseCall, parseWaveArgs } from '../../src/component/parse-call.js';
 import { printWave } from '../../src/component/wave.js';
 import { printFunction } from '../../src/component/print-wit.js';
 import { valueFromJson, valueToJson } from '../../src/component/json-values.js';
-import { createWasiProvider, WasiExit, type WasiGrant } from '../wasi-provider.js';
+import { createWasiProvider, WasiExit } from '../wasi-provider.js';
+import type { Grants } from '../../src/capabilities/grants.js';
 import { readComponentFile } from './read-component.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 
@@ -17,7 +18,7 @@ export interface RunOptions {
   invoke?: string;
   json: boolean;
   config: Record<string, string>;
-  wasi: WasiGrant;
+  grants: Grants;
   /** Arguments after `--`, for command components. */
   args: string[];
   fastCalls: boolean;
@@ -28,12 +29,13 @@ export async function runCommand(host: Host, path: string, options: RunOptions):
   const component = await readComponentFile(host, path);
   // A bad call is refused before anything is transpiled or instantiated.
   const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
-  const wasi = createWasiProvider({ ...options.wasi, args: [basename(path), ...options.args] });
+  const wasi = createWasiProvider({ args: [basename(path), ...options.args] });
   // Development devices: a drifting `temperature` sensor and a `fan` relay that reports each change.
   const device = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
   const workload = await host.instantiate(component, {
     name: basename(path),
     config: options.config,
+    grants: options.grants,
     providers: [wasi, device],
     fastCalls: options.fastCalls,
   });

@@ -3,16 +3,23 @@ import type { ComponentWorld } from '../component/wit-types.js';
 import type { ImportObject } from '../component/engine.js';
 import type { CapabilityProvider, ProviderContext } from './provider.js';
 import { versionsCompatible } from './version.js';
+import type { GrantKey, Grants } from './grants.js';
 
 /** An import the host cannot satisfy, and why. */
 export interface ImportProblem {
   import: string;
-  reason: 'not-provided' | 'version';
+  reason: 'not-provided' | 'version' | 'ungranted';
+  /** Versions on offer, for `version`. */
   offered?: string;
+  /** The grant the deployment lacks, for `ungranted`. */
+  grant?: GrantKey;
 }
 
-/** Lists the component's imports that no provider serves at a compatible version. */
-export function findImportProblems(world: ComponentWorld, providers: readonly CapabilityProvider[]): ImportProblem[] {
+/**
+ * Lists the component's imports that no provider serves at a compatible version, or that
+ * need a grant the deployment does not give (checked only when `grants` is passed).
+ */
+export function findImportProblems(world: ComponentWorld, providers: readonly CapabilityProvider[], grants?: Grants): ImportProblem[] {
   const problems: ImportProblem[] = [];
   for (const item of world.imports) {
     if (item.kind === 'type') continue;
@@ -23,8 +30,10 @@ export function findImportProblems(world: ComponentWorld, providers: readonly Ca
     const iface = item.interface;
     const offers = providers.flatMap((p) => p.offers).filter((o) => o.name === unversioned(iface.name));
     if (offers.length === 0) problems.push({ import: iface.name, reason: 'not-provided' });
-    else if (!offers.some((o) => versionsCompatible(iface.package?.version, o.version))) {
-      problems.push({ import: iface.name, reason: 'version', offered: offers.map((o) => o.version ?? '(unversioned)').join(', ') });
+    else {
+      const offer = offers.find((o) => versionsCompatible(iface.package?.version, o.version));
+      if (!offer) problems.push({ import: iface.name, reason: 'version', offered: offers.map((o) => o.version ?? '(unversioned)').join(', ') });
+      else if (grants && offer.grant && grants[offer.grant] === undefined) problems.push({ import: iface.name, reason: 'ungranted', grant: offer.grant });
     }
   }
   return problems;
@@ -35,7 +44,7 @@ export function findImportProblems(world: ComponentWorld, providers: readonly Ca
  * served, or nothing runs and the error names each unserved import with its version.
  */
 export function buildImports(world: ComponentWorld, providers: readonly CapabilityProvider[], context: ProviderContext): ImportObject {
-  const problems = findImportProblems(world, providers);
+  const problems = findImportProblems(world, providers, context.grants);
   if (problems.length) throw missingImportsError(problems);
   const imports: ImportObject = {};
   const created = new Map<CapabilityProvider, Record<string, unknown>>();
@@ -60,12 +69,19 @@ export function unversioned(name: string): string {
 }
 
 function missingImportsError(problems: ImportProblem[]): WasmhostError {
-  const lines = problems.map((p) =>
-    p.reason === 'version'
-      ? `  ${p.import}: this host offers version ${p.offered}, which is not compatible`
-      : `  ${p.import}: not provided by this host`,
-  );
-  return new WasmhostError('missing-import', `the component needs imports this host does not provide:\n${lines.join('\n')}`, {
+  const lines = problems.map(describeImportProblem);
+  const denied = problems.every((p) => p.reason === 'ungranted');
+  const headline = denied ? 'the deployment does not grant what the component imports' : 'the component needs imports this host does not provide or grant';
+  return new WasmhostError(denied ? 'denied' : 'missing-import', `${headline}:\n${lines.map((l) => `  ${l}`).join('\n')}`, {
     data: { problems },
   });
+}
+
+/** One line for a report: what is wrong with an import and what would fix it. */
+export function describeImportProblem(p: ImportProblem): string {
+  switch (p.reason) {
+    case 'version': return `${p.import}: this host offers version ${p.offered}, which is not compatible`;
+    case 'ungranted': return `${p.import}: not granted (the deployment needs a '${p.grant}' grant)`;
+    default: return `${p.import}: not provided by this host`;
+  }
 }

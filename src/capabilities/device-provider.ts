@@ -1,5 +1,6 @@
 import { interfaceError } from './interface-error.js';
 import type { CapabilityProvider } from './provider.js';
+import { allowedName } from './grants.js';
 
 /** A local sensor driver: the vendor's function that samples it. */
 export interface SensorDriver {
@@ -34,15 +35,19 @@ export function createDeviceProvider(drivers: DeviceDrivers): CapabilityProvider
   return {
     name: 'device',
     offers: [
-      { name: 'wasmhost:device/sensors', version: '0.1.0' },
-      { name: 'wasmhost:device/actuators', version: '0.1.0' },
+      // Types only (the `reading` record): nothing to grant and nothing to implement.
+      { name: 'wasmhost:device/types', version: '0.1.0' },
+      { name: 'wasmhost:device/sensors', version: '0.1.0', grant: 'sensors' },
+      { name: 'wasmhost:device/actuators', version: '0.1.0', grant: 'actuators' },
     ],
-    create: () => ({
+    create: ({ grants }) => ({
+      'wasmhost:device/types': {},
       'wasmhost:device/sensors': {
-        list: () => Object.entries(sensors).map(([name, s]) => ({ name, unit: s.unit, kind: s.kind })),
+        list: () => Object.entries(sensors).filter(([name]) => allowedName(grants.sensors, name)).map(([name, s]) => ({ name, unit: s.unit, kind: s.kind })),
         read(name: string) {
           const sensor = sensors[name];
           if (!sensor) throw interfaceError({ tag: 'not-found' });
+          if (!allowedName(grants.sensors, name)) throw interfaceError({ tag: 'denied' });
           let value: number;
           try {
             value = sensor.read();
@@ -53,10 +58,14 @@ export function createDeviceProvider(drivers: DeviceDrivers): CapabilityProvider
         },
       },
       'wasmhost:device/actuators': {
-        list: () => Object.entries(actuators).map(([name, a]) => ({ name, unit: a.unit, kind: a.kind, min: a.min, max: a.max })),
+        list: () =>
+          Object.entries(actuators)
+            .filter(([name]) => allowedName(grants.actuators, name))
+            .map(([name, a]) => ({ name, unit: a.unit, kind: a.kind, min: a.min, max: a.max })),
         set(name: string, value: number) {
           const actuator = actuators[name];
           if (!actuator) throw interfaceError({ tag: 'not-found' });
+          if (!allowedName(grants.actuators, name)) throw interfaceError({ tag: 'denied' });
           if (!(value >= actuator.min && value <= actuator.max)) throw interfaceError({ tag: 'out-of-range' });
           try {
             actuator.set(value);

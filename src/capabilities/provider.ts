@@ -1,8 +1,12 @@
+import type { GrantKey, Grants } from './grants.js';
+
 /** One WIT interface a provider offers: `wasi:logging/logging` at `0.1.0-draft`. */
 export interface InterfaceOffer {
   /** `namespace:package/interface`, without version. */
   name: string;
   version?: string;
+  /** The grant a deployment must give before a workload may import this; none for harmless interfaces. */
+  grant?: GrantKey;
 }
 
 /** Where a workload's log lines go. */
@@ -22,6 +26,8 @@ export interface ProviderContext {
   workload: string;
   /** Configuration values (from manifest parameters or `--config`). */
   config: Readonly<Record<string, string>>;
+  /** What the deployment allows; providers enforce each grant's scope. */
+  grants: Readonly<Grants>;
   log: LogSink;
 }
 

@@ -86,7 +86,7 @@ describe('fast scalar calls agree with jco', async () => {
           // Fresh instances per comparison: a trap must not leak into the next call.
           const viaFast = await host.instantiate(component, { providers, fastCalls: true });
           const viaJco = await host.instantiate(component, { providers, fastCalls: false });
-          const instance = await prepared.instantiate(buildImports(component.world, [...providers, createLoggingProvider()], { workload: 't', config: {}, log: () => {} }));
+          const instance = await prepared.instantiate(buildImports(component.world, [...providers, createLoggingProvider()], { workload: 't', config: {}, grants: {}, log: () => {} }));
           expect(fastCall(entry, instance.coreInstances), `${entry.path} should take the fast path`).toBeDefined();
           const a = outcome(() => viaFast.call(entry.path, ...args));
           const b = outcome(() => viaJco.call(entry.path, ...args));
