@@ -37,7 +37,7 @@ describe('wasmhost run <command component>', () => {
     expect(granted.stdout).toContain('/data: 1 entries\n  note.txt\n');
     expect(granted.stdout).toContain('from the host\n');
     expect(granted.code).toBe(0);
-    expect(await readFile(join(data, 'out.txt'), 'utf8')).toBe('written by wasm');
+    expect(await readFile(join(data, 'out.txt'), 'utf8')).toBe('written by wasm\n');
   });
 
   it('returns the exit code the component chose', () => {
