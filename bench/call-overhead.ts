@@ -35,16 +35,19 @@ export async function callOverhead(componentPath: string): Promise<string[]> {
   let x = 20;
   const next = () => (x = x > 30 ? 20 : x + 0.01);
 
-  const coreNs = nsPerOp(() => core(next()));
-  const jcoNs = nsPerOp(() => jcoProcess(next()));
-  const fastNs = nsPerOp(() => viaFast(next()));
-  const glueNs = nsPerOp(() => viaGlue(next()));
-  const jcoStrNs = nsPerOp(() => jcoClassify('greenhouse', next()), 5_000);
-  const hostStrNs = nsPerOp(() => classify('greenhouse', next()), 5_000);
+  const scalar = nsPerOp({
+    core: () => core(next()),
+    jco: () => jcoProcess(next()),
+    fast: () => viaFast(next()),
+    glue: () => viaGlue(next()),
+  });
+  const strings = nsPerOp({ jco: () => jcoClassify('greenhouse', next()), host: () => classify('greenhouse', next()) }, 5_000);
+  const [coreNs, jcoNs, fastNs, glueNs] = [scalar.core, scalar.jco, scalar.fast, scalar.glue];
+  const [jcoStrNs, hostStrNs] = [strings.jco, strings.host];
   const coreBase = { label: 'core export', value: coreNs };
   const jcoBase = { label: 'bare jco', value: jcoNs };
   return [
-    'call overhead, in-process (C example; ns per call, median of 7 batches)',
+    'call overhead, in-process (C example; ns per call; median of 9 interleaved batches)',
     row('process(f64): core-wasm export (limit)', coreNs, 'ns'),
     row('process(f64): bare jco instance', jcoNs, 'ns', coreBase),
     row('process(f64): wasmhost, fast scalar path', fastNs, 'ns', coreBase),

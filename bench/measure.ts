@@ -1,13 +1,21 @@
-/** Time per operation in nanoseconds: the median of several timed batches, after a warm-up. */
-export function nsPerOp(op: () => unknown, batch = 20_000, rounds = 7): number {
-  for (let i = 0; i < batch; i++) op();
-  const samples: number[] = [];
+/**
+ * Nanoseconds per call of each candidate: batches are interleaved round by round, so a
+ * slow moment of the machine or a GC pause falls on every candidate alike; the median
+ * batch of each candidate is reported.
+ */
+export function nsPerOp(candidates: Record<string, () => unknown>, batch = 20_000, rounds = 9): Record<string, number> {
+  const names = Object.keys(candidates);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const name of names) for (let i = 0; i < batch; i++) candidates[name]();
   for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) op();
-    samples.push(Number(process.hrtime.bigint() - start) / batch);
+    for (const name of names) {
+      const op = candidates[name];
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < batch; i++) op();
+      samples[name].push(Number(process.hrtime.bigint() - start) / batch);
+    }
   }
-  return median(samples);
+  return Object.fromEntries(names.map((n) => [n, median(samples[n])]));
 }
 
 export function median(xs: number[]): number {
@@ -19,5 +27,5 @@ export function median(xs: number[]): number {
 export function row(label: string, value: number, unit: string, baseline?: { label: string; value: number }): string {
   const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   const ratio = baseline ? `  ${(value / baseline.value).toFixed(2)}× ${baseline.label}` : '';
-  return `  ${label.padEnd(44)} ${fmt(value).padStart(9)} ${unit}${ratio}`;
+  return `  ${label.padEnd(46)} ${fmt(value).padStart(9)} ${unit}${ratio}`;
 }

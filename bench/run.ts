@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callOverhead } from './call-overhead.js';
 import { startTime } from './start-time.js';
+import { reinstantiate } from './reinstantiate.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,3 +19,5 @@ console.log(`wasmhost bench — node ${process.version}, ${new Date().toISOStrin
 for (const line of await callOverhead(alarm)) console.log(line);
 console.log();
 for (const line of await startTime(alarm, 'C example')) console.log(line);
+console.log();
+for (const line of await reinstantiate(alarm)) console.log(line);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createNodeHost } from '../host-node/node-host.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../src/capabilities/device-provider.js';
 import { sha256Digest } from '../src/component/digest.js';
+import { stubImports } from './stub-imports.js';
 
 const [mode, componentPath, cacheDir] = process.argv.slice(2);
 const bytes = await readFile(componentPath);
@@ -33,17 +34,4 @@ if (mode === 'bare') {
   const workload = await host.instantiate(component, { config: { threshold: '1000' }, grants: { sensors: ['*'], actuators: ['*'] } });
   workload.call('process', 21);
   console.log(JSON.stringify({ ms: performance.now() - start }));
-}
-
-function stubImports(module: WebAssembly.Module): Record<string, Record<string, unknown>> {
-  const imports: Record<string, Record<string, unknown>> = {};
-  for (const i of WebAssembly.Module.imports(module)) {
-    const value =
-      i.kind === 'function' ? () => 0
-      : i.kind === 'memory' ? new WebAssembly.Memory({ initial: 1 })
-      : i.kind === 'table' ? new WebAssembly.Table({ initial: 64, element: 'anyfunc' })
-      : new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
-    (imports[i.module] ??= {})[i.name] = value;
-  }
-  return imports;
 }

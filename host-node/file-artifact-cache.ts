@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadGlueScript } from './glue-script.js';
 import type { ArtifactCache, CachedArtifact, GlueModule, TranspiledArtifact } from '../src/ports/artifact-cache.js';
 
 /** Options of the file-system artifact cache. */
@@ -18,6 +19,8 @@ interface EntryManifest { digest: string; files: Record<string, string> }
 
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
+/** V8's code cache of the glue: derived, checked by V8 itself, so not in the manifest. */
+const CODE_CACHE = 'component.js.v8cache';
 
 /**
  * Transpiled artifacts on disk, one directory per component digest. Every file's sha256 is
@@ -78,11 +81,13 @@ export function createFileArtifactCache(options: FileArtifactCacheOptions): Arti
 
 function cachedFromDisk(dir: string, digest: string, files: Record<string, Uint8Array>, glueSum: string): CachedArtifact {
   let glue: Promise<GlueModule> | undefined;
+  const path = join(dir, GLUE);
   // The checksum in the URL keeps Node's module map from serving a replaced file's old module.
-  const url = `${pathToFileURL(join(dir, GLUE)).href}?${glueSum.slice(0, 16)}`;
+  const asModule = () => import(`${pathToFileURL(path).href}?${glueSum.slice(0, 16)}`) as Promise<GlueModule>;
+  const source = Buffer.from(files[GLUE]).toString('utf8');
   return {
     digest,
-    importGlue: () => (glue ??= import(url) as Promise<GlueModule>),
+    importGlue: () => (glue ??= loadGlueScript(path, source, join(dir, CODE_CACHE), asModule)),
     coreModule: async (name) => (name.endsWith('.wasm') ? files[name] : undefined),
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -8,6 +9,11 @@ import { createFileArtifactCache } from './file-artifact-cache.js';
 export interface NodeHostOptions extends Partial<HostOptions> {
   /** Where transpiled artifacts are kept (default `$WASMHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmhost`, else `~/.cache/wasmhost`). */
   cacheDir?: string;
+}
+
+/** SHA-256 with node:crypto: synchronous, and without Web Crypto's first-use cost (~4 ms). */
+function nodeSha256(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /** The default artifact cache directory of this user. */
@@ -25,7 +31,7 @@ export function createNodeHost(options: NodeHostOptions = {}): Host {
       dir: options.cacheDir ?? defaultCacheDir(),
       onCorrupt: (digest, reason) => console.error(`wasmhost: cache entry ${digest} dropped (${reason}); transpiling again`),
     });
-  return createHost({ ...options, artifactCache });
+  return createHost({ digest: nodeSha256, ...options, artifactCache });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ArtifactCache } from './ports/artifact-cache.js';
-import { loadComponent, type Component } from './component/component.js';
+import { loadComponent, type Component, type DigestFn } from './component/component.js';
 import type { Engine } from './component/engine.js';
 import { createJcoEngine } from './component/jco-engine.js';
 import { buildImports } from './capabilities/build-imports.js';
@@ -15,6 +15,8 @@ export interface HostOptions {
   /** Capability providers besides the built-in ones (logging, config). */
   providers?: readonly CapabilityProvider[];
   engine?: Engine;
+  /** How component digests are computed (default: Web Crypto SHA-256). */
+  digest?: DigestFn;
   /** Where workload log lines go (default: console.error as `[workload] level context: message`). */
   log?: LogSink;
 }
@@ -48,7 +50,7 @@ export function createHost(options: HostOptions): Host {
   const log = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
   return {
     engine,
-    load: loadComponent,
+    load: (bytes) => loadComponent(bytes, options.digest),
     async instantiate(component, opts = {}) {
       const name = opts.name ?? component.digest.slice(7, 19);
       const providers = [...(opts.providers ?? []), ...hostProviders];
