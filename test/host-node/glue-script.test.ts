@@ -1,0 +1,38 @@
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { glueAsScript, loadGlueScript } from '../../host-node/glue-script.js';
+import { transpileWithJco } from '../../src/component/transpile.js';
+import { watComponentPath } from '../support/wat-components.js';
+
+async function scalarsGlue(): Promise<{ glue: string; core: Record<string, Uint8Array> }> {
+  const artifact = await transpileWithJco(await readFile(await watComponentPath('scalars')), 'sha256:test');
+  return { glue: artifact.glue, core: artifact.coreModules };
+}
+
+describe('jco glue as a script with a V8 code cache', () => {
+  it('rewrites only glue of the expected shape', () => {
+    expect(glueAsScript('export function instantiate(a) { return a; }\nexport const _util = {};\n')).toContain('return { instantiate };');
+    expect(glueAsScript('import x from "y";\nexport function instantiate() {}\n')).toBeUndefined();
+    expect(glueAsScript('export function instantiate() {}\nexport const other = 1;\n')).toBeUndefined();
+  });
+
+  it('runs real glue, writes the code cache after the first instantiation, and survives a corrupt cache', async () => {
+    const { glue, core } = await scalarsGlue();
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-glue-'));
+    const cachePath = join(dir, 'component.js.v8cache');
+    const getCore = (name: string) => WebAssembly.compile(core[name]);
+    const fallback = () => Promise.reject(new Error('should not fall back'));
+
+    const first = await loadGlueScript(join(dir, 'component.js'), glue, cachePath, fallback);
+    const exports = await first.instantiate(getCore, {});
+    expect((exports.add as (a: number, b: number) => number)(2, 2)).toBe(4);
+    expect((await stat(cachePath)).size).toBeGreaterThan(1000);
+
+    await writeFile(cachePath, 'not a V8 cache');
+    const again = await loadGlueScript(join(dir, 'component.js'), glue, cachePath, fallback);
+    expect(((await again.instantiate(getCore, {})).add as (a: number, b: number) => number)(3, 4)).toBe(7);
+    expect((await readFile(cachePath)).toString()).not.toBe('not a V8 cache');
+  });
+});
