@@ -14,7 +14,7 @@ describe('versionsCompatible(required, offered)', () => {
     ['0.2.0-draft', '0.2.0', false, 'pre-release vs release'],
     [undefined, undefined, true, 'both unversioned'],
     ['1.0.0', undefined, false, 'versioned import, unversioned offer'],
-  ])('%s needed, %s offered → %s (%s)', (required, offered, expected) => {
+  ] as [string | undefined, string | undefined, boolean, string][])('%s needed, %s offered → %s (%s)', (required, offered, expected) => {
     expect(versionsCompatible(required, offered)).toBe(expected);
   });
 });
