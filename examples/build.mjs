@@ -43,6 +43,7 @@ const BUILDS = [
   { dir: 'threshold-alarm-c', out: 'threshold-alarm.wasm', build: buildCReactor, source: 'threshold_alarm.c', world: 'threshold-alarm' },
   { dir: 'hello-command-c', out: 'hello.wasm', build: buildCCommand, source: 'hello.c', world: 'hello' },
   { dir: 'sensor-filter-js', out: 'sensor-filter.wasm', build: buildQuickJs, source: 'filter.js', world: 'sensor-filter' },
+  { dir: 'message-relay-js', out: 'message-relay.wasm', build: buildQuickJs, source: 'relay.js', world: 'message-relay' },
 ];
 
 class BuildError extends Error {}
