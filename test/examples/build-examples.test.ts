@@ -21,6 +21,7 @@ const COMPONENTS = [
   'threshold-alarm-c/threshold-alarm.wasm',
   'sensor-filter-js/sensor-filter.wasm',
   'hello-command-c/hello.wasm',
+  'message-relay-js/message-relay.wasm',
 ];
 
 const run = promisify(execFile);
@@ -52,7 +53,7 @@ describe('example components', () => {
       const out = await mkdtemp(join(tmpdir(), 'wasmhost-examples-out-'));
       try {
         const { stdout } = await run(process.execPath, [BUILD, '--out', out], { cwd: ROOT });
-        expect(stdout).toContain('wit/ parses; 3 components built');
+        expect(stdout).toContain(`wit/ parses; ${COMPONENTS.length} components built`);
         for (const path of COMPONENTS) {
           expect(await worldOf(join(out, path)), path).toBe(await worldOf(join(EXAMPLES, path)));
         }
