@@ -8,13 +8,19 @@ import { createConfigProvider } from './capabilities/config-provider.js';
 import type { CapabilityProvider, LogSink } from './capabilities/provider.js';
 import type { Grants } from './capabilities/grants.js';
 import { createWorkload, type Workload } from './runtime/workload.js';
+import { bindMessageTrigger, exportsMessageHandler } from './runtime/message-trigger.js';
+import { createMessagingProvider } from './capabilities/messaging-provider.js';
+import { createMemoryBus } from './memory/memory-bus.js';
+import type { MessageBus } from './ports/message-bus.js';
 
 /** The platform pieces and policy a host is built from. */
 export interface HostOptions {
   artifactCache: ArtifactCache;
-  /** Capability providers besides the built-in ones (logging, config). */
+  /** Capability providers besides the built-in ones (logging, config, messaging). */
   providers?: readonly CapabilityProvider[];
   engine?: Engine;
+  /** The device's message bus (default: an in-process bus). */
+  bus?: MessageBus;
   /** How component digests are computed (default: Web Crypto SHA-256). */
   digest?: DigestFn;
   /** Where workload log lines go (default: console.error as `[workload] level context: message`). */
@@ -37,6 +43,8 @@ export interface InstantiateOptions {
 /** A wasmhost instance: loads components and runs them with imports built from its providers. */
 export interface Host {
   readonly engine: Engine;
+  /** The bus `wasi:messaging` workloads publish to and are triggered from. */
+  readonly bus: MessageBus;
   /** Reads a component (digest, world) without running it. */
   load(bytes: Uint8Array): Promise<Component>;
   /** Prepares (transpile or cache hit) and instantiates a component. */
@@ -46,10 +54,12 @@ export interface Host {
 /** Builds a host from platform ports; each host folder calls this from its one entry point. */
 export function createHost(options: HostOptions): Host {
   const engine = options.engine ?? createJcoEngine({ cache: options.artifactCache });
-  const hostProviders = [...(options.providers ?? []), createLoggingProvider(), createConfigProvider()];
+  const bus = options.bus ?? createMemoryBus();
+  const hostProviders = [...(options.providers ?? []), createLoggingProvider(), createConfigProvider(), createMessagingProvider(bus)];
   const log = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
   return {
     engine,
+    bus,
     load: (bytes) => loadComponent(bytes, options.digest),
     async instantiate(component, opts = {}) {
       const name = opts.name ?? component.digest.slice(7, 19);
@@ -57,7 +67,12 @@ export function createHost(options: HostOptions): Host {
       const imports = buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, grants: opts.grants ?? {}, log });
       const prepared = await engine.prepare(component);
       const instance = await prepared.instantiate(imports);
-      return createWorkload(component, instance, { name, fastCalls: opts.fastCalls });
+      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls });
+      if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
+        const trigger = bindMessageTrigger(workload, bus, { grants: opts.grants, log });
+        workload.onClose(() => trigger.close());
+      }
+      return workload;
     },
   };
 }

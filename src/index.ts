@@ -19,3 +19,7 @@ export type { ExportedFunction } from './runtime/export-path.js';
 export { createConfigProvider } from './capabilities/config-provider.js';
 export { createDeviceProvider, createSimulatedDrivers, type DeviceDrivers, type SensorDriver, type ActuatorDriver } from './capabilities/device-provider.js';
 export { interfaceError } from './capabilities/interface-error.js';
+export { createMemoryBus, type MemoryBusOptions } from './memory/memory-bus.js';
+export { createMessagingProvider } from './capabilities/messaging-provider.js';
+export { bindMessageTrigger, type MessageTrigger, type MessageTriggerOptions } from './runtime/message-trigger.js';
+export { allowedName, topicMatches, type Grants, type GrantKey } from './capabilities/grants.js';

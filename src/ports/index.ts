@@ -1,1 +1,2 @@
 export type { ArtifactCache, CachedArtifact, GlueModule, TranspiledArtifact } from './artifact-cache.js';
+export type { MessageBus, BusMessage, BusMetadata, PublishOptions, RequestOptions, MessageHandler, Unsubscribe } from './message-bus.js';

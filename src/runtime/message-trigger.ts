@@ -6,6 +6,7 @@ import { Message } from '../capabilities/messaging-provider.js';
 import { versionsCompatible } from '../capabilities/version.js';
 import { unversioned } from '../capabilities/build-imports.js';
 import type { Workload } from './workload.js';
+import type { Component } from '../component/component.js';
 
 const HANDLER = 'wasi:messaging/incoming-handler';
 const VERSION = '0.2.0-draft';
@@ -27,6 +28,11 @@ export interface MessageTrigger {
   readonly failed: number;
   /** Unsubscribes; no message reaches the workload afterwards. */
   close(): void;
+}
+
+/** True when the component exports `wasi:messaging/incoming-handler`, so messages can trigger it. */
+export function exportsMessageHandler(component: Component): boolean {
+  return component.world.exports.some((e) => e.kind === 'interface' && unversioned(e.interface.name) === HANDLER);
 }
 
 /**

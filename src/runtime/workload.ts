@@ -17,6 +17,10 @@ export interface Workload {
   bind(target: string): ExportCall;
   /** Calls an export with values in wasmhost's value model (jco's, with every `result` as `{tag, val}`). */
   call(target: string, ...args: unknown[]): unknown;
+  /** Runs `cleanup` when the workload is closed (a trigger unsubscribing, say). */
+  onClose(cleanup: () => void): void;
+  /** Stops the workload: later calls are refused and cleanups run once. */
+  close(): void;
 }
 
 /** Options for wrapping an engine instance. */
@@ -29,6 +33,7 @@ export interface WorkloadOptions {
 /** Wraps a live engine instance: resolves exports once, guards re-entry, and retires the instance after a trap. */
 export function createWorkload(component: Component, instance: EngineInstance, options: WorkloadOptions): Workload {
   const bound = new Map<string, ExportCall>();
+  const cleanups: (() => void)[] = [];
   let dead: WasmhostError | undefined;
   let depth = 0;
 
@@ -66,6 +71,11 @@ export function createWorkload(component: Component, instance: EngineInstance, o
       return call;
     },
     call: (target, ...args) => workload.bind(target)(...args),
+    onClose: (cleanup) => void cleanups.push(cleanup),
+    close() {
+      dead ??= new WasmhostError('trap', `${options.name} was closed`);
+      for (const cleanup of cleanups.splice(0)) cleanup();
+    },
   };
   return workload;
 }
