@@ -1,4 +1,5 @@
 export { createNodeHost, defaultCacheDir, type NodeHostOptions } from './node-host.js';
+export { createTestHost, type NodeTestHostOptions } from './test-host.js';
 export { createFileArtifactCache, type FileArtifactCacheOptions } from './file-artifact-cache.js';
 export { createWasiProvider, WasiExit, type WasiOptions } from './wasi-provider.js';
 export * from '../src/index.js';

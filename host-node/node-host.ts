@@ -24,6 +24,11 @@ export function defaultCacheDir(): string {
 
 /** A host for Node: file artifact cache, plus the V8 setup jco's QuickJS components need on Node 20. */
 export function createNodeHost(options: NodeHostOptions = {}): Host {
+  return createHost({ ...options, ...nodePorts(options) });
+}
+
+/** The Node pieces every Node host uses: the artifact cache (unless given), node:crypto digests, V8 flags. */
+export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifactCache' | 'digest'> {
   enableWasmFeatures();
   const artifactCache =
     options.artifactCache ??
@@ -31,7 +36,7 @@ export function createNodeHost(options: NodeHostOptions = {}): Host {
       dir: options.cacheDir ?? defaultCacheDir(),
       onCorrupt: (digest, reason) => console.error(`wasmhost: cache entry ${digest} dropped (${reason}); transpiling again`),
     });
-  return createHost({ digest: nodeSha256, ...options, artifactCache });
+  return { artifactCache, digest: options.digest ?? nodeSha256 };
 }
 
 /**

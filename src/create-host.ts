@@ -21,6 +21,8 @@ export interface HostOptions {
   engine?: Engine;
   /** The device's message bus (default: an in-process bus). */
   bus?: MessageBus;
+  /** Applied to every provider, built-in or not, when an instance is built (tests record calls with it). */
+  wrapProvider?: (provider: CapabilityProvider) => CapabilityProvider;
   /** How component digests are computed (default: Web Crypto SHA-256). */
   digest?: DigestFn;
   /** Where workload log lines go (default: console.error as `[workload] level context: message`). */
@@ -63,7 +65,8 @@ export function createHost(options: HostOptions): Host {
     load: (bytes) => loadComponent(bytes, options.digest),
     async instantiate(component, opts = {}) {
       const name = opts.name ?? component.digest.slice(7, 19);
-      const providers = [...(opts.providers ?? []), ...hostProviders];
+      const all = [...(opts.providers ?? []), ...hostProviders];
+      const providers = options.wrapProvider ? all.map(options.wrapProvider) : all;
       const imports = buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, grants: opts.grants ?? {}, log });
       const prepared = await engine.prepare(component);
       const instance = await prepared.instantiate(imports);

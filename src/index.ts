@@ -23,3 +23,5 @@ export { createMemoryBus, type MemoryBusOptions } from './memory/memory-bus.js';
 export { createMessagingProvider } from './capabilities/messaging-provider.js';
 export { bindMessageTrigger, type MessageTrigger, type MessageTriggerOptions } from './runtime/message-trigger.js';
 export { allowedName, topicMatches, type Grants, type GrantKey } from './capabilities/grants.js';
+export { createTestHost, type TestHost, type TestHostOptions, type TestHostMocks, type SensorMock } from './testing/test-host.js';
+export { recordCalls, type CapabilityCall } from './testing/record-calls.js';
