@@ -4,6 +4,9 @@ import { createNodeHost } from '../node-host.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 import { GRANT_FORMS, grantsFromFlags } from './grant-flags.js';
+import { formatCalls, readMockFile } from './mock-file.js';
+import { createTestHost } from '../test-host.js';
+import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 
 const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
 
@@ -21,6 +24,9 @@ Run options:
                        allowed without one: ${GRANT_FORMS}
   --dir host::guest    grant a host directory to the component at a guest path (repeatable)
   --env KEY=VALUE      grant an environment variable (repeatable)
+  --mock <file.json>   test mode: mocked sensors, actuators and config from a file
+                       ({"sensors": {"t": [20, 31]}, "actuators": ["fan"], "config": {…}});
+                       every capability call is printed to stderr
   --cache-dir <dir>    where transpiled components are cached
   --no-fast-calls      call every export through jco's glue
 `;
@@ -42,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       dir: { type: 'string', multiple: true, default: [] },
       env: { type: 'string', multiple: true, default: [] },
       grant: { type: 'string', multiple: true, default: [] },
+      mock: { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-fast-calls': { type: 'boolean', default: false },
     },
@@ -50,19 +57,30 @@ export async function main(argv: string[]): Promise<number> {
   const [file, ...extra] = dashDash < 0 ? positionals : positionals.slice(0, positionals.length - (rest.length - dashDash - 1));
   if (!file) throw usage(`${command} needs a component file`);
   if (extra.length) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
-  const host = createNodeHost({ cacheDir: values['cache-dir'] });
+  const cacheDir = values['cache-dir'];
+  const mocks = values.mock === undefined ? undefined : await readMockFile(values.mock);
+  const mock = mocks && createTestHost({ ...mocks, cacheDir });
+  // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
+  const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
+  const host = mock?.host ?? createNodeHost({ cacheDir, providers: [simulated] });
   switch (command) {
     case 'inspect':
       return inspectCommand(host, file, values.json);
-    case 'run':
-      return runCommand(host, file, {
-        invoke: values.invoke,
-        json: values.json,
-        config: pairs(values.config, '=', '--config'),
-        grants: grantsFromFlags(values.grant, values.dir, values.env),
-        args: dashDash < 0 ? [] : rest.slice(dashDash + 1),
-        fastCalls: !values['no-fast-calls'],
-      });
+    case 'run': {
+      const flags = grantsFromFlags(values.grant, values.dir, values.env);
+      try {
+        return await runCommand(host, file, {
+          invoke: values.invoke,
+          json: values.json,
+          config: { ...mocks?.config, ...pairs(values.config, '=', '--config') },
+          grants: mock ? { ...flags, sensors: [...mock.grants.sensors!, ...(flags.sensors ?? [])], actuators: [...mock.grants.actuators!, ...(flags.actuators ?? [])] } : flags,
+          args: dashDash < 0 ? [] : rest.slice(dashDash + 1),
+          fastCalls: !values['no-fast-calls'],
+        });
+      } finally {
+        if (mock) process.stderr.write(formatCalls(mock.calls, values.json));
+      }
+    }
     default:
       throw usage(`unknown command '${command}'`);
   }

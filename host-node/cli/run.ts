@@ -11,7 +11,6 @@ import { valueFromJson, valueToJson } from '../../src/component/json-values.js';
 import { createWasiProvider, WasiExit } from '../wasi-provider.js';
 import type { Grants } from '../../src/capabilities/grants.js';
 import { readComponentFile } from './read-component.js';
-import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 
 /** Options of `wasmhost run`. */
 export interface RunOptions {
@@ -30,13 +29,11 @@ export async function runCommand(host: Host, path: string, options: RunOptions):
   // A bad call is refused before anything is transpiled or instantiated.
   const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
   const wasi = createWasiProvider({ args: [basename(path), ...options.args] });
-  // Development devices: a drifting `temperature` sensor and a `fan` relay that reports each change.
-  const device = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
   const workload = await host.instantiate(component, {
     name: basename(path),
     config: options.config,
     grants: options.grants,
-    providers: [wasi, device],
+    providers: [wasi],
     fastCalls: options.fastCalls,
   });
   if (!call) return runMain(workload);

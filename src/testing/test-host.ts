@@ -33,6 +33,8 @@ export interface TestHost {
   readonly logs: LogEntry[];
   /** The last value each actuator was set to. */
   readonly actuators: Record<string, number>;
+  /** What `start` grants: everything mocked, plus the options' grants. */
+  readonly grants: Grants;
   /** Loads and instantiates a component with the mocks' config and grants. */
   start(bytes: Uint8Array, name?: string): Promise<Workload & { component: Component }>;
   /** The calls into one interface (`wasmhost:device/sensors`) or one function of it (`…/sensors#read`). */
@@ -70,6 +72,7 @@ export function createTestHost(options: TestHostOptions = {}): TestHost {
     calls,
     logs,
     actuators: actuatorState,
+    grants,
     async start(bytes, name) {
       const component = await host.load(bytes);
       return host.instantiate(component, { name, config: options.config, grants });
