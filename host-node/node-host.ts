@@ -11,6 +11,12 @@ export interface NodeHostOptions extends Partial<HostOptions> {
   cacheDir?: string;
 }
 
+/** Where the agent keeps its state by default (`$WASMHOST_STATE_DIR`, else `~/.local/state/wasmhost`). */
+export function defaultStateDir(): string {
+  const env = process.env;
+  return env.WASMHOST_STATE_DIR ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'wasmhost');
+}
+
 /** SHA-256 with node:crypto: synchronous, and without Web Crypto's first-use cost (~4 ms). */
 function nodeSha256(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

@@ -47,6 +47,8 @@ export interface Host {
   readonly engine: Engine;
   /** The bus `wasi:messaging` workloads publish to and are triggered from. */
   readonly bus: MessageBus;
+  /** The host's providers, built-in ones included: what this device offers (its profile is derived from them). */
+  readonly providers: readonly CapabilityProvider[];
   /** Reads a component (digest, world) without running it. */
   load(bytes: Uint8Array): Promise<Component>;
   /** Prepares (transpile or cache hit) and instantiates a component. */
@@ -62,6 +64,7 @@ export function createHost(options: HostOptions): Host {
   return {
     engine,
     bus,
+    providers: hostProviders,
     load: (bytes) => loadComponent(bytes, options.digest),
     async instantiate(component, opts = {}) {
       const name = opts.name ?? component.digest.slice(7, 19);

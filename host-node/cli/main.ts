@@ -6,14 +6,23 @@ import { runCommand } from './run.js';
 import { GRANT_FORMS, grantsFromFlags } from './grant-flags.js';
 import { formatCalls, readMockFile } from './mock-file.js';
 import { createTestHost } from '../test-host.js';
+import { createWasiProvider } from '../wasi-provider.js';
+import { checkCommand, deviceCommand } from './device-check.js';
+import { defaultStateDir } from '../node-host.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 
 const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
 
 Usage:
   wasmhost inspect <component.wasm> [--json]
+  wasmhost device [--json]
+  wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
+
+Check: can this device (or --device, a wasmhost profile or Margo DeviceCapabilitiesManifest;
+or each of --fleet, a folder of them) run the component with the given grants and Margo
+deviceConstraints? Exit code 0: yes (for a fleet: at least one device), 3: no, 1: error.
 
 Run options:
   --invoke '<call>'    call an export with WAVE arguments, e.g. 'add(1, 2)', 'greet("hi")',
@@ -49,21 +58,36 @@ export async function main(argv: string[]): Promise<number> {
       env: { type: 'string', multiple: true, default: [] },
       grant: { type: 'string', multiple: true, default: [] },
       mock: { type: 'string' },
+      device: { type: 'string' },
+      fleet: { type: 'string' },
+      constraints: { type: 'string' },
+      state: { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-fast-calls': { type: 'boolean', default: false },
     },
   });
   const dashDash = rest.indexOf('--');
   const [file, ...extra] = dashDash < 0 ? positionals : positionals.slice(0, positionals.length - (rest.length - dashDash - 1));
-  if (!file) throw usage(`${command} needs a component file`);
+  if (!file && command !== 'device') throw usage(`${command} needs a component file`);
   if (extra.length) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
   const cacheDir = values['cache-dir'];
   const mocks = values.mock === undefined ? undefined : await readMockFile(values.mock);
   const mock = mocks && createTestHost({ ...mocks, cacheDir });
   // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
-  const host = mock?.host ?? createNodeHost({ cacheDir, providers: [simulated] });
+  const host = mock?.host ?? createNodeHost({ cacheDir, providers: [createWasiProvider(), simulated] });
+  const stateDir = values.state ?? defaultStateDir();
   switch (command) {
+    case 'device':
+      return deviceCommand(host, stateDir, values.json);
+    case 'check':
+      return checkCommand(host, stateDir, file, {
+        device: values.device,
+        fleet: values.fleet,
+        constraints: values.constraints,
+        grants: grantsFromFlags(values.grant, values.dir, values.env),
+        json: values.json,
+      });
     case 'inspect':
       return inspectCommand(host, file, values.json);
     case 'run': {

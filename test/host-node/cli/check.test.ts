@@ -1,0 +1,92 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { watComponentPath } from '../../support/wat-components.js';
+import { wasmhost } from './run-cli.js';
+
+const FILTER = 'examples/sensor-filter-js/sensor-filter.wasm';
+const HELLO = 'examples/hello-command-c/hello.wasm';
+let dir: string;
+let env: Record<string, string>;
+let linux: Record<string, unknown>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wasmhost-check-'));
+  env = { WASMHOST_CACHE_DIR: join(dir, 'cache'), WASMHOST_STATE_DIR: dir };
+  linux = JSON.parse(wasmhost(['device', '--json'], env).stdout);
+});
+
+async function file(name: string, content: unknown): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, JSON.stringify(content));
+  return path;
+}
+
+/** This device's manifest with some interfaces taken away, as another device would be. */
+function without(manifest: Record<string, unknown>, prefix: string, cls: string): Record<string, unknown> {
+  const copy = structuredClone(manifest) as { 'x-wasmhost-extensions': { class: string; interfaces: { name: string }[] } };
+  copy['x-wasmhost-extensions'].class = cls;
+  copy['x-wasmhost-extensions'].interfaces = copy['x-wasmhost-extensions'].interfaces.filter((i) => !i.name.startsWith(prefix));
+  return copy;
+}
+
+describe('wasmhost device', () => {
+  it('prints this device as a Margo DeviceCapabilitiesManifest with the Wasm facts as an extension', () => {
+    expect(linux).toMatchObject({ apiVersion: 'device.margo.org/v1alpha1', kind: 'DeviceCapabilitiesManifest' });
+    const ext = (linux as { 'x-wasmhost-extensions': { class: string; interfaces: { name: string; version: string; grant?: string }[] } })['x-wasmhost-extensions'];
+    expect(ext.class).toBe('linux');
+    expect(ext.interfaces).toContainEqual({ name: 'wasmhost:device/sensors', version: '0.1.0', grant: 'sensors' });
+    expect(ext.interfaces).toContainEqual({ name: 'wasi:logging/logging', version: '0.1.0-draft' });
+  });
+});
+
+describe('wasmhost check', () => {
+  it('exits 0 when the component can run here, 3 with a report naming each missing grant', () => {
+    const refused = wasmhost(['check', FILTER], env);
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toContain("wasmhost:device/sensors@0.1.0: not granted (the deployment needs a 'sensors' grant)");
+    expect(wasmhost(['check', FILTER, '--grant', 'sensors', '--grant', 'actuators'], env).code).toBe(0);
+  });
+
+  it('reports a missing import and an incompatible version exactly', async () => {
+    const result = wasmhost(['check', await watComponentPath('imports-logging'), '--json'], env);
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout).problems).toEqual([{ kind: 'import', import: 'example:missing/thing@2.0.0', reason: 'not-provided' }]);
+    const old = without(linux, 'wasi:logging', 'linux');
+    (old['x-wasmhost-extensions'] as { interfaces: object[] }).interfaces.push({ name: 'wasi:logging/logging', version: '0.1.0-draft2' });
+    const versioned = wasmhost(['check', 'examples/threshold-alarm-c/threshold-alarm.wasm', '--grant', 'actuators', '--device', await file('old.json', old)], env);
+    expect(versioned.stdout).toContain('wasi:logging/logging@0.1.0-draft: this host offers version 0.1.0-draft2, which is not compatible');
+  });
+
+  it('refuses on a browser device what a browser lacks (a filesystem)', async () => {
+    const browser = await file('browser.json', without(linux, 'wasi:filesystem', 'browser'));
+    const result = wasmhost(['check', HELLO, '--device', browser], env);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('wasi:filesystem/types@0.2.12: not provided by this host');
+  });
+
+  it('answers a fleet query: who can run it, and why each other device cannot', async () => {
+    const fleet = join(dir, 'fleet');
+    await mkdir(fleet);
+    await writeFile(join(fleet, 'gateway.json'), JSON.stringify(linux));
+    await writeFile(join(fleet, 'kiosk.json'), JSON.stringify(without(linux, 'wasi:filesystem', 'browser')));
+    await writeFile(join(fleet, 'panel.json'), JSON.stringify(without(linux, 'wasi:cli', 'browser')));
+    const result = wasmhost(['check', HELLO, '--fleet', fleet, '--json'], env);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.compatible).toEqual(['gateway']);
+    expect(report.incompatible.map((d: { name: string }) => d.name)).toEqual(['kiosk', 'panel']);
+  });
+
+  it('evaluates Margo eligibility rules and names a malformed one', async () => {
+    const arm = await file('arm.json', { eligibilityRules: [{ propertySelector: { matchExpressions: [{ key: '/cpu/0/architecture', operator: 'In', values: ['arm64'] }] } }] });
+    const result = wasmhost(['check', HELLO, '--constraints', arm], env);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('/cpu/0/architecture');
+    const bad = await file('bad.json', { eligibilityRules: [{ propertySelector: { matchExpressions: [{ key: '/id', operator: 'Eq', values: ['x'] }] } }] });
+    const malformed = wasmhost(['check', HELLO, '--constraints', bad], env);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toContain("eligibilityRules[0].propertySelector.matchExpressions[0].operator: unknown operator 'Eq'");
+  });
+});
