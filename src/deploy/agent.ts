@@ -1,0 +1,133 @@
+import type { Host } from '../create-host.js';
+import type { LogSink } from '../capabilities/provider.js';
+import type { AgentState, AgentStateStore, Clock, ComponentStore, InstalledDeployment, PackageFetcher } from '../ports/agent-ports.js';
+import { fingerprint, plan, type Action } from './plan.js';
+import { ComponentFailure, startDeployment, statusError, type RunningComponent } from './run-deployment.js';
+import type { DeploymentState, DeploymentStatus, DesiredDeployment, StatusError } from './types.js';
+
+/** What an agent is built from: a host, the ports it acts through, and who hears about status changes. */
+export interface AgentOptions {
+  host: Host;
+  deviceId: string;
+  fetcher: PackageFetcher;
+  components: ComponentStore;
+  state: AgentStateStore;
+  clock: Clock;
+  log: LogSink;
+  /** Told of every status change (a fleet-manager client posts it). */
+  onStatus?: (status: DeploymentStatus) => void;
+}
+
+/** One running workload, for the status endpoint. */
+export interface WorkloadInfo { deployment: string; component: string; version: string; restarts: number; lastError?: string; dead: boolean }
+
+/** The device agent: seeks the desired state, remembers it across restarts, reports Margo statuses. */
+export interface Agent {
+  /** Restores the persisted state: restarts what was installed, then resumes unfinished work. */
+  start(): Promise<void>;
+  /** Makes the device run exactly `desired` (changes are applied one at a time, in order). */
+  apply(desired: DesiredDeployment[], source?: AgentState['source']): Promise<void>;
+  statuses(): DeploymentStatus[];
+  workloads(): WorkloadInfo[];
+  /** The source bookkeeping last accepted (fleet-manager manifest version and ETag). */
+  source(): AgentState['source'];
+  /** Stops every workload (the state stays, so the next start resumes). */
+  stop(): void;
+}
+
+/** Builds an agent. Nothing runs until `start`. */
+export function createAgent(options: AgentOptions): Agent {
+  let state: AgentState = { desired: [], installed: [], statuses: [], source: {} };
+  const running = new Map<string, { spec: DesiredDeployment; components: RunningComponent[] }>();
+  let queue = Promise.resolve();
+  const ctx = { host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log };
+
+  async function setStatus(d: { id: string; components: { name: string }[] }, state_: DeploymentState, error?: StatusError, failed?: ComponentFailure): Promise<void> {
+    const status: DeploymentStatus = {
+      deploymentId: d.id,
+      deviceId: options.deviceId,
+      status: error ? { state: state_, error } : { state: state_ },
+      components: d.components.map((c) =>
+        failed?.component === c.name ? { name: c.name, state: 'failed', error: failed.error } : { name: c.name, state: state_ === 'failed' && failed ? 'pending' : state_ },
+      ),
+    };
+    state.statuses = [...state.statuses.filter((s) => s.deploymentId !== d.id), status];
+    await options.state.save(state);
+    options.onStatus?.(status);
+  }
+
+  async function install(d: DesiredDeployment, replacing?: InstalledDeployment): Promise<void> {
+    await setStatus(d, replacing ? 'installing' : 'pending');
+    if (!replacing) await setStatus(d, 'installing');
+    let components: RunningComponent[];
+    try {
+      components = await startDeployment(ctx, d);
+    } catch (error) {
+      const failure = error instanceof ComponentFailure ? error : new ComponentFailure('(deployment)', statusError(error, 'agent'));
+      const kept = replacing ? ` (version ${replacing.version} keeps running)` : '';
+      await setStatus(d, 'failed', { ...failure.error, message: `${failure.component}: ${failure.error.message}${kept}` }, failure);
+      return;
+    }
+    const old = running.get(d.id);
+    running.set(d.id, { spec: d, components });
+    for (const c of old?.components ?? []) c.stop();
+    state.installed = [...state.installed.filter((i) => i.id !== d.id), { id: d.id, version: d.version, fingerprint: fingerprint(d), spec: d }];
+    await setStatus(d, 'installed');
+  }
+
+  async function remove(id: string): Promise<void> {
+    const installed = state.installed.find((i) => i.id === id);
+    const shape = { id, components: installed?.spec.components ?? [] };
+    await setStatus(shape, 'removing');
+    for (const c of running.get(id)?.components ?? []) c.stop();
+    running.delete(id);
+    state.installed = state.installed.filter((i) => i.id !== id);
+    await setStatus(shape, 'removed');
+  }
+
+  async function execute(action: Action): Promise<void> {
+    if (action.kind === 'remove') return remove(action.id);
+    return install(action.deployment, action.kind === 'update' ? state.installed.find((i) => i.id === action.from.id) : undefined);
+  }
+
+  function enqueue(work: () => Promise<void>): Promise<void> {
+    const next = queue.then(work);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
+  const agent: Agent = {
+    start: () =>
+      enqueue(async () => {
+        state = (await options.state.load()) ?? state;
+        // What ran before the restart runs again from its own spec (no fetch: the component store has it).
+        for (const i of [...state.installed]) {
+          try {
+            running.set(i.id, { spec: i.spec, components: await startDeployment(ctx, i.spec) });
+          } catch (error) {
+            state.installed = state.installed.filter((x) => x.id !== i.id);
+            options.log({ workload: i.id, level: 'error', context: 'agent', message: `could not restart: ${(error as Error).message}` });
+          }
+        }
+        for (const action of plan(state.desired, state.installed)) await execute(action);
+      }),
+    apply: (desired, source) =>
+      enqueue(async () => {
+        state.desired = desired;
+        if (source) state.source = source;
+        await options.state.save(state);
+        for (const action of plan(desired, state.installed)) await execute(action);
+      }),
+    statuses: () => state.statuses,
+    workloads: () =>
+      [...running.entries()].flatMap(([id, r]) =>
+        r.components.map((c) => ({ deployment: id, component: c.name, version: r.spec.version, restarts: c.restarts, lastError: c.lastError, dead: c.workload.dead })),
+      ),
+    source: () => state.source,
+    stop() {
+      for (const r of running.values()) for (const c of r.components) c.stop();
+      running.clear();
+    },
+  };
+  return agent;
+}

@@ -1,0 +1,41 @@
+import type { ActualDeployment } from '../deploy/plan.js';
+import type { DeploymentStatus, DesiredDeployment } from '../deploy/types.js';
+
+/** Gets a component package's bytes from its `packageLocation` (a path relative to `base`, or an https URL). */
+export interface PackageFetcher {
+  fetch(location: string, base?: string): Promise<Uint8Array>;
+}
+
+/** Component bytes kept by digest, so a restart never downloads a component again. */
+export interface ComponentStore {
+  get(digest: string): Promise<Uint8Array | undefined>;
+  put(digest: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** What the agent must remember across restarts (including `kill -9`). */
+export interface AgentState {
+  /** The desired deployments last accepted from a source. */
+  desired: DesiredDeployment[];
+  /** What was installed (the spec that runs, which after a failed update is not the desired one). */
+  installed: InstalledDeployment[];
+  statuses: DeploymentStatus[];
+  /** A source's own bookkeeping: the fleet manager's accepted manifest version and ETag. */
+  source: { manifestVersion?: number; etag?: string };
+}
+
+/** A deployment that runs, with the spec it runs from. */
+export interface InstalledDeployment extends ActualDeployment {
+  spec: DesiredDeployment;
+}
+
+/** Persists agent state; `save` must be atomic (all or nothing), so a crash never leaves half a state. */
+export interface AgentStateStore {
+  load(): Promise<AgentState | undefined>;
+  save(state: AgentState): Promise<void>;
+}
+
+/** Time, injectable so tests need no sleeps. */
+export interface Clock {
+  now(): number;
+  setInterval(callback: () => void, ms: number): () => void;
+}
