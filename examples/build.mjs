@@ -44,6 +44,7 @@ const BUILDS = [
   { dir: 'hello-command-c', out: 'hello.wasm', build: buildCCommand, source: 'hello.c', world: 'hello' },
   { dir: 'sensor-filter-js', out: 'sensor-filter.wasm', build: buildQuickJs, source: 'filter.js', world: 'sensor-filter' },
   { dir: 'message-relay-js', out: 'message-relay.wasm', build: buildQuickJs, source: 'relay.js', world: 'message-relay' },
+  { dir: 'kv-counter-js', out: 'kv-counter.wasm', build: buildQuickJs, source: 'counter.js', world: 'kv-counter' },
 ];
 
 class BuildError extends Error {}
