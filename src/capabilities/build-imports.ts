@@ -3,6 +3,7 @@ import type { ComponentWorld } from '../component/wit-types.js';
 import type { ImportObject } from '../component/engine.js';
 import type { CapabilityProvider, ProviderContext } from './provider.js';
 import { versionsCompatible } from './version.js';
+import { jsName } from '../component/js-name.js';
 import type { GrantKey, Grants } from './grants.js';
 
 /** An import the host cannot satisfy, and why. */
@@ -58,6 +59,10 @@ export function buildImports(world: ComponentWorld, providers: readonly Capabili
       created.set(provider, impl);
     }
     imports[key] = impl[key];
+    const missing = item.interface.functions.filter((f) => !f.name.startsWith('[') && typeof (impl[key] as Record<string, unknown> | undefined)?.[jsName(f.name)] !== 'function');
+    if (missing.length) {
+      throw new WasmhostError('missing-import', `provider '${provider.name}' offers ${item.interface.name} but does not implement ${missing.map((f) => f.name).join(', ')}; its implementation must match the interface's WIT`);
+    }
   }
   return imports;
 }

@@ -2,14 +2,10 @@ import { WasmhostError } from '../errors.js';
 import { printFunction } from '../component/print-wit.js';
 import type { EngineInstance } from '../component/engine.js';
 import type { ExportedFunction } from './export-path.js';
+import { jsName } from '../component/js-name.js';
 
 /** A synchronous call into one export, with results in wasmhost's value model (a `result` is always `{tag, val}`). */
 export type ExportCall = (...args: unknown[]) => unknown;
-
-/** jco's JS name for a WIT name: `roundtrip-record1` → `roundtripRecord1`. */
-export function jsName(witName: string): string {
-  return witName.replace(/-([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
-}
 
 /** Binds an exported function of a live instance, normalising results and errors. */
 export function bindExport(instance: EngineInstance, entry: ExportedFunction): ExportCall {
