@@ -2,7 +2,7 @@ import { WasmhostError } from '../../src/errors.js';
 import type { Grants } from '../../src/capabilities/grants.js';
 
 /** The `--grant` forms the CLI accepts, for help text and errors. */
-export const GRANT_FORMS = 'sensors[=a,b]  actuators[=a,b]  keyvalue=bucket,…  publish=topic,…  subscribe=topic,…  network';
+export const GRANT_FORMS = 'sensors[=a,b]  actuators[=a,b]  keyvalue=bucket,…  publish=topic,…  subscribe=topic,…  network  interface=ns:pkg/iface,…';
 
 const list = (value: string | undefined) => (value === undefined || value === '' ? ['*'] : value.split(',').map((s) => s.trim()).filter(Boolean));
 
@@ -30,6 +30,10 @@ export function grantsFromFlags(grantFlags: string[], dirs: string[], env: strin
         break;
       case 'network':
         grants.network = true;
+        break;
+      case 'interface':
+        if (!value) throw bad('--grant interface needs interface names: interface=acme:plc/registers');
+        grants.interfaces = [...(grants.interfaces ?? []), ...list(value)];
         break;
       default:
         throw bad(`unknown grant '${key}'; use one of: ${GRANT_FORMS}`);

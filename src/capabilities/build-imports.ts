@@ -4,7 +4,7 @@ import type { ImportObject } from '../component/engine.js';
 import type { CapabilityProvider, ProviderContext } from './provider.js';
 import { versionsCompatible } from './version.js';
 import { jsName } from '../component/js-name.js';
-import type { GrantKey, Grants } from './grants.js';
+import { isGranted, type GrantKey, type Grants } from './grants.js';
 
 /** An import the host cannot satisfy, and why. */
 export interface ImportProblem {
@@ -34,7 +34,7 @@ export function findImportProblems(world: ComponentWorld, providers: readonly Ca
     else {
       const offer = offers.find((o) => versionsCompatible(iface.package?.version, o.version));
       if (!offer) problems.push({ import: iface.name, reason: 'version', offered: offers.map((o) => o.version ?? '(unversioned)').join(', ') });
-      else if (grants && offer.grant && grants[offer.grant] === undefined) problems.push({ import: iface.name, reason: 'ungranted', grant: offer.grant });
+      else if (grants && !isGranted(grants, offer)) problems.push({ import: iface.name, reason: 'ungranted', grant: offer.grant });
     }
   }
   return problems;

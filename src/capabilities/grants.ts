@@ -21,10 +21,19 @@ export interface Grants {
   env?: Record<string, string>;
   /** Sockets and outgoing HTTP. */
   network?: boolean;
+  /** Vendor interfaces granted by name (`acme:plc/registers`), for providers whose offer needs the `interfaces` grant. */
+  interfaces?: string[];
 }
 
 /** The name of a grant; a provider's offer names the one it needs. */
 export type GrantKey = keyof Grants;
+
+/** True when the grants allow an offer: its grant key is present (for `interfaces`: lists the interface). */
+export function isGranted(grants: Readonly<Grants>, offer: { name: string; grant?: GrantKey }): boolean {
+  if (!offer.grant) return true;
+  if (offer.grant === 'interfaces') return grants.interfaces?.includes(offer.name) ?? false;
+  return grants[offer.grant] !== undefined;
+}
 
 /** True when a name is allowed by a list that may contain `*`. */
 export function allowedName(list: readonly string[] | undefined, name: string): boolean {
