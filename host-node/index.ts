@@ -3,3 +3,4 @@ export { createTestHost, type NodeTestHostOptions } from './test-host.js';
 export { createFileArtifactCache, type FileArtifactCacheOptions } from './file-artifact-cache.js';
 export { createWasiProvider, WasiExit, type WasiOptions } from './wasi-provider.js';
 export * from '../src/index.js';
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';

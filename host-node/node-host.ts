@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { createHost, type Host, type HostOptions } from '../src/create-host.js';
 import { createFileArtifactCache } from './file-artifact-cache.js';
+import { createSqliteStore } from './sqlite-store.js';
 
 /** Options of a host on a Linux device. */
 export interface NodeHostOptions extends Partial<HostOptions> {
+  /** Where workload data lives (`keyvalue.db`, SQLite); without it, key-value buckets are in memory. */
+  dataDir?: string;
   /** Where transpiled artifacts are kept (default `$WASMHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmhost`, else `~/.cache/wasmhost`). */
   cacheDir?: string;
 }
@@ -30,7 +33,8 @@ export function defaultCacheDir(): string {
 
 /** A host for Node: file artifact cache, plus the V8 setup jco's QuickJS components need on Node 20. */
 export function createNodeHost(options: NodeHostOptions = {}): Host {
-  return createHost({ ...options, ...nodePorts(options) });
+  const store = options.store ?? (options.dataDir ? createSqliteStore({ path: join(options.dataDir, 'keyvalue.db') }) : undefined);
+  return createHost({ ...options, store, ...nodePorts(options) });
 }
 
 /** The Node pieces every Node host uses: the artifact cache (unless given), node:crypto digests, V8 flags. */

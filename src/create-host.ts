@@ -12,15 +12,20 @@ import { bindMessageTrigger, exportsMessageHandler } from './runtime/message-tri
 import { createMessagingProvider } from './capabilities/messaging-provider.js';
 import { createMemoryBus } from './memory/memory-bus.js';
 import type { MessageBus } from './ports/message-bus.js';
+import type { Store } from './ports/store.js';
+import { createMemoryStore } from './memory/memory-store.js';
+import { createKeyValueProvider } from './capabilities/keyvalue-provider.js';
 
 /** The platform pieces and policy a host is built from. */
 export interface HostOptions {
   artifactCache: ArtifactCache;
-  /** Capability providers besides the built-in ones (logging, config, messaging). */
+  /** Capability providers besides the built-in ones (logging, config, messaging, keyvalue). */
   providers?: readonly CapabilityProvider[];
   engine?: Engine;
   /** The device's message bus (default: an in-process bus). */
   bus?: MessageBus;
+  /** Where `wasi:keyvalue` buckets live (default: in memory). */
+  store?: Store;
   /** Applied to every provider, built-in or not, when an instance is built (tests record calls with it). */
   wrapProvider?: (provider: CapabilityProvider) => CapabilityProvider;
   /** How component digests are computed (default: Web Crypto SHA-256). */
@@ -59,7 +64,14 @@ export interface Host {
 export function createHost(options: HostOptions): Host {
   const engine = options.engine ?? createJcoEngine({ cache: options.artifactCache });
   const bus = options.bus ?? createMemoryBus();
-  const hostProviders = [...(options.providers ?? []), createLoggingProvider(), createConfigProvider(), createMessagingProvider(bus)];
+  const store = options.store ?? createMemoryStore();
+  const hostProviders = [
+    ...(options.providers ?? []),
+    createLoggingProvider(),
+    createConfigProvider(),
+    createMessagingProvider(bus),
+    createKeyValueProvider(store),
+  ];
   const log = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
   return {
     engine,

@@ -31,3 +31,7 @@ export { parseDeviceConstraints, type DeviceConstraints } from './device/device-
 export { evaluateEligibility, type EligibilityRule, type MatchExpression, type EligibilityResult } from './device/eligibility.js';
 export { checkCapacity, type CapacityRequirements, type CapacityShortfall } from './device/capacity.js';
 export { match, fleetQuery, formatMatchReport, formatFleetReport, describeMatchProblem, type MatchProblem, type MatchResult, type FleetResult } from './device/match.js';
+export { createMemoryStore } from './memory/memory-store.js';
+export { createKeyValueProvider, type KeyValueProviderOptions, type KeyValueError } from './capabilities/keyvalue-provider.js';
+export { createAgent, type Agent, type AgentOptions, type WorkloadInfo } from './deploy/agent.js';
+export type * from './deploy/types.js';

@@ -36,6 +36,7 @@ Run options:
   --mock <file.json>   test mode: mocked sensors, actuators and config from a file
                        ({"sensors": {"t": [20, 31]}, "actuators": ["fan"], "config": {…}});
                        every capability call is printed to stderr
+  --data-dir <dir>     keep wasi:keyvalue buckets in <dir>/keyvalue.db (default: in memory)
   --cache-dir <dir>    where transpiled components are cached
   --no-fast-calls      call every export through jco's glue
 `;
@@ -62,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       fleet: { type: 'string' },
       constraints: { type: 'string' },
       state: { type: 'string' },
+      'data-dir': { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-fast-calls': { type: 'boolean', default: false },
     },
@@ -75,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   const mock = mocks && createTestHost({ ...mocks, cacheDir });
   // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
-  const host = mock?.host ?? createNodeHost({ cacheDir, providers: [createWasiProvider(), simulated] });
+  const host = mock?.host ?? createNodeHost({ cacheDir, dataDir: values['data-dir'], providers: [createWasiProvider(), simulated] });
   const stateDir = values.state ?? defaultStateDir();
   switch (command) {
     case 'device':

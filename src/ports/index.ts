@@ -1,2 +1,3 @@
 export type { ArtifactCache, CachedArtifact, GlueModule, TranspiledArtifact } from './artifact-cache.js';
 export type { MessageBus, BusMessage, BusMetadata, PublishOptions, RequestOptions, MessageHandler, Unsubscribe } from './message-bus.js';
+export type { Store, KeyPage, KeyPageRequest } from './store.js';

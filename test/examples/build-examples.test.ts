@@ -22,6 +22,7 @@ const COMPONENTS = [
   'sensor-filter-js/sensor-filter.wasm',
   'hello-command-c/hello.wasm',
   'message-relay-js/message-relay.wasm',
+  'kv-counter-js/kv-counter.wasm',
 ];
 
 const run = promisify(execFile);
