@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { callOverhead } from './call-overhead.js';
 import { startTime } from './start-time.js';
 import { reinstantiate } from './reinstantiate.js';
+import { checkTime } from './check-time.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,3 +22,5 @@ console.log();
 for (const line of await startTime(alarm, 'C example')) console.log(line);
 console.log();
 for (const line of await reinstantiate(alarm)) console.log(line);
+console.log();
+for (const line of await checkTime()) console.log(line);
