@@ -9,6 +9,7 @@ import { createTestHost } from '../test-host.js';
 import { createWasiProvider } from '../wasi-provider.js';
 import { checkCommand, deviceCommand } from './device-check.js';
 import { defaultStateDir } from '../node-host.js';
+import { agentCommand, statusCommand } from './agent.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 
 const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
@@ -17,12 +18,19 @@ Usage:
   wasmhost inspect <component.wasm> [--json]
   wasmhost device [--json]
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
+  wasmhost agent --desired <dir> [--state <dir>] [--no-simulated-device]
+  wasmhost status [--state <dir>] [--json]
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
 
 Check: can this device (or --device, a wasmhost profile or Margo DeviceCapabilitiesManifest;
 or each of --fleet, a folder of them) run the component with the given grants and Margo
 deviceConstraints? Exit code 0: yes (for a fleet: at least one device), 3: no, 1: error.
+
+Agent: runs the device agent until SIGINT/SIGTERM. It applies the Margo ApplicationDeployments
+(and ApplicationDescriptions) in --desired, re-reading the folder on every change, keeps its state
+in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serves its status on
+loopback; \`wasmhost status\` reads it.
 
 Run options:
   --invoke '<call>'    call an export with WAVE arguments, e.g. 'add(1, 2)', 'greet("hi")',
@@ -64,13 +72,15 @@ export async function main(argv: string[]): Promise<number> {
       constraints: { type: 'string' },
       state: { type: 'string' },
       'data-dir': { type: 'string' },
+      desired: { type: 'string' },
+      'no-simulated-device': { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
       'no-fast-calls': { type: 'boolean', default: false },
     },
   });
   const dashDash = rest.indexOf('--');
   const [file, ...extra] = dashDash < 0 ? positionals : positionals.slice(0, positionals.length - (rest.length - dashDash - 1));
-  if (!file && command !== 'device') throw usage(`${command} needs a component file`);
+  if (!file && !['device', 'agent', 'status'].includes(command)) throw usage(`${command} needs a component file`);
   if (extra.length) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
   const cacheDir = values['cache-dir'];
   const mocks = values.mock === undefined ? undefined : await readMockFile(values.mock);
@@ -82,6 +92,10 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'device':
       return deviceCommand(host, stateDir, values.json);
+    case 'agent':
+      return agentCommand({ desired: values.desired, stateDir, simulated: !values['no-simulated-device'] });
+    case 'status':
+      return statusCommand(stateDir, values.json);
     case 'check':
       return checkCommand(host, stateDir, file, {
         device: values.device,

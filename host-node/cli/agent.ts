@@ -1,0 +1,96 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createAgent } from '../../src/deploy/agent.js';
+import type { DeploymentStatus } from '../../src/deploy/types.js';
+import type { LogEntry } from '../../src/capabilities/provider.js';
+import { WasmhostError } from '../../src/errors.js';
+import { createNodeHost } from '../node-host.js';
+import { createWasiProvider } from '../wasi-provider.js';
+import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
+import { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock, writeFileAtomic } from '../file-agent-ports.js';
+import { startStatusServer, type AgentStatusReport } from '../status-server.js';
+import { watchDesiredDir } from '../desired-dir.js';
+import { thisDevice } from './device-check.js';
+
+/** Options of `wasmhost agent`. */
+export interface AgentCommandOptions {
+  desired?: string;
+  stateDir: string;
+  /** Serve a simulated `temperature` sensor and `fan` relay (for development devices). */
+  simulated: boolean;
+}
+
+/** Where a running agent tells `wasmhost status` how to reach it. */
+const ENDPOINT_FILE = 'agent.json';
+
+/** `wasmhost agent`: runs the device agent until SIGINT/SIGTERM. */
+export async function agentCommand(options: AgentCommandOptions): Promise<number> {
+  if (!options.desired) throw new WasmhostError('bad-input', 'wasmhost agent needs a desired-state source: --desired <dir>', { data: { usage: true } });
+  const { stateDir } = options;
+  await mkdir(stateDir, { recursive: true });
+  const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
+  const providers = [createWasiProvider()];
+  if (options.simulated) providers.push(createDeviceProvider(createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`))));
+  const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log });
+  const deviceId = thisDevice(host, stateDir).identity.id;
+  const agent = createAgent({
+    host,
+    deviceId,
+    fetcher: createPackageFetcher(),
+    components: createFileComponentStore(join(stateDir, 'components')),
+    state: createFileStateStore(join(stateDir, 'agent-state.json')),
+    clock: systemClock,
+    log,
+    onStatus: (s) => process.stdout.write(`[agent] ${describeStatus(s)}\n`),
+  });
+  const { url, server } = await startStatusServer(agent, deviceId);
+  await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url }));
+  process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
+  await agent.start();
+  const watcher = watchDesiredDir(options.desired, {
+    onDesired: (desired) => agent.apply(desired).catch((e: Error) => process.stdout.write(`[agent] error: ${e.message}\n`)),
+    onError: (message) => process.stdout.write(`[agent] ${message} (keeping the previous desired state)\n`),
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  watcher.close();
+  agent.stop();
+  server.close();
+  await rm(join(stateDir, ENDPOINT_FILE), { force: true });
+  process.stdout.write('[agent] stopped\n');
+  return 0;
+}
+
+function describeStatus(s: DeploymentStatus): string {
+  const error = s.status.error ? `: ${s.status.error.code} (${s.status.error.source}) ${s.status.error.message}` : '';
+  return `${s.deploymentId} ${s.status.state}${error}`;
+}
+
+/** `wasmhost status`: asks the agent running on a state directory for its status. */
+export async function statusCommand(stateDir: string, json: boolean): Promise<number> {
+  let endpoint: { pid: number; url: string };
+  try {
+    endpoint = JSON.parse(await readFile(join(stateDir, ENDPOINT_FILE), 'utf8'));
+  } catch {
+    throw new WasmhostError('io', `no agent is running on state directory ${stateDir} (no ${ENDPOINT_FILE}); start one with wasmhost agent --state ${stateDir}`);
+  }
+  let report: AgentStatusReport;
+  try {
+    report = (await (await fetch(endpoint.url)).json()) as AgentStatusReport;
+  } catch (error) {
+    throw new WasmhostError('io', `the agent recorded at ${endpoint.url} (pid ${endpoint.pid}) does not answer: ${(error as Error).message}`);
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const lines = [`agent pid ${report.pid} on device ${report.deviceId}, up since ${report.startedAt}`];
+  for (const d of report.deployments) lines.push(`  ${d.deploymentId}: ${d.status.state}${d.status.error ? ` — ${d.status.error.message}` : ''}`);
+  for (const w of report.workloads) {
+    lines.push(`    ${w.deployment}/${w.component} v${w.version}: ${w.dead ? 'dead' : 'running'}, ${w.restarts} restarts${w.lastError ? `, last error: ${w.lastError}` : ''}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
