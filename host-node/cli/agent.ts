@@ -6,7 +6,7 @@ import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
 import { createNodeHost } from '../node-host.js';
 import { createWasiProvider } from '../wasi-provider.js';
-import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
+import { createDeviceProvider, createSimulatedDrivers, sensorReader } from '../../src/capabilities/device-provider.js';
 import { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock, writeFileAtomic } from '../file-agent-ports.js';
 import { startStatusServer, type AgentStatusReport } from '../status-server.js';
 import { watchDesiredDir } from '../desired-dir.js';
@@ -30,7 +30,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await mkdir(stateDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
   const providers = [createWasiProvider()];
-  if (options.simulated) providers.push(createDeviceProvider(createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`))));
+  const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
+  if (drivers) providers.push(createDeviceProvider(drivers));
   const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log });
   const deviceId = thisDevice(host, stateDir).identity.id;
   const agent = createAgent({
@@ -42,6 +43,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     clock: systemClock,
     log,
     onStatus: (s) => process.stdout.write(`[agent] ${describeStatus(s)}\n`),
+    readSensor: drivers && sensorReader(drivers),
   });
   const { url, server } = await startStatusServer(agent, deviceId);
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url }));

@@ -94,3 +94,13 @@ export function createSimulatedDrivers(seed = 1, onSet?: (name: string, value: n
     },
   };
 }
+
+/** Samples a driver's sensor as a `reading` (for triggers the host fires itself). */
+export function sensorReader(drivers: DeviceDrivers): (name: string) => { value: number; unit: string; timestampMs: bigint } {
+  const now = drivers.now ?? (() => Date.now());
+  return (name) => {
+    const sensor = drivers.sensors?.[name];
+    if (!sensor) throw new Error(`no sensor named ${name}`);
+    return { value: sensor.read(), unit: sensor.unit, timestampMs: BigInt(Math.round(now())) };
+  };
+}

@@ -2,7 +2,7 @@ import type { Host } from '../create-host.js';
 import type { LogSink } from '../capabilities/provider.js';
 import type { AgentState, AgentStateStore, Clock, ComponentStore, InstalledDeployment, PackageFetcher } from '../ports/agent-ports.js';
 import { fingerprint, plan, type Action } from './plan.js';
-import { ComponentFailure, startDeployment, statusError, type RunningComponent } from './run-deployment.js';
+import { ComponentFailure, startDeployment, statusError, type RunContext, type RunningComponent } from './run-deployment.js';
 import type { DeploymentState, DeploymentStatus, DesiredDeployment, StatusError } from './types.js';
 
 /** What an agent is built from: a host, the ports it acts through, and who hears about status changes. */
@@ -16,6 +16,8 @@ export interface AgentOptions {
   log: LogSink;
   /** Told of every status change (a fleet-manager client posts it). */
   onStatus?: (status: DeploymentStatus) => void;
+  /** Samples a local sensor, for `reading` triggers. */
+  readSensor?: RunContext['readSensor'];
 }
 
 /** One running workload, for the status endpoint. */
@@ -40,7 +42,7 @@ export function createAgent(options: AgentOptions): Agent {
   let state: AgentState = { desired: [], installed: [], statuses: [], source: {} };
   const running = new Map<string, { spec: DesiredDeployment; components: RunningComponent[] }>();
   let queue = Promise.resolve();
-  const ctx = { host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log };
+  const ctx: RunContext = { host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log, readSensor: options.readSensor };
 
   async function setStatus(d: { id: string; components: { name: string }[] }, state_: DeploymentState, error?: StatusError, failed?: ComponentFailure): Promise<void> {
     const status: DeploymentStatus = {

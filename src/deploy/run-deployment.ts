@@ -15,7 +15,12 @@ export interface RunContext {
   components: ComponentStore;
   clock: Clock;
   log: LogSink;
+  /** Samples a local sensor for `reading` triggers; absent on a device without local sensors. */
+  readSensor?: (name: string) => SensorReading;
 }
+
+/** A reading as `wasmhost:device/types.reading` holds it, in jco's shape. */
+export interface SensorReading { value: number; unit: string; timestampMs: bigint }
 
 /** One component of a running deployment. */
 export interface RunningComponent {
@@ -80,39 +85,58 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   let restarts = 0;
   let lastError: string | undefined;
   const stops: (() => void)[] = [];
+  let restarting = false;
+  // A trapped instance is replaced by a fresh one; its state is gone, the deployment keeps serving.
+  const restart = () => {
+    restarting = true;
+    instantiate().then(
+      (fresh) => { workload = fresh; restarts++; restarting = false; },
+      (e: unknown) => { lastError = String(e); restarting = false; },
+    );
+  };
   for (const trigger of spec.triggers) {
     if (trigger.kind === 'message') continue; // bound by the host when the grants subscribe to topics
-    if (trigger.kind === 'reading') throw fail(new WasmhostError('unsupported', 'reading triggers need the MQTT bridge, which this host does not run yet'), 'trigger');
     let entry;
-    let args: unknown[];
+    let args: unknown[] = [];
     try {
       entry = resolveExport(component.world, trigger.export);
-      args = parseWaveArgs(trigger.args ?? [], entry.function.params);
+      if (trigger.kind === 'interval') args = parseWaveArgs(trigger.args ?? [], entry.function.params);
+      else if (!ctx.readSensor) throw new WasmhostError('unsupported', 'this device has no local sensors to sample for a reading trigger');
+      else if (entry.function.params.length !== 2) throw new WasmhostError('bad-input', `${entry.path} must take (sensor: string, reading: reading) to serve a reading trigger`);
     } catch (error) {
       workload.close();
       throw fail(error, 'trigger');
     }
     const { path, function: fn } = entry;
-    let restarting = false;
-    stops.push(ctx.clock.setInterval(() => {
+    const fire = (callArgs: unknown[]) => {
       if (restarting) return;
       try {
-        const result = workload.call(path, ...args);
+        const result = workload.call(path, ...callArgs);
         if (trigger.output && fn.result) {
           ctx.host.bus.publish(trigger.output, new TextEncoder().encode(JSON.stringify(valueToJson(result, fn.result))), { contentType: 'application/json' });
         }
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
         ctx.log({ workload: name, level: 'error', context: 'trigger', message: lastError });
-        if (!workload.dead) return;
-        // A trapped instance is replaced by a fresh one; its state is gone, the deployment keeps serving.
-        restarting = true;
-        instantiate().then(
-          (fresh) => { workload = fresh; restarts++; restarting = false; },
-          (e) => { lastError = String(e); restarting = false; },
-        );
+        if (workload.dead) restart();
       }
-    }, trigger.everyMs));
+    };
+    const readSensor = ctx.readSensor;
+    const tick = trigger.kind === 'interval'
+      ? () => fire(args)
+      : () => {
+          for (const sensor of trigger.sensors) {
+            let reading: SensorReading;
+            try {
+              reading = readSensor!(sensor);
+            } catch (error) {
+              ctx.log({ workload: name, level: 'warn', context: 'trigger', message: `cannot read ${sensor}: ${(error as Error).message}` });
+              continue;
+            }
+            fire([sensor, reading]);
+          }
+        };
+    stops.push(ctx.clock.setInterval(tick, trigger.kind === 'interval' ? trigger.everyMs : trigger.everyMs ?? 1000));
   }
   return {
     name: spec.name,

@@ -8,8 +8,11 @@ export type Trigger =
   | { kind: 'interval'; everyMs: number; export: string; args?: string[]; output?: string }
   /** Deliver messages on the granted subscribe topics to `wasi:messaging/incoming-handler`. */
   | { kind: 'message' }
-  /** Call `export` with (sensor name, reading) for each reading of `sensors`; publish the result to `output` if set. */
-  | { kind: 'reading'; sensors: string[]; export: string; output?: string };
+  /**
+   * Call `export` with (sensor name, reading) for each reading of `sensors`; publish the result to
+   * `output` if set. Local sensors are sampled every `everyMs` (default 1000).
+   */
+  | { kind: 'reading'; sensors: string[]; export: string; output?: string; everyMs?: number };
 
 /** Resource limits of one workload. */
 export interface Limits {
