@@ -45,6 +45,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     onStatus: (s) => process.stdout.write(`[agent] ${describeStatus(s)}\n`),
     readSensor: drivers && sensorReader(drivers),
   });
+  // Show what workloads publish (trigger outputs, messages), so a person sees the device work.
+  host.bus.subscribe('#', (m) => process.stdout.write(`[bus] ${m.topic} ${new TextDecoder().decode(m.payload)}\n`));
   const { url, server } = await startStatusServer(agent, deviceId);
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url }));
   process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
