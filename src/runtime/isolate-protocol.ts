@@ -1,0 +1,151 @@
+// The messages between the host and a workload worker: one union each way, used by every
+// worker adapter (worker_threads, Web Workers). Values travel by structured clone;
+// errors travel as plain `{code, message, data}` and are rebuilt as WasmhostError.
+import { WasmhostError, type WasmhostErrorJson } from '../errors.js';
+import type { ComponentWorld, WitFunction, WitType } from '../component/wit-types.js';
+import { jsName } from '../component/js-name.js';
+import { unversioned } from '../capabilities/build-imports.js';
+
+/** An imported interface whose functions the worker forwards to the host. */
+export interface ForwardedInterface {
+  /** The import key (`wasi:logging/logging`, unversioned, as jco asks for it). */
+  name: string;
+  functions: ForwardedFunction[];
+}
+
+/** One forwarded function: `returns` ones block the worker until the host answers; the others are posted. */
+export interface ForwardedFunction {
+  /** The WIT name (`get-all`). */
+  name: string;
+  /** jco's JS name (`getAll`). */
+  js: string;
+  returns: boolean;
+}
+
+/** What WASI inside the worker may reach (preview2-shim's sandbox), from the workload's grants. */
+export interface WasiSandbox {
+  /** Guest path → host directory. */
+  preopens: Record<string, string>;
+  env: Record<string, string>;
+  args: string[];
+  enableNetwork: boolean;
+}
+
+/** Everything a worker needs to start one instance. */
+export interface WorkerInit {
+  type: 'init';
+  name: string;
+  digest: string;
+  world: ComponentWorld;
+  /** jco's instantiation-mode glue, as source. */
+  glue: string;
+  /** Core modules compiled by the host after the memory cap was applied, by the name the glue asks for. */
+  coreModules: Record<string, WebAssembly.Module>;
+  forward: ForwardedInterface[];
+  /** Interfaces the worker serves itself from preview2-shim, and the sandbox they run in. */
+  wasi?: { interfaces: string[]; sandbox: WasiSandbox };
+  /** The shared buffer of the synchronous import channel (sync-call-channel.ts). */
+  channel: SharedArrayBuffer;
+  /** How long a blocking import may wait for the host before it fails (and traps the call). */
+  importTimeoutMs: number;
+  /** The memory cap, to tell an out-of-memory trap from others. */
+  memoryBytes: number;
+}
+
+/** Calls one export. One call at a time: the host sends the next after this one's answer. */
+export interface WorkerCall { type: 'call'; id: number; path: string; args: unknown[] }
+
+/** Host → worker. */
+export type HostToWorker = WorkerInit | WorkerCall;
+
+/** Worker → host. */
+export type WorkerToHost =
+  /** The instance is up; `ms` is the time from receiving `init`. */
+  | { type: 'ready'; ms: number }
+  | { type: 'result'; id: number; value: unknown }
+  /** A call failed (`id`) or `init` did (no `id`); `dead` when the instance can no longer be used. */
+  | { type: 'failed'; id?: number; error: WasmhostErrorJson; dead: boolean }
+  /** A fire-and-forget import: the host runs it; the worker went on at once. */
+  | { type: 'note'; interface: string; function: string; args: unknown[] }
+  /** A blocking import is waiting in the channel (only when the host cannot wait on the buffer itself). */
+  | { type: 'doorbell' };
+
+/** Why a workload instance was stopped, in a stopped call's error `data.reason`. */
+export type StopReason = 'timeout' | 'trap' | 'out-of-memory' | 'worker-exit' | 'closed';
+
+/** Interfaces preview2-shim implements: WASI runs inside the worker (its resources cannot cross threads). */
+const WORKER_LOCAL = /^wasi:(cli|clocks|filesystem|io|random|sockets|http)\//;
+
+/**
+ * Splits a component's imports (those the host's import object has, by unversioned key)
+ * into those WASI serves inside the worker and those forwarded to the host thread. A forwarded function may only pass plain values: an
+ * interface whose functions take or return resources is refused, naming it.
+ */
+export function planImports(world: ComponentWorld, provided: readonly string[]): { forward: ForwardedInterface[]; wasi?: string[] } {
+  const forward: ForwardedInterface[] = [];
+  const wasi: string[] = [];
+  const refused: string[] = [];
+  for (const item of world.imports) {
+    if (item.kind !== 'interface') continue;
+    const key = unversioned(item.interface.name);
+    if (!provided.includes(key)) continue;
+    if (WORKER_LOCAL.test(key)) {
+      wasi.push(key);
+      continue;
+    }
+    const functions = item.interface.functions;
+    const withResources = functions.filter(usesResources);
+    if (withResources.length) refused.push(`${item.interface.name} (${withResources.map((f) => f.name).join(', ')})`);
+    else forward.push({ name: key, functions: functions.map((f) => ({ name: f.name, js: jsName(f.name), returns: f.result !== undefined })) });
+  }
+  if (refused.length) {
+    throw new WasmhostError('unsupported', `cannot run in a worker: these imports pass resources, which cannot cross from the worker to the host thread:\n${refused.map((r) => `  ${r}`).join('\n')}\nRun the workload in-process (limits.isolation: 'in-process').`, {
+      data: { interfaces: refused },
+    });
+  }
+  return { forward, wasi: wasi.length ? wasi : undefined };
+}
+
+function usesResources(fn: WitFunction): boolean {
+  return fn.name.startsWith('[') || fn.params.some((p) => typeHasResource(p.type)) || (fn.result !== undefined && typeHasResource(fn.result));
+}
+
+function typeHasResource(type: WitType): boolean {
+  switch (type.kind) {
+    case 'own': case 'borrow': case 'future': case 'stream': case 'error-context': return true;
+    case 'list': case 'option': return typeHasResource(type.kind === 'list' ? type.element : type.type);
+    case 'tuple': return type.types.some(typeHasResource);
+    case 'record': return type.fields.some((f) => typeHasResource(f.type));
+    case 'variant': return type.cases.some((c) => c.type !== undefined && typeHasResource(c.type));
+    case 'result': return (type.ok !== undefined && typeHasResource(type.ok)) || (type.err !== undefined && typeHasResource(type.err));
+    default: return false;
+  }
+}
+
+/** The plain form of any thrown value, for crossing to the other side. */
+export function errorToJson(error: unknown): WasmhostErrorJson {
+  if (error instanceof WasmhostError) return cloneable(error.toJSON());
+  const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  return { code: 'trap', message };
+}
+
+/** Rebuilds an error sent by `errorToJson`. */
+export function errorFromJson(json: WasmhostErrorJson): WasmhostError {
+  return WasmhostError.fromJSON(json);
+}
+
+/** Keeps `data` only if it is plain (JSON-like) data that any channel can carry. */
+function cloneable(json: WasmhostErrorJson): WasmhostErrorJson {
+  if (json.data === undefined || isPlain(json.data, 0)) return json;
+  return { code: json.code, message: json.message };
+}
+
+function isPlain(value: unknown, depth: number): boolean {
+  if (depth > 16) return false;
+  if (value === null || ['string', 'number', 'boolean', 'undefined', 'bigint'].includes(typeof value)) return true;
+  if (Array.isArray(value)) return value.every((v) => isPlain(v, depth + 1));
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value as object).every((v) => isPlain(v, depth + 1));
+  }
+  return false;
+}

@@ -1,0 +1,282 @@
+// Synchronous imports for a workload in a worker. Component imports are synchronous but
+// the host's providers may be asynchronous, so the worker writes its request into a
+// SharedArrayBuffer and blocks on Atomics.wait, while the host thread (which never
+// blocks) waits for requests with Atomics.waitAsync, runs the provider, awaits it,
+// and writes the answer back. Where Atomics.waitAsync is missing, the worker also
+// posts a `doorbell` message and the adapter calls `poke()`.
+//
+// Buffer: four i32 words (state, length, flags, unused), then the data area. One request
+// at a time: idle → request (worker) → response (host) → idle (worker).
+import { WasmhostError } from '../errors.js';
+import { errorFromJson, errorToJson, type ForwardedInterface, type WorkerToHost } from './isolate-protocol.js';
+
+const STATE = 0;
+const LENGTH = 1;
+const FLAGS = 2;
+const HEADER_BYTES = 16;
+const IDLE = 0;
+const REQUEST = 1;
+const RESPONSE = 2;
+const NEEDS_DOORBELL = 1;
+const OK = 0;
+const PAYLOAD = 1;
+const ERROR = 2;
+
+/** Default size of the data area: the largest encoded request or answer. */
+export const DEFAULT_CHANNEL_BYTES = 1 << 20;
+
+/** A shared buffer for one worker's channel. */
+export function createSyncCallBuffer(dataBytes = DEFAULT_CHANNEL_BYTES): SharedArrayBuffer {
+  return new SharedArrayBuffer(HEADER_BYTES + dataBytes);
+}
+
+/** One blocking import call, as the host sees it. */
+export interface SyncCallRequest {
+  interface: string;
+  function: string;
+  args: unknown[];
+  /** How many fire-and-forget notes the worker posted before this call: the host runs those first. */
+  notesBefore: number;
+}
+
+/** The worker's side: blocking calls through the buffer, notes through messages. */
+export interface SyncCallClient {
+  /** Blocks until the host answers; throws the provider's error, or a `trap` after the timeout. */
+  call(iface: string, fn: string, args: unknown[]): unknown;
+  /** Posts a call whose result nobody waits for. */
+  notify(iface: string, fn: string, args: unknown[]): void;
+}
+
+/** Creates the worker's side of a channel; `post` sends a message to the host. */
+export function createSyncCallClient(buffer: SharedArrayBuffer, options: { timeoutMs: number; post: (message: WorkerToHost) => void }): SyncCallClient {
+  const header = new Int32Array(buffer, 0, 4);
+  const data = new Uint8Array(buffer, HEADER_BYTES);
+  let notes = 0;
+  let broken: WasmhostError | undefined;
+  return {
+    call(iface, fn, args) {
+      const name = `${iface}#${fn}`;
+      if (broken) throw broken;
+      const request = encodeValue([iface, fn, args, notes]);
+      if (request.length > data.length) throw new WasmhostError('bad-input', `the arguments of import ${name} take ${request.length} bytes, more than the channel's ${data.length}`);
+      data.set(request);
+      Atomics.store(header, LENGTH, request.length);
+      Atomics.store(header, STATE, REQUEST);
+      Atomics.notify(header, STATE);
+      if (Atomics.load(header, FLAGS) & NEEDS_DOORBELL) options.post({ type: 'doorbell' });
+      const deadline = performance.now() + options.timeoutMs;
+      while (Atomics.load(header, STATE) === REQUEST) {
+        const left = deadline - performance.now();
+        if (left <= 0 || (Atomics.wait(header, STATE, REQUEST, left) === 'timed-out' && Atomics.load(header, STATE) === REQUEST)) {
+          // A late answer would land in a buffer this side no longer reads: stop using it.
+          broken = new WasmhostError('trap', `import ${name} got no answer from the host within ${options.timeoutMs} ms`, { data: { reason: 'timeout', import: name } });
+          throw broken;
+        }
+      }
+      const [status, value] = decodeValue(data.slice(0, Atomics.load(header, LENGTH))) as [number, unknown];
+      Atomics.store(header, STATE, IDLE);
+      if (status === OK) return value;
+      if (status === PAYLOAD) throw { payload: value }; // jco turns this into the `err` case of the import's result
+      throw errorFromJson(value as Parameters<typeof errorFromJson>[0]);
+    },
+    notify(iface, fn, args) {
+      notes++;
+      options.post({ type: 'note', interface: iface, function: fn, args });
+    },
+  };
+}
+
+/** An import object whose functions forward to the host through `client`, in jco's shape. */
+export function forwardingImports(plan: readonly ForwardedInterface[], client: SyncCallClient): Record<string, Record<string, (...args: unknown[]) => unknown>> {
+  const imports: Record<string, Record<string, (...args: unknown[]) => unknown>> = {};
+  for (const iface of plan) {
+    const functions: Record<string, (...args: unknown[]) => unknown> = {};
+    for (const fn of iface.functions) {
+      functions[fn.js] = fn.returns
+        ? (...args) => client.call(iface.name, fn.name, args)
+        : (...args) => client.notify(iface.name, fn.name, args);
+    }
+    imports[iface.name] = functions;
+  }
+  return imports;
+}
+
+/** The host's side of a channel. */
+export interface SyncCallServer {
+  /** The request being served, if any (a timeout message names it). */
+  readonly pending: SyncCallRequest | undefined;
+  /** Looks for a request now (on a `doorbell` message). */
+  poke(): void;
+  /** Stops serving; a request being served gets no answer. */
+  close(): void;
+}
+
+/**
+ * Serves a channel's requests with `handler` (sync or async), one at a time, without
+ * ever blocking the host thread. A value the handler throws with a `payload` becomes the
+ * `err` case in the guest; any other throw fails the import (a trap of the call).
+ */
+export function serveSyncCalls(buffer: SharedArrayBuffer, handler: (request: SyncCallRequest) => unknown, options: { waitAsync?: boolean } = {}): SyncCallServer {
+  const header = new Int32Array(buffer, 0, 4);
+  const data = new Uint8Array(buffer, HEADER_BYTES);
+  const waitAsync = options.waitAsync ?? typeof Atomics.waitAsync === 'function';
+  let closed = false;
+  let serving = false;
+  let pending: SyncCallRequest | undefined;
+  if (!waitAsync) Atomics.store(header, FLAGS, NEEDS_DOORBELL);
+
+  async function serveOne(): Promise<void> {
+    const [iface, fn, args, notesBefore] = decodeValue(data.slice(0, Atomics.load(header, LENGTH))) as [string, string, unknown[], number];
+    pending = { interface: iface, function: fn, args, notesBefore };
+    let answer: Uint8Array;
+    try {
+      answer = encodeValue([OK, await handler(pending)]);
+    } catch (error) {
+      answer = encodeValue(hasPayload(error) ? [PAYLOAD, error.payload] : [ERROR, errorToJson(error)]);
+    }
+    if (answer.length > data.length) {
+      const message = `the answer of import ${iface}#${fn} takes ${answer.length} bytes, more than the channel's ${data.length}`;
+      answer = encodeValue([ERROR, { code: 'unsupported', message }]);
+    }
+    pending = undefined;
+    if (closed) return;
+    data.set(answer);
+    Atomics.store(header, LENGTH, answer.length);
+    Atomics.store(header, STATE, RESPONSE);
+    Atomics.notify(header, STATE);
+  }
+
+  async function loop(): Promise<void> {
+    serving = true;
+    try {
+      while (!closed) {
+        const state = Atomics.load(header, STATE);
+        if (state === REQUEST) await serveOne();
+        else if (!waitAsync) return;
+        else {
+          const wait = Atomics.waitAsync(header, STATE, state);
+          if (wait.async) await wait.value;
+        }
+      }
+    } finally {
+      serving = false;
+    }
+  }
+
+  const run = () => {
+    if (!serving && !closed) void loop();
+  };
+  run();
+  return {
+    get pending() { return pending; },
+    poke: run,
+    close() {
+      closed = true;
+      Atomics.notify(header, STATE); // wakes a pending waitAsync, which then sees `closed`
+    },
+  };
+}
+
+function hasPayload(error: unknown): error is { payload: unknown } {
+  return typeof error === 'object' && error !== null && Object.prototype.hasOwnProperty.call(error, 'payload');
+}
+
+// The values in the buffer: jco's JS value model (numbers, bigints, strings, booleans,
+// undefined/null, arrays, plain objects, typed arrays) in a small tagged binary form,
+// the subset of structured clone that import arguments and results use.
+
+const T_UNDEFINED = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_FLOAT = 5, T_STRING = 6, T_BIGINT = 7, T_ARRAY = 8, T_OBJECT = 9, T_TYPED = 10;
+const TYPED = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, Uint8ClampedArray];
+const MAX_DEPTH = 64;
+const utf8 = new TextEncoder();
+
+/** Encodes a value into a fresh (unshared) byte array. */
+export function encodeValue(value: unknown): Uint8Array {
+  let bytes = new Uint8Array(256);
+  let view = new DataView(bytes.buffer);
+  let at = 0;
+  const room = (n: number) => {
+    if (at + n <= bytes.length) return;
+    const grown = new Uint8Array(Math.max(bytes.length * 2, at + n));
+    grown.set(bytes);
+    bytes = grown;
+    view = new DataView(bytes.buffer);
+  };
+  const u8 = (v: number) => { room(1); bytes[at++] = v; };
+  const u32 = (v: number) => { room(4); view.setUint32(at, v, true); at += 4; };
+  const raw = (b: Uint8Array) => { u32(b.length); room(b.length); bytes.set(b, at); at += b.length; };
+  const write = (v: unknown, depth: number): void => {
+    if (depth > MAX_DEPTH) throw new WasmhostError('unsupported', `a value nested deeper than ${MAX_DEPTH} levels (or a cycle) cannot cross to the host thread`);
+    switch (typeof v) {
+      case 'undefined': return u8(T_UNDEFINED);
+      case 'boolean': return u8(v ? T_TRUE : T_FALSE);
+      case 'number':
+        if ((v | 0) === v && !Object.is(v, -0)) { u8(T_INT); room(4); view.setInt32(at, v, true); at += 4; return; }
+        u8(T_FLOAT); room(8); view.setFloat64(at, v, true); at += 8; return;
+      case 'string': u8(T_STRING); return raw(utf8.encode(v));
+      case 'bigint': u8(T_BIGINT); return raw(utf8.encode(v.toString()));
+      case 'object': {
+        if (v === null) return u8(T_NULL);
+        if (Array.isArray(v)) {
+          u8(T_ARRAY); u32(v.length);
+          for (const item of v) write(item, depth + 1);
+          return;
+        }
+        const kind = TYPED.findIndex((T) => v instanceof T);
+        if (kind >= 0) {
+          const view8 = v as Uint8Array;
+          u8(T_TYPED); u8(kind);
+          return raw(new Uint8Array(view8.buffer, view8.byteOffset, view8.byteLength));
+        }
+        const proto = Object.getPrototypeOf(v);
+        if (proto === Object.prototype || proto === null) {
+          const entries = Object.entries(v as object);
+          u8(T_OBJECT); u32(entries.length);
+          for (const [key, item] of entries) { raw(utf8.encode(key)); write(item, depth + 1); }
+          return;
+        }
+      }
+    }
+    const what = typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
+    throw new WasmhostError('unsupported', `a ${what} cannot cross between a worker and the host thread (only plain WIT values can)`);
+  };
+  write(value, 0);
+  return bytes.slice(0, at);
+}
+
+/** Decodes `encodeValue`'s bytes (which must not be a view of a shared buffer). */
+export function decodeValue(bytes: Uint8Array): unknown {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = new TextDecoder();
+  let at = 0;
+  const u32 = () => { const v = view.getUint32(at, true); at += 4; return v; };
+  const raw = () => { const n = u32(); at += n; return bytes.subarray(at - n, at); };
+  const read = (): unknown => {
+    const tag = bytes[at++];
+    switch (tag) {
+      case T_UNDEFINED: return undefined;
+      case T_NULL: return null;
+      case T_FALSE: return false;
+      case T_TRUE: return true;
+      case T_INT: { const v = view.getInt32(at, true); at += 4; return v; }
+      case T_FLOAT: { const v = view.getFloat64(at, true); at += 8; return v; }
+      case T_STRING: return text.decode(raw());
+      case T_BIGINT: return BigInt(text.decode(raw()));
+      case T_ARRAY: return Array.from({ length: u32() }, read);
+      case T_OBJECT: {
+        const out: Record<string, unknown> = {};
+        for (let n = u32(); n > 0; n--) {
+          const key = text.decode(raw());
+          out[key] = read();
+        }
+        return out;
+      }
+      case T_TYPED: {
+        const T = TYPED[bytes[at++]];
+        return new T(raw().slice().buffer);
+      }
+      default: throw new WasmhostError('bad-input', `corrupt channel value: tag ${tag} at byte ${at - 1}`);
+    }
+  };
+  return read();
+}
