@@ -1,0 +1,317 @@
+import { WasmhostError } from '../errors.js';
+import type { Component } from '../component/component.js';
+import type { ImportObject } from '../component/engine.js';
+import { limitMemory } from '../component/limit-memory.js';
+import type { TranspiledArtifact } from '../ports/artifact-cache.js';
+import type { Isolate, IsolateWorker } from '../ports/isolate.js';
+import type { Grants } from '../capabilities/grants.js';
+import { jsName } from '../component/js-name.js';
+import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
+import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
+import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+
+/** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
+export interface IsolationLimits {
+  /** A call running longer is stopped by terminating the worker; the workload restarts. */
+  callTimeoutMs: number;
+  /** Cap of each core memory the component defines, in bytes. */
+  memoryBytes: number;
+  /** How long a blocking import may wait for the host (default `callTimeoutMs`). */
+  importTimeoutMs?: number;
+  /** The worker's JS heap cap in MiB (default: the isolate adapter's). */
+  heapMb?: number;
+  /** How long starting an instance may take (default the larger of 10 s and `callTimeoutMs`). */
+  startTimeoutMs?: number;
+}
+
+/** Restart delays after a failure: doubling from `initialMs` to `maxMs`, back to `initialMs` after `resetAfterMs` of running. */
+export interface Backoff { initialMs: number; maxMs: number; resetAfterMs: number }
+
+/** What an isolated workload reports about itself. */
+export type IsolationEvent =
+  | { type: 'started'; workload: string; ms: number; restarts: number }
+  | { type: 'stopped'; workload: string; reason: StopReason; error: WasmhostError; restartInMs?: number };
+
+/** How to run a component in its own worker. */
+export interface IsolatedWorkloadOptions {
+  name: string;
+  isolate: Isolate;
+  /** The transpiled component (glue source and core module bytes, before the memory cap). */
+  artifact: TranspiledArtifact;
+  /** The import object `buildImports` made on the host thread: forwarded calls run these. */
+  imports: ImportObject;
+  limits: IsolationLimits;
+  /** The grants, for WASI's sandbox inside the worker (directories, env, network). */
+  grants?: Grants;
+  /** `argv` of WASI inside the worker (default `[name]`). */
+  wasiArgs?: string[];
+  backoff?: Partial<Backoff>;
+  /** Size of the synchronous import channel's data area (default 1 MiB). */
+  channelBytes?: number;
+  /** Wait for import requests with Atomics.waitAsync (default: when the platform has it), else by a doorbell message. */
+  waitAsync?: boolean;
+  onEvent?: (event: IsolationEvent) => void;
+}
+
+/** A workload running in its own worker: calls are asynchronous, a failed instance is replaced. */
+export interface IsolatedWorkload {
+  readonly name: string;
+  readonly component: Component;
+  /** `waiting` between a failure and the next start; calls are refused then. */
+  readonly state: 'starting' | 'running' | 'waiting' | 'closed';
+  /** How many times the instance was replaced. */
+  readonly restarts: number;
+  exports(): ExportedFunction[];
+  /** Calls an export (same paths and values as `Workload.call`); calls run one at a time, in order. */
+  call(target: string, ...args: unknown[]): Promise<unknown>;
+  onClose(cleanup: () => void): void;
+  /** Stops the worker; later calls are refused. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_BACKOFF: Backoff = { initialMs: 100, maxMs: 30_000, resetAfterMs: 60_000 };
+
+interface Generation {
+  worker: IsolateWorker;
+  server: SyncCallServer;
+  alive: boolean;
+  readyAt?: number;
+  notes: number;
+  noteWaiters: { count: number; resolve: () => void }[];
+  started: { resolve: () => void; reject: (e: WasmhostError) => void };
+}
+
+interface QueuedCall { path: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+interface RunningCall extends QueuedCall { id: number; gen: Generation; timer: unknown }
+
+/**
+ * Starts a component in its own worker, with imports forwarded to the host thread, and
+ * resolves once it is running (a first start that fails rejects). Afterwards a trap, a
+ * call past `callTimeoutMs`, or a dead worker stops the instance; it restarts with backoff.
+ */
+export async function createIsolatedWorkload(component: Component, options: IsolatedWorkloadOptions): Promise<IsolatedWorkload> {
+  const { name, limits } = options;
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const plan = planImports(component.world, Object.keys(options.imports));
+  const coreModules = await compileCapped(options.artifact, limits.memoryBytes);
+  const startTimeoutMs = limits.startTimeoutMs ?? Math.max(10_000, limits.callTimeoutMs);
+  const cleanups: (() => void)[] = [];
+  let state: IsolatedWorkload['state'] = 'starting';
+  let gen: Generation | undefined;
+  const queue: QueuedCall[] = [];
+  let running: RunningCall | undefined;
+  let lastStop: WasmhostError | undefined;
+  let restartAt = 0;
+  let restartTimer: unknown;
+  let delay = backoff.initialMs;
+  let restarts = 0;
+  let everRan = false;
+  let nextId = 0;
+
+  const emit = (event: IsolationEvent) => options.onEvent?.(event);
+
+  function invoke(iface: string, fn: string, args: unknown[]): unknown {
+    const impl = options.imports[iface] as Record<string, unknown> | undefined;
+    const target = impl?.[jsName(fn)];
+    if (typeof target !== 'function') throw new WasmhostError('missing-import', `${name} called ${iface}#${fn}, which the host's import object lacks`);
+    return (target as (...a: unknown[]) => unknown).apply(impl, args);
+  }
+
+  async function serve(g: Generation, request: SyncCallRequest): Promise<unknown> {
+    // Fire-and-forget calls the worker made before this one run first, as they would in-process.
+    if (g.notes < request.notesBefore) await new Promise<void>((resolve) => g.noteWaiters.push({ count: request.notesBefore, resolve }));
+    return invoke(request.interface, request.function, request.args);
+  }
+
+  function onNote(g: Generation, iface: string, fn: string, args: unknown[]): void {
+    const fault = (error: unknown) => stop(g, 'trap', new WasmhostError('trap', `import ${iface}#${fn} of ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    try {
+      const result = invoke(iface, fn, args) as { then?: unknown } | undefined;
+      if (result && typeof result.then === 'function') (result as Promise<unknown>).catch(fault);
+    } catch (error) {
+      fault(error);
+    }
+    g.notes++;
+    g.noteWaiters = g.noteWaiters.filter((w) => (w.count <= g.notes ? (w.resolve(), false) : true));
+  }
+
+  function onMessage(g: Generation, message: WorkerToHost): void {
+    if (!g.alive) return;
+    switch (message.type) {
+      case 'ready':
+        g.readyAt = performance.now();
+        return g.started.resolve();
+      case 'note':
+        return onNote(g, message.interface, message.function, message.args);
+      case 'doorbell':
+        return g.server.poke();
+      case 'result':
+        if (running?.id === message.id) settle(running).resolve(message.value);
+        return pump();
+      case 'failed': {
+        const error = errorFromJson(message.error);
+        if (message.id === undefined) {
+          g.started.reject(error);
+          return stop(g, reasonOf(error), error);
+        }
+        if (running?.id === message.id) settle(running).reject(error);
+        if (message.dead) stop(g, reasonOf(error), error);
+        return pump();
+      }
+    }
+  }
+
+  function settle(call: RunningCall): RunningCall {
+    clearTimeout(call.timer);
+    running = undefined;
+    return call;
+  }
+
+  function spawn(): Promise<void> {
+    const channel = createSyncCallBuffer(options.channelBytes);
+    const worker = options.isolate.spawn({ name, heapMb: limits.heapMb });
+    let started!: Generation['started'];
+    const ready = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
+    const g: Generation = { worker, server: undefined!, alive: true, notes: 0, noteWaiters: [], started };
+    g.server = serveSyncCalls(channel, (request) => serve(g, request), { waitAsync: options.waitAsync });
+    gen = g;
+    worker.onMessage((message) => onMessage(g, message));
+    worker.onExit((error) => {
+      if (!g.alive) return;
+      g.started.reject(error);
+      stop(g, reasonOf(error, 'worker-exit'), error);
+    });
+    const timer = setTimeout(() => {
+      const error = new WasmhostError('trap', `${name} did not start within ${startTimeoutMs} ms`, { data: { reason: 'timeout' } });
+      g.started.reject(error);
+      stop(g, 'timeout', error);
+    }, startTimeoutMs);
+    const init: WorkerInit = {
+      type: 'init', name, digest: component.digest, world: component.world, glue: options.artifact.glue, coreModules,
+      forward: plan.forward, wasi: plan.wasi && { interfaces: plan.wasi, sandbox: sandbox(options) }, channel,
+      importTimeoutMs: limits.importTimeoutMs ?? limits.callTimeoutMs, memoryBytes: limits.memoryBytes,
+    };
+    worker.post(init);
+    return ready.finally(() => clearTimeout(timer));
+  }
+
+  function stop(g: Generation, reason: StopReason, error: WasmhostError): void {
+    if (!g.alive) return;
+    g.alive = false;
+    g.server.close();
+    void g.worker.terminate();
+    if (running?.gen === g) settle(running).reject(error);
+    for (const call of queue.splice(0)) call.reject(new WasmhostError('trap', `${name} stopped before it ran ${call.path}: ${error.message}`, { cause: error, data: { reason } }));
+    lastStop = error;
+    // A first start that fails is the caller's error to handle; nothing restarts.
+    if (state === 'closed' || reason === 'closed' || !everRan) return emit({ type: 'stopped', workload: name, reason, error });
+    if (g.readyAt !== undefined && performance.now() - g.readyAt >= backoff.resetAfterMs) delay = backoff.initialMs;
+    const wait = delay;
+    delay = Math.min(delay * 2, backoff.maxMs);
+    state = 'waiting';
+    restartAt = performance.now() + wait;
+    emit({ type: 'stopped', workload: name, reason, error, restartInMs: wait });
+    restartTimer = setTimeout(restart, wait);
+  }
+
+  function restart(): void {
+    if (state === 'closed') return;
+    state = 'starting';
+    const t0 = performance.now();
+    spawn().then(
+      () => {
+        if (state !== 'starting') return;
+        state = 'running';
+        restarts++;
+        emit({ type: 'started', workload: name, ms: performance.now() - t0, restarts });
+        pump();
+      },
+      () => undefined, // stop() has scheduled the next attempt
+    );
+  }
+
+  function pump(): void {
+    if (state !== 'running' || running || !gen?.alive || queue.length === 0) return;
+    const call = queue.shift()!;
+    const g = gen;
+    const id = ++nextId;
+    try {
+      g.worker.post({ type: 'call', id, path: call.path, args: call.args });
+    } catch (cause) {
+      call.reject(new WasmhostError('bad-input', `the arguments of ${call.path} cannot be sent to ${name}'s worker: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
+      return pump();
+    }
+    const timer = setTimeout(() => {
+      const waiting = g.server.pending;
+      const where = waiting ? `; it was waiting for import ${waiting.interface}#${waiting.function}` : '';
+      const error = new WasmhostError('trap', `${call.path} did not return within ${limits.callTimeoutMs} ms${where}; ${name} was stopped and restarts`, {
+        data: { reason: 'timeout', export: call.path, limitMs: limits.callTimeoutMs },
+      });
+      stop(g, 'timeout', error);
+    }, limits.callTimeoutMs);
+    running = { ...call, id, gen: g, timer };
+  }
+
+  const t0 = performance.now();
+  try {
+    await spawn();
+  } catch (error) {
+    state = 'closed';
+    if (gen) stop(gen, 'closed', error as WasmhostError);
+    throw error;
+  }
+  state = 'running';
+  everRan = true;
+  emit({ type: 'started', workload: name, ms: performance.now() - t0, restarts });
+
+  return {
+    name,
+    component,
+    get state() { return state; },
+    get restarts() { return restarts; },
+    exports: () => exportedFunctions(component.world),
+    call(target, ...args) {
+      if (state === 'closed') return Promise.reject(new WasmhostError('trap', `${name} was closed`));
+      let path: string;
+      try {
+        path = resolveExport(component.world, target).path;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (state === 'waiting') {
+        const inMs = Math.max(0, Math.round(restartAt - performance.now()));
+        return Promise.reject(new WasmhostError('trap', `${name} is restarting after: ${lastStop?.message}; next start in ${inMs} ms`, { cause: lastStop, data: { reason: 'restarting', restartInMs: inMs } }));
+      }
+      return new Promise((resolve, reject) => {
+        queue.push({ path, args, resolve, reject });
+        pump();
+      });
+    },
+    onClose: (cleanup) => void cleanups.push(cleanup),
+    async close() {
+      if (state === 'closed') return;
+      state = 'closed';
+      clearTimeout(restartTimer);
+      const g = gen;
+      if (g) stop(g, 'closed', new WasmhostError('trap', `${name} was closed`, { data: { reason: 'closed' } }));
+      for (const cleanup of cleanups.splice(0)) cleanup();
+      await g?.worker.terminate();
+    },
+  };
+}
+
+function reasonOf(error: WasmhostError, fallback: StopReason = 'trap'): StopReason {
+  const reason = (error.data as { reason?: StopReason } | undefined)?.reason;
+  return reason ?? fallback;
+}
+
+function sandbox(options: IsolatedWorkloadOptions): WasiSandbox {
+  const grants = options.grants ?? {};
+  return { preopens: grants.filesystem ?? {}, env: grants.env ?? {}, args: options.wasiArgs ?? [options.name], enableNetwork: grants.network === true };
+}
+
+/** Core modules with the memory cap applied, compiled once for every restart. */
+async function compileCapped(artifact: TranspiledArtifact, memoryBytes: number): Promise<Record<string, WebAssembly.Module>> {
+  const entries = Object.entries(artifact.coreModules).map(async ([file, bytes]) => [file, await WebAssembly.compile(limitMemory(bytes, memoryBytes).bytes)] as const);
+  return Object.fromEntries(await Promise.all(entries));
+}
