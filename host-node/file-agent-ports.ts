@@ -21,9 +21,10 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 export function createPackageFetcher(): PackageFetcher {
   return {
     async fetch(location, base) {
-      if (/^https?:\/\//.test(location)) {
-        const response = await fetch(location).catch((e: Error) => { throw new WasmhostError('io', `cannot fetch ${location}: ${e.message}`); });
-        if (!response.ok) throw new WasmhostError('io', `cannot fetch ${location}: HTTP ${response.status}`);
+      const url = /^https?:\/\//.test(location) ? location : base && /^https?:\/\//.test(base) ? new URL(location, base).href : undefined;
+      if (url) {
+        const response = await fetch(url).catch((e: Error) => { throw new WasmhostError('io', `cannot fetch ${url}: ${e.message}`); });
+        if (!response.ok) throw new WasmhostError('io', `cannot fetch ${url}: HTTP ${response.status}`);
         return new Uint8Array(await response.arrayBuffer());
       }
       const path = isAbsolute(location) || !base ? location : resolve(base, location);

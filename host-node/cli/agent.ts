@@ -11,10 +11,19 @@ import { createFileComponentStore, createFileStateStore, createPackageFetcher, s
 import { startStatusServer, type AgentStatusReport } from '../status-server.js';
 import { watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
+import { followFleetManager } from '../../src/deploy/wfm-source.js';
+import { createWfmClient } from '../../src/deploy/wfm-client.js';
+import { createNodeHttpClient } from '../https-client.js';
+import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 
 /** Options of `wasmhost agent`. */
 export interface AgentCommandOptions {
   desired?: string;
+  /** A Margo fleet manager's URL to follow instead of a folder. */
+  wfm?: string;
+  pollSeconds: number;
+  /** PEM files for https and mTLS with the fleet manager. */
+  tls: { ca?: string; cert?: string; key?: string };
   stateDir: string;
   /** Serve a simulated `temperature` sensor and `fan` relay (for development devices). */
   simulated: boolean;
@@ -25,7 +34,9 @@ const ENDPOINT_FILE = 'agent.json';
 
 /** `wasmhost agent`: runs the device agent until SIGINT/SIGTERM. */
 export async function agentCommand(options: AgentCommandOptions): Promise<number> {
-  if (!options.desired) throw new WasmhostError('bad-input', 'wasmhost agent needs a desired-state source: --desired <dir>', { data: { usage: true } });
+  if (!options.desired === !options.wfm) {
+    throw new WasmhostError('bad-input', 'wasmhost agent needs one desired-state source: --desired <dir> or --wfm <url>', { data: { usage: true } });
+  }
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
@@ -33,7 +44,9 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
   if (drivers) providers.push(createDeviceProvider(drivers));
   const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log });
-  const deviceId = thisDevice(host, stateDir).identity.id;
+  const profile = thisDevice(host, stateDir);
+  const deviceId = profile.identity.id;
+  let fleet: ReturnType<typeof followFleetManager> | undefined;
   const agent = createAgent({
     host,
     deviceId,
@@ -42,7 +55,10 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     state: createFileStateStore(join(stateDir, 'agent-state.json')),
     clock: systemClock,
     log,
-    onStatus: (s) => process.stdout.write(`[agent] ${describeStatus(s)}\n`),
+    onStatus: (s) => {
+      process.stdout.write(`[agent] ${describeStatus(s)}\n`);
+      fleet?.reportStatus(s);
+    },
     readSensor: drivers && sensorReader(drivers),
   });
   // Show what workloads publish (trigger outputs, messages), so a person sees the device work.
@@ -51,10 +67,22 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url }));
   process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
   await agent.start();
-  const watcher = watchDesiredDir(options.desired, {
-    onDesired: (desired) => agent.apply(desired).catch((e: Error) => process.stdout.write(`[agent] error: ${e.message}\n`)),
-    onError: (message) => process.stdout.write(`[agent] ${message} (keeping the previous desired state)\n`),
-  });
+  let watcher: { close(): void };
+  if (options.wfm) {
+    const tls = await readTls(options.tls);
+    fleet = followFleetManager({
+      client: createWfmClient({ baseUrl: options.wfm, http: createNodeHttpClient(tls) }),
+      agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
+      pollMs: options.pollSeconds * 1000, clock: systemClock, log,
+    });
+    void fleet.poll();
+    watcher = fleet;
+  } else {
+    watcher = watchDesiredDir(options.desired!, {
+      onDesired: (desired) => agent.apply(desired).catch((e: Error) => process.stdout.write(`[agent] error: ${e.message}\n`)),
+      onError: (message) => process.stdout.write(`[agent] ${message} (keeping the previous desired state)\n`),
+    });
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -65,6 +93,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });
   process.stdout.write('[agent] stopped\n');
   return 0;
+}
+
+async function readTls(files: AgentCommandOptions['tls']): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
+  const read = (path?: string) => (path ? readFile(path) : undefined);
+  return { ca: await read(files.ca), cert: await read(files.cert), key: await read(files.key) };
 }
 
 function describeStatus(s: DeploymentStatus): string {

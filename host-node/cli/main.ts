@@ -18,7 +18,8 @@ Usage:
   wasmhost inspect <component.wasm> [--json]
   wasmhost device [--json]
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
-  wasmhost agent --desired <dir> [--state <dir>] [--no-simulated-device]
+  wasmhost agent (--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f])
+                 [--state <dir>] [--no-simulated-device]
   wasmhost status [--state <dir>] [--json]
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
@@ -28,7 +29,9 @@ or each of --fleet, a folder of them) run the component with the given grants an
 deviceConstraints? Exit code 0: yes (for a fleet: at least one device), 3: no, 1: error.
 
 Agent: runs the device agent until SIGINT/SIGTERM. It applies the Margo ApplicationDeployments
-(and ApplicationDescriptions) in --desired, re-reading the folder on every change, keeps its state
+(and ApplicationDescriptions) in --desired, re-reading the folder on every change, or follows a
+Margo fleet manager (--wfm: State Manifest with ETag, strictly increasing manifestVersion,
+digest-checked YAML, statuses and capabilities posted; mTLS with the --tls-* PEM files), keeps its state
 in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serves its status on
 loopback; \`wasmhost status\` reads it.
 
@@ -73,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
       state: { type: 'string' },
       'data-dir': { type: 'string' },
       desired: { type: 'string' },
+      wfm: { type: 'string' },
+      'poll-seconds': { type: 'string', default: '10' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       'no-simulated-device': { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
       'no-fast-calls': { type: 'boolean', default: false },
@@ -93,7 +101,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'device':
       return deviceCommand(host, stateDir, values.json);
     case 'agent':
-      return agentCommand({ desired: values.desired, stateDir, simulated: !values['no-simulated-device'] });
+      return agentCommand({
+        desired: values.desired,
+        wfm: values.wfm,
+        pollSeconds: Number(values['poll-seconds']),
+        tls: { ca: values['tls-ca'], cert: values['tls-cert'], key: values['tls-key'] },
+        stateDir,
+        simulated: !values['no-simulated-device'],
+      });
     case 'status':
       return statusCommand(stateDir, values.json);
     case 'check':

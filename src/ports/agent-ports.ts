@@ -19,8 +19,8 @@ export interface AgentState {
   /** What was installed (the spec that runs, which after a failed update is not the desired one). */
   installed: InstalledDeployment[];
   statuses: DeploymentStatus[];
-  /** A source's own bookkeeping: the fleet manager's accepted manifest version and ETag. */
-  source: { manifestVersion?: number; etag?: string };
+  /** A source's own bookkeeping: the fleet manager's accepted manifest version (decimal text: it is 64-bit) and ETag. */
+  source: { manifestVersion?: string; etag?: string };
 }
 
 /** A deployment that runs, with the spec it runs from. */
