@@ -59,14 +59,20 @@ export function readWasmProperties(name: string, value: unknown, type: string, p
   return { name, packageLocation, digest, grants, config, triggers, limits };
 }
 
-/** A file path (relative to the manifest) or an https URL. */
+/**
+ * A file path (relative to the manifest) or an https URL; plain http only to this device itself
+ * (a package cache on loopback). The digest guarantees integrity either way; TLS adds privacy.
+ */
 function readPackageLocation(value: unknown, path: string, problems: Problems): string | undefined {
   const location = readString(value, path, problems);
   if (location === undefined) return undefined;
   const scheme = SCHEME.exec(location)?.[1].toLowerCase();
   if (scheme === undefined || scheme === 'https') return location;
-  return problems.add(path, `expected a file path or an https URL, got ${show(location)} (${scheme}: is not supported)`);
+  if (scheme === 'http' && LOOPBACK.test(location)) return location;
+  return problems.add(path, `expected a file path or an https URL, got ${show(location)} (${scheme}: is not supported${scheme === 'http' ? ' except on loopback' : ''})`);
 }
+
+const LOOPBACK = /^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\//i;
 
 /** `sha256:<64 hex>`, normalised to lower case. */
 function readDigest(value: unknown, path: string, problems: Problems): string | undefined {
