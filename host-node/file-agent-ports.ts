@@ -21,7 +21,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 export function createPackageFetcher(): PackageFetcher {
   return {
     async fetch(location, base) {
-      const url = /^https?:\/\//.test(location) ? location : base && /^https?:\/\//.test(base) ? new URL(location, base).href : undefined;
+      // An absolute path is a file on this device; a relative one resolves against the manifest's base (folder or URL).
+      const remoteBase = base !== undefined && /^https?:\/\//.test(base) && !isAbsolute(location);
+      const url = /^https?:\/\//.test(location) ? location : remoteBase ? new URL(location, base).href : undefined;
       if (url) {
         const response = await fetch(url).catch((e: Error) => { throw new WasmhostError('io', `cannot fetch ${url}: ${e.message}`); });
         if (!response.ok) throw new WasmhostError('io', `cannot fetch ${url}: HTTP ${response.status}`);

@@ -4,3 +4,6 @@ export { createFileArtifactCache, type FileArtifactCacheOptions } from './file-a
 export { createWasiProvider, WasiExit, type WasiOptions } from './wasi-provider.js';
 export * from '../src/index.js';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { createNodeHttpClient, type NodeHttpClientOptions } from './https-client.js';
+export { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock } from './file-agent-ports.js';
+export { readDesiredDir, watchDesiredDir } from './desired-dir.js';
