@@ -5,7 +5,8 @@ import type { CapabilityCall } from '../../src/testing/record-calls.js';
 
 /**
  * Reads `--mock fixtures.json`: `{ "sensors": {"name": 21.5 | [20, 22] | {"unit", "kind", "values"}},
- * "actuators": ["fan"] | {"valve": {"min": 0, "max": 100}}, "config": {"key": "value"} }`.
+ * "actuators": ["fan"] | {"valve": {"min": 0, "max": 100}}, "config": {"key": "value"},
+ * "keyvalue": {"bucket": {"key": "value"}} }`.
  * Every problem names its field.
  */
 export async function readMockFile(path: string): Promise<TestHostMocks> {
@@ -17,8 +18,8 @@ export async function readMockFile(path: string): Promise<TestHostMocks> {
   }
   const bad = (field: string, what: string) => new WasmhostError('bad-input', `--mock ${path}: ${field}: ${what}`);
   if (!isObject(json)) throw bad('(root)', 'expected an object with sensors, actuators and config');
-  for (const key of Object.keys(json)) if (!['sensors', 'actuators', 'config'].includes(key)) throw bad(key, 'unknown field (expected sensors, actuators, config)');
-  const { sensors = {}, actuators = [], config = {} } = json as Record<string, unknown>;
+  for (const key of Object.keys(json)) if (!['sensors', 'actuators', 'config', 'keyvalue'].includes(key)) throw bad(key, 'unknown field (expected sensors, actuators, config, keyvalue)');
+  const { sensors = {}, actuators = [], config = {}, keyvalue = {} } = json as Record<string, unknown>;
   if (!isObject(sensors)) throw bad('sensors', 'expected an object of sensor name → value(s)');
   for (const [name, mock] of Object.entries(sensors)) {
     const values = isObject(mock) ? mock.values : mock;
@@ -27,7 +28,10 @@ export async function readMockFile(path: string): Promise<TestHostMocks> {
   }
   if (!Array.isArray(actuators) && !isObject(actuators)) throw bad('actuators', 'expected an array of names or an object of name → {min, max}');
   if (!isObject(config) || !Object.values(config).every((v) => typeof v === 'string')) throw bad('config', 'expected an object of string values');
-  return { sensors, actuators, config } as TestHostMocks;
+  if (!isObject(keyvalue) || !Object.values(keyvalue).every((b) => isObject(b) && Object.values(b).every((v) => typeof v === 'string'))) {
+    throw bad('keyvalue', 'expected an object of bucket → {key: string value}');
+  }
+  return { sensors, actuators, config, keyvalue } as TestHostMocks;
 }
 
 /** One line per capability call, for stderr: `wasmhost:device/sensors.read("a") → ok(…)`; JSON lines with --json. */

@@ -4,6 +4,7 @@ import { createDeviceProvider, type ActuatorDriver, type SensorDriver } from '..
 import type { Grants } from '../capabilities/grants.js';
 import type { CapabilityProvider, LogEntry } from '../capabilities/provider.js';
 import { createMemoryArtifactCache } from '../memory/memory-artifact-cache.js';
+import { createMemoryStore } from '../memory/memory-store.js';
 import type { Workload } from '../runtime/workload.js';
 import { recordCalls, type CapabilityCall } from './record-calls.js';
 
@@ -16,6 +17,8 @@ export interface TestHostMocks {
   /** Actuator names (on/off, 0..1), or names with their range. */
   actuators?: string[] | Record<string, ActuatorMock>;
   config?: Record<string, string>;
+  /** Key-value contents by bucket: `{ counts: { a: '1' } }`; each bucket is also granted. */
+  keyvalue?: Record<string, Record<string, string | Uint8Array>>;
 }
 
 /** Options of a test host: mocks, plus any host option (an artifact cache, more providers). */
@@ -35,8 +38,10 @@ export interface TestHost {
   readonly actuators: Record<string, number>;
   /** What `start` grants: everything mocked, plus the options' grants. */
   readonly grants: Grants;
-  /** Loads and instantiates a component with the mocks' config and grants. */
+  /** Loads and instantiates a component with the mocks' config and grants (its key-value data is seeded first). */
   start(bytes: Uint8Array, name?: string): Promise<Workload & { component: Component }>;
+  /** A key's current value in a workload's bucket, as text (undefined when absent). */
+  keyvalue(workload: string, bucket: string, key: string): string | undefined;
   /** The calls into one interface (`wasmhost:device/sensors`) or one function of it (`…/sensors#read`). */
   callsTo(target: string): CapabilityCall[];
 }
@@ -44,6 +49,7 @@ export interface TestHost {
 /** Builds a test host (in memory; `wasmhost/node` adds a file cache and WASI). */
 export function createTestHost(options: TestHostOptions = {}): TestHost {
   const calls: CapabilityCall[] = [];
+  const store = options.store ?? createMemoryStore();
   const logs: LogEntry[] = [];
   const actuatorState: Record<string, number> = {};
   const device = createDeviceProvider({
@@ -55,6 +61,7 @@ export function createTestHost(options: TestHostOptions = {}): TestHost {
   const host = createHost({
     ...options,
     artifactCache: options.artifactCache ?? createMemoryArtifactCache(),
+    store,
     providers: [device, ...(options.providers ?? [])],
     wrapProvider: record,
     log: (entry) => {
@@ -66,6 +73,7 @@ export function createTestHost(options: TestHostOptions = {}): TestHost {
     ...options.grants,
     sensors: [...Object.keys(options.sensors ?? {}), ...(options.grants?.sensors ?? [])],
     actuators: [...Object.keys(actuatorDrivers(options.actuators ?? [], {})), ...(options.grants?.actuators ?? [])],
+    keyvalue: { buckets: [...Object.keys(options.keyvalue ?? {}), ...(options.grants?.keyvalue?.buckets ?? [])] },
   };
   return {
     host,
@@ -73,9 +81,16 @@ export function createTestHost(options: TestHostOptions = {}): TestHost {
     logs,
     actuators: actuatorState,
     grants,
-    async start(bytes, name) {
+    async start(bytes, name = 'test') {
+      for (const [bucket, entries] of Object.entries(options.keyvalue ?? {})) {
+        for (const [key, value] of Object.entries(entries)) store.set(name, bucket, key, typeof value === 'string' ? new TextEncoder().encode(value) : value);
+      }
       const component = await host.load(bytes);
       return host.instantiate(component, { name, config: options.config, grants });
+    },
+    keyvalue(workload, bucket, key) {
+      const value = store.get(workload, bucket, key);
+      return value && new TextDecoder().decode(value);
     },
     callsTo(target) {
       const [iface, fn] = target.split('#');

@@ -34,6 +34,18 @@ describe('createTestHost (what a Wasm author writes)', () => {
     expect(t.logs[0].message).toContain('rose above threshold 25.0 Cel');
   });
 
+  it('seeds key-value contents, grants their buckets only, and reads back what the component wrote', async () => {
+    const t = createTestHost({ keyvalue: { counts: { door: '41' }, last: { door: 'open' } } });
+    const kv = await t.start(await readFile('examples/kv-counter-js/kv-counter.wasm'), 'counter');
+    expect(kv.call('count', 'door')).toEqual({ tag: 'ok', val: 42n });
+    expect(kv.call('last', 'door')).toEqual({ tag: 'ok', val: 'open' });
+    kv.call('remember', 'door', 'closed');
+    expect(t.keyvalue('counter', 'last', 'door')).toBe('closed');
+    expect(t.keyvalue('counter', 'counts', 'door')).toBe('42');
+    expect(kv.call('try-open', 'secret')).toBe('access-denied');
+    expect(kv.call('try-open', 'counts')).toBe('ok');
+  });
+
   it('grants only what is mocked: an unmocked sensor is denied, not served', async () => {
     const t = createTestHost({ sensors: { a: 1 }, actuators: [] });
     const filter = await t.start(await readFile(FILTER));

@@ -42,7 +42,7 @@ describe('wasmhost run --mock', () => {
     expect(bad.stderr).toContain('sensors.t: expected a number, a non-empty array of numbers');
     expect(bad.code).toBe(1);
     const unknown = wasmhost(['run', FILTER, '--mock', await mockFile({ sensor: {} }), '--invoke', 'sample("t")'], env);
-    expect(unknown.stderr).toContain('sensor: unknown field (expected sensors, actuators, config)');
+    expect(unknown.stderr).toContain('sensor: unknown field (expected sensors, actuators, config, keyvalue)');
     const notJson = wasmhost(['run', FILTER, '--mock', await mockFile('{sensors'), '--invoke', 'sample("t")'], env);
     expect(notJson.stderr).toMatch(/--mock .*\.json: .*JSON/);
   });
