@@ -1,3 +1,4 @@
+import { badInput } from '../../support/bad-input.js';
 import { describe, expect, it } from 'vitest';
 import { valueFromJson, valueToJson } from '../../../src/component/json-values.js';
 import { parseWave } from '../../../src/component/wave.js';
@@ -47,16 +48,6 @@ const CANONICAL: [WitType, unknown, unknown][] = [
   [list(option(result(undefined, enumType))), [null, { ok: null }, { err: 'slow' }], [undefined, { tag: 'ok', val: undefined }, { tag: 'err', val: 'slow' }]],
 ];
 
-function badInput(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmhostError);
-    expect((error as WasmhostError).code).toBe('bad-input');
-    return (error as Error).message;
-  }
-  throw new Error('expected a bad-input error');
-}
 
 describe('JSON mapping', () => {
   it.each(rows(CANONICAL))('$name $a', ({ type, a: json, b: value }) => {

@@ -1,3 +1,4 @@
+import { badInput } from '../../support/bad-input.js';
 import { describe, expect, it } from 'vitest';
 import { parseCall, parseWaveArgs } from '../../../src/component/parse-call.js';
 import { WasmhostError } from '../../../src/errors.js';
@@ -5,16 +6,6 @@ import type { WitParam, WitPrimitive, WitType } from '../../../src/component/wit
 
 const p = (name: WitPrimitive): WitType => ({ kind: 'primitive', name });
 
-function badInput(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmhostError);
-    expect((error as WasmhostError).code).toBe('bad-input');
-    return (error as Error).message;
-  }
-  throw new Error('expected a bad-input error');
-}
 
 describe('parseCall', () => {
   it.each<[string, string, string[]]>([

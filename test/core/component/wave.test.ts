@@ -1,3 +1,4 @@
+import { badInput } from '../../support/bad-input.js';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -69,16 +70,6 @@ const CANONICAL: [WitType, string, unknown][] = [
   [{ kind: 'list', element: p('u8'), length: 2 }, '[1, 2]', new Uint8Array([1, 2])],
 ];
 
-function badInput(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmhostError);
-    expect((error as WasmhostError).code).toBe('bad-input');
-    return (error as Error).message;
-  }
-  throw new Error('expected a bad-input error');
-}
 
 describe('WAVE canonical forms', () => {
   it.each(CANONICAL.map(([type, text, value]) => ({ type, name: describeType(type), text, value })))('$name $text', ({ type, text, value }) => {

@@ -1,3 +1,4 @@
+import { badInputError as badInput } from '../../support/bad-input.js';
 // ApplicationDeployment shapes, and the problems found when resolving it against a description.
 
 import { readFileSync } from 'node:fs';
@@ -14,16 +15,6 @@ type Doc = { id?: unknown; metadata: Record<string, unknown> & { annotations?: R
 const margo = () => parse(read('deployment.yaml')) as Doc;
 const short = () => parse(read('deployment-short.yaml')) as Doc;
 
-function badInput(fn: () => unknown): WasmhostError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmhostError);
-    expect((error as WasmhostError).code).toBe('bad-input');
-    return error as WasmhostError;
-  }
-  throw new Error('expected a bad-input error');
-}
 
 describe('parseApplicationDeployment', () => {
   it('reads the id from metadata.annotations.id too (the published Margo page)', () => {

@@ -1,3 +1,4 @@
+import { badInputError as badInput } from '../../support/bad-input.js';
 // Each malformed field of an ApplicationDescription → the exact message, with its field path.
 
 import { readFileSync } from 'node:fs';
@@ -11,16 +12,6 @@ const DELETE = Symbol('delete');
 const WASM = ['deploymentProfiles', 1, 'components', 0, 'properties'];
 const P = 'deploymentProfiles[1].components[0].properties';
 
-function badInput(fn: () => unknown): WasmhostError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmhostError);
-    expect((error as WasmhostError).code).toBe('bad-input');
-    return error as WasmhostError;
-  }
-  throw new Error('expected a bad-input error');
-}
 
 /** A copy of the valid description with the value at `path` replaced (or deleted). */
 function edit(path: (string | number)[], value: unknown): unknown {

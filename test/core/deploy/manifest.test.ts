@@ -1,3 +1,4 @@
+import { badInputError as badInput } from '../../support/bad-input.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WasmhostError } from '../../../src/errors.js';
@@ -12,17 +13,6 @@ const BASE = `${DIR}/threshold-alarm`;
 const fixture = (name: string) => readFileSync(`${DIR}/${name}`, 'utf8');
 const golden = JSON.parse(fixture('threshold-alarm/desired.json')) as DesiredDeployment;
 
-/** The bad-input error `fn` throws. */
-function badInput(fn: () => unknown): WasmhostError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WasmhostError);
-    expect((error as WasmhostError).code).toBe('bad-input');
-    return error as WasmhostError;
-  }
-  throw new Error('expected a bad-input error');
-}
 
 describe('golden: threshold alarm', () => {
   const description = parseApplicationDescription(fixture('threshold-alarm/margo.yaml'), 'margo.yaml');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkCapacity, type CapacityRequirements, type CapacityShortfall } from '../../../src/device/capacity.js';
 import type { DeviceResources } from '../../../src/device/profile.js';
-import { badInput } from './bad-input.js';
+import { badInput } from '../../support/bad-input.js';
 
 const GiB = 2 ** 30;
 const resources: DeviceResources = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeviceConstraints } from '../../../src/device/device-constraints.js';
-import { badInput } from './bad-input.js';
+import { badInput } from '../../support/bad-input.js';
 
 describe('parseDeviceConstraints', () => {
   const constraints = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WasmhostError } from '../../../src/errors.js';
-import { badInput } from './bad-input.js';
+import { badInput } from '../../support/bad-input.js';
 import { evaluateEligibility, type CapabilitiesView, type EligibilityRule, type MatchExpression } from '../../../src/device/eligibility.js';
 
 const device: CapabilitiesView = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromDeviceCapabilitiesManifest, toDeviceCapabilitiesManifest } from '../../../src/device/margo-capabilities.js';
 import { parseDeviceProfile } from '../../../src/device/profile.js';
-import { badInput } from './bad-input.js';
+import { badInput } from '../../support/bad-input.js';
 import { browserProfile, linuxProfile, peerProfile } from './fixtures.js';
 
 const small = parseDeviceProfile({

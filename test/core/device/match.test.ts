@@ -4,7 +4,7 @@ import { fromDeviceCapabilitiesManifest, toDeviceCapabilitiesManifest } from '..
 import { fleetQuery, formatFleetReport, formatMatchReport, match, type MatchProblem } from '../../../src/device/match.js';
 import type { DeviceConstraints } from '../../../src/device/device-constraints.js';
 import type { DeviceProfile } from '../../../src/device/profile.js';
-import { badInput } from './bad-input.js';
+import { badInput } from '../../support/bad-input.js';
 import { browserProfile, importsLogging, linuxProfile, peerProfile, sensorFilter, thresholdAlarm } from './fixtures.js';
 
 const devices = { sensors: ['*'], actuators: ['*'] };

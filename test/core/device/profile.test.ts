@@ -3,7 +3,7 @@ import { createWasiProvider } from '../../../host-node/wasi-provider.js';
 import { createDeviceProvider } from '../../../src/capabilities/device-provider.js';
 import { createLoggingProvider } from '../../../src/capabilities/logging-provider.js';
 import { parseDeviceProfile, profileFromProviders, type DeviceProfile } from '../../../src/device/profile.js';
-import { badInput } from './bad-input.js';
+import { badInput } from '../../support/bad-input.js';
 import { browserProfile, engine, linuxProfile, peerProfile } from './fixtures.js';
 
 const identity = { id: 'edge-1', vendor: 'Acme', modelNumber: 'A1', serialNumber: 'S1' };
