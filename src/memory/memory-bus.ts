@@ -30,7 +30,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MessageBus {
 
   function deliver(message: BusMessage): void {
     for (const sub of [...subscriptions]) {
-      if (!sub.active || !sub.filters.some((f) => busFilterMatches(f, message.topic))) continue;
+      if (!sub.active || !sub.filters.some((f) => topicMatches(f, message.topic))) continue;
       try {
         sub.handler(message);
       } catch (error) {
@@ -114,12 +114,6 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MessageBus {
       return replies;
     },
   };
-}
-
-/** Bus matching: MQTT filters, except that a leading wildcard never matches a `$` topic. */
-export function busFilterMatches(filter: string, topic: string): boolean {
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
-  return topicMatches(filter, topic);
 }
 
 function busMessage(topic: string, payload: Uint8Array, opts: PublishOptions): BusMessage {
