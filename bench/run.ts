@@ -6,6 +6,7 @@ import { callOverhead } from './call-overhead.js';
 import { startTime } from './start-time.js';
 import { reinstantiate } from './reinstantiate.js';
 import { checkTime } from './check-time.js';
+import { deployTime } from './deploy-time.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,5 +23,7 @@ console.log();
 for (const line of await startTime(alarm, 'C example')) console.log(line);
 console.log();
 for (const line of await reinstantiate(alarm)) console.log(line);
+console.log();
+for (const line of await deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm'))) console.log(line);
 console.log();
 for (const line of await checkTime()) console.log(line);
