@@ -30,7 +30,7 @@ async function init(m: WorkerInit): Promise<void> {
   const t0 = performance.now();
   try {
     memoryBytes = m.memoryBytes;
-    const client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, post });
+    const client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post });
     const imports: ImportObject = forwardingImports(m.forward, client);
     if (m.wasi) Object.assign(imports, await wasiImports(m));
     const glue = loadGlue(m.glue, m.name) ?? (await importGlue(m.glue, m.digest));
@@ -46,7 +46,11 @@ async function init(m: WorkerInit): Promise<void> {
     );
     memories = coreInstances.flatMap(({ instance }) => Object.values(instance.exports).filter((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory));
     const component = { bytes: new Uint8Array(0), digest: m.digest, size: 0, world: m.world };
-    workload = createWorkload(component, { exports, coreInstances }, { name: m.name });
+    // fast-call.ts calls core exports directly; an import called under such a call leaves a
+    // jco task behind each time (calls slow down and memory grows), so only import-free
+    // components use it.
+    const fastCalls = !m.world.imports.some((i) => i.kind === 'function' || (i.kind === 'interface' && i.interface.functions.length > 0));
+    workload = createWorkload(component, { exports, coreInstances }, { name: m.name, fastCalls });
     post({ type: 'ready', ms: performance.now() - t0 });
   } catch (error) {
     post({ type: 'failed', error: errorToJson(error), dead: true });

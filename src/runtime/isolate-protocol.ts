@@ -48,6 +48,8 @@ export interface WorkerInit {
   channel: SharedArrayBuffer;
   /** How long a blocking import may wait for the host before it fails (and traps the call). */
   importTimeoutMs: number;
+  /** How long a blocking import polls before it sleeps (see SyncCallClientOptions.spinUs). */
+  importSpinUs: number;
   /** The memory cap, to tell an out-of-memory trap from others. */
   memoryBytes: number;
 }

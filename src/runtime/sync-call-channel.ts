@@ -18,6 +18,8 @@ const IDLE = 0;
 const REQUEST = 1;
 const RESPONSE = 2;
 const NEEDS_DOORBELL = 1;
+/** Requests served without a real wait before the host loop yields to its other tasks. */
+const MAX_BURST = 32;
 const OK = 0;
 const PAYLOAD = 1;
 const ERROR = 2;
@@ -47,24 +49,44 @@ export interface SyncCallClient {
   notify(iface: string, fn: string, args: unknown[]): void;
 }
 
-/** Creates the worker's side of a channel; `post` sends a message to the host. */
-export function createSyncCallClient(buffer: SharedArrayBuffer, options: { timeoutMs: number; post: (message: WorkerToHost) => void }): SyncCallClient {
+/** Options of the worker's side. */
+export interface SyncCallClientOptions {
+  /** How long a call waits for the host before it fails. */
+  timeoutMs: number;
+  /**
+   * How long to poll the buffer before sleeping in Atomics.wait (default 0). Waking a
+   * sleeping thread costs tens of µs, so a short spin makes quick answers much quicker,
+   * at the price of that much CPU per call.
+   */
+  spinUs?: number;
+  /** Sends a message to the host (notes, doorbells). */
+  post: (message: WorkerToHost) => void;
+}
+
+/** Creates the worker's side of a channel. */
+export function createSyncCallClient(buffer: SharedArrayBuffer, options: SyncCallClientOptions): SyncCallClient {
+  const spinMs = (options.spinUs ?? 0) / 1000;
   const header = new Int32Array(buffer, 0, 4);
   const data = new Uint8Array(buffer, HEADER_BYTES);
+  const writer = createValueWriter();
   let notes = 0;
   let broken: WasmhostError | undefined;
   return {
     call(iface, fn, args) {
       const name = `${iface}#${fn}`;
       if (broken) throw broken;
-      const request = encodeValue([iface, fn, args, notes]);
+      const request = writer.encode([iface, fn, args, notes]);
       if (request.length > data.length) throw new WasmhostError('bad-input', `the arguments of import ${name} take ${request.length} bytes, more than the channel's ${data.length}`);
       data.set(request);
       Atomics.store(header, LENGTH, request.length);
       Atomics.store(header, STATE, REQUEST);
       Atomics.notify(header, STATE);
       if (Atomics.load(header, FLAGS) & NEEDS_DOORBELL) options.post({ type: 'doorbell' });
-      const deadline = performance.now() + options.timeoutMs;
+      const start = performance.now();
+      const deadline = start + options.timeoutMs;
+      for (let i = 0; spinMs > 0 && Atomics.load(header, STATE) === REQUEST; i++) {
+        if ((i & 63) === 63 && performance.now() - start > spinMs) break;
+      }
       while (Atomics.load(header, STATE) === REQUEST) {
         const left = deadline - performance.now();
         if (left <= 0 || (Atomics.wait(header, STATE, REQUEST, left) === 'timed-out' && Atomics.load(header, STATE) === REQUEST)) {
@@ -73,7 +95,7 @@ export function createSyncCallClient(buffer: SharedArrayBuffer, options: { timeo
           throw broken;
         }
       }
-      const [status, value] = decodeValue(data.slice(0, Atomics.load(header, LENGTH))) as [number, unknown];
+      const [status, value] = decodeValue(data.subarray(0, Atomics.load(header, LENGTH))) as [number, unknown];
       Atomics.store(header, STATE, IDLE);
       if (status === OK) return value;
       if (status === PAYLOAD) throw { payload: value }; // jco turns this into the `err` case of the import's result
@@ -123,20 +145,21 @@ export function serveSyncCalls(buffer: SharedArrayBuffer, handler: (request: Syn
   let closed = false;
   let serving = false;
   let pending: SyncCallRequest | undefined;
+  const writer = createValueWriter();
   if (!waitAsync) Atomics.store(header, FLAGS, NEEDS_DOORBELL);
 
   async function serveOne(): Promise<void> {
-    const [iface, fn, args, notesBefore] = decodeValue(data.slice(0, Atomics.load(header, LENGTH))) as [string, string, unknown[], number];
+    const [iface, fn, args, notesBefore] = decodeValue(data.subarray(0, Atomics.load(header, LENGTH))) as [string, string, unknown[], number];
     pending = { interface: iface, function: fn, args, notesBefore };
     let answer: Uint8Array;
     try {
-      answer = encodeValue([OK, await handler(pending)]);
+      answer = writer.encode([OK, await handler(pending)]);
     } catch (error) {
-      answer = encodeValue(hasPayload(error) ? [PAYLOAD, error.payload] : [ERROR, errorToJson(error)]);
+      answer = writer.encode(hasPayload(error) ? [PAYLOAD, error.payload] : [ERROR, errorToJson(error)]);
     }
     if (answer.length > data.length) {
       const message = `the answer of import ${iface}#${fn} takes ${answer.length} bytes, more than the channel's ${data.length}`;
-      answer = encodeValue([ERROR, { code: 'unsupported', message }]);
+      answer = writer.encode([ERROR, { code: 'unsupported', message }]);
     }
     pending = undefined;
     if (closed) return;
@@ -148,14 +171,25 @@ export function serveSyncCalls(buffer: SharedArrayBuffer, handler: (request: Syn
 
   async function loop(): Promise<void> {
     serving = true;
+    let burst = 0;
     try {
       while (!closed) {
         const state = Atomics.load(header, STATE);
-        if (state === REQUEST) await serveOne();
-        else if (!waitAsync) return;
+        if (state === REQUEST) {
+          // A guest calling imports back to back could otherwise keep this loop in microtasks,
+          // starving the host's timers (its own call deadline among them) and I/O.
+          if (++burst > MAX_BURST) {
+            burst = 0;
+            await new Promise<void>((resolve) => setTimeout(() => resolve(), 0));
+          }
+          await serveOne();
+        } else if (!waitAsync) return;
         else {
           const wait = Atomics.waitAsync(header, STATE, state);
-          if (wait.async) await wait.value;
+          if (wait.async) {
+            burst = 0;
+            await wait.value;
+          }
         }
       }
     } finally {
@@ -189,16 +223,20 @@ const T_UNDEFINED = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_FLOAT =
 const TYPED = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, Uint8ClampedArray];
 const MAX_DEPTH = 64;
 const utf8 = new TextEncoder();
+const text = new TextDecoder();
 
-/** Encodes a value into a fresh (unshared) byte array. */
-export function encodeValue(value: unknown): Uint8Array {
-  let bytes = new Uint8Array(256);
+/** Encodes values into one buffer it reuses: each `encode` returns a view valid until the next call. */
+export interface ValueWriter { encode(value: unknown): Uint8Array }
+
+/** A writer for one side of a channel. */
+export function createValueWriter(): ValueWriter {
+  let bytes = new Uint8Array(1024);
   let view = new DataView(bytes.buffer);
   let at = 0;
   const room = (n: number) => {
     if (at + n <= bytes.length) return;
     const grown = new Uint8Array(Math.max(bytes.length * 2, at + n));
-    grown.set(bytes);
+    grown.set(bytes.subarray(0, at));
     bytes = grown;
     view = new DataView(bytes.buffer);
   };
@@ -222,11 +260,12 @@ export function encodeValue(value: unknown): Uint8Array {
           for (const item of v) write(item, depth + 1);
           return;
         }
-        const kind = TYPED.findIndex((T) => v instanceof T);
-        if (kind >= 0) {
-          const view8 = v as Uint8Array;
-          u8(T_TYPED); u8(kind);
-          return raw(new Uint8Array(view8.buffer, view8.byteOffset, view8.byteLength));
+        if (ArrayBuffer.isView(v)) {
+          const kind = TYPED.findIndex((T) => v instanceof T);
+          if (kind >= 0) {
+            u8(T_TYPED); u8(kind);
+            return raw(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+          }
         }
         const proto = Object.getPrototypeOf(v);
         if (proto === Object.prototype || proto === null) {
@@ -240,17 +279,27 @@ export function encodeValue(value: unknown): Uint8Array {
     const what = typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
     throw new WasmhostError('unsupported', `a ${what} cannot cross between a worker and the host thread (only plain WIT values can)`);
   };
-  write(value, 0);
-  return bytes.slice(0, at);
+  return {
+    encode(value) {
+      at = 0;
+      write(value, 0);
+      return bytes.subarray(0, at);
+    },
+  };
 }
 
-/** Decodes `encodeValue`'s bytes (which must not be a view of a shared buffer). */
+/** Encodes a value into a fresh byte array. */
+export function encodeValue(value: unknown): Uint8Array {
+  return createValueWriter().encode(value).slice();
+}
+
+/** Decodes encoded bytes; they may be a view of the shared buffer (strings and arrays are copied out). */
 export function decodeValue(bytes: Uint8Array): unknown {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = new TextDecoder();
   let at = 0;
   const u32 = () => { const v = view.getUint32(at, true); at += 4; return v; };
-  const raw = () => { const n = u32(); at += n; return bytes.subarray(at - n, at); };
+  // slice() copies into an unshared buffer, which TextDecoder requires in browsers.
+  const raw = () => { const n = u32(); at += n; return bytes.slice(at - n, at); };
   const read = (): unknown => {
     const tag = bytes[at++];
     switch (tag) {
@@ -273,7 +322,7 @@ export function decodeValue(bytes: Uint8Array): unknown {
       }
       case T_TYPED: {
         const T = TYPED[bytes[at++]];
-        return new T(raw().slice().buffer);
+        return new T(raw().buffer);
       }
       default: throw new WasmhostError('bad-input', `corrupt channel value: tag ${tag} at byte ${at - 1}`);
     }
