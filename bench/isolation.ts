@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
+import { createHost } from '../src/create-host.js';
+import { createMemoryArtifactCache } from '../src/memory/memory-artifact-cache.js';
+import { buildImports } from '../src/capabilities/build-imports.js';
+import { createConfigProvider } from '../src/capabilities/config-provider.js';
+import { createDeviceProvider, createSimulatedDrivers } from '../src/capabilities/device-provider.js';
+import { createLoggingProvider } from '../src/capabilities/logging-provider.js';
+import type { CapabilityProvider } from '../src/capabilities/provider.js';
+import type { Component } from '../src/component/component.js';
+import type { TranspiledArtifact } from '../src/ports/artifact-cache.js';
+import { transpileWithJco } from '../src/component/transpile.js';
+import { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions } from '../src/runtime/isolated-workload.js';
+import { createThreadIsolate } from '../host-node/thread-isolate.js';
+import { median, nsPerOp, row } from './measure.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MiB = 1048576;
+const isolate = createThreadIsolate();
+
+/** `wasmhost:faults/host` for test/fixtures/wat/faults.wat: `double` answers, `note` is fire-and-forget. */
+const faultsHost: CapabilityProvider = {
+  name: 'faults-host',
+  offers: [{ name: 'wasmhost:faults/host' }],
+  create: () => ({ 'wasmhost:faults/host': { double: (x: number) => 2 * x, note: () => {} } }),
+};
+
+async function buildFaults(): Promise<Uint8Array> {
+  const dir = join(ROOT, 'test/fixtures/wat');
+  const [wat, wit] = await Promise.all([readFile(join(dir, 'faults.wat'), 'utf8'), readFile(join(dir, 'faults.wit'), 'utf8')]);
+  return componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'faults' }));
+}
+
+/** Microseconds per awaited call: batches interleaved round by round, median batch of each. */
+async function usPerCall(candidates: Record<string, () => Promise<unknown>>, batch = 1000, rounds = 7): Promise<Record<string, number>> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((n) => [n, []]));
+  // jco's glue runs slowly for its first few thousand calls in a fresh worker: warm every candidate up.
+  for (const op of Object.values(candidates)) for (let i = 0; i < 3000; i++) await op();
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, op] of Object.entries(candidates)) {
+      const start = performance.now();
+      for (let i = 0; i < batch; i++) await op();
+      samples[name].push(((performance.now() - start) * 1000) / batch);
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([n, xs]) => [n, median(xs)]));
+}
+
+/**
+ * Worker isolation against in-process calls on the same components: the C example's
+ * `process(f64)` and `classify(string, f64)`, an import answered by the host thread
+ * (faults.wat `ask`), a fire-and-forget import (`tell`), start and restart, and a
+ * healthy workload's latency while others loop, trap and exhaust memory.
+ */
+export async function isolation(componentPath: string): Promise<string[]> {
+  const config = { threshold: '1000' };
+  const grants = { sensors: ['*'], actuators: ['*'] };
+  const device = createDeviceProvider(createSimulatedDrivers());
+  const host = createHost({ artifactCache: createMemoryArtifactCache(), providers: [device, faultsHost], log: () => {} });
+  const alarm = await host.load(await readFile(componentPath));
+  const faults = await host.load(await buildFaults());
+  const local = await host.instantiate(alarm, { config, grants });
+  // Not the fast scalar path: an import called under it leaks a jco task per call (see the report).
+  const localFaults = await host.instantiate(faults, { fastCalls: false });
+
+  const providers = [device, faultsHost, createLoggingProvider(), createConfigProvider()];
+  const artifacts = new Map<string, Promise<TranspiledArtifact>>();
+  const isolated = async (component: Component, extra: Partial<IsolatedWorkloadOptions> = {}) => {
+    const imports = buildImports(component.world, providers, { workload: 'bench', config, grants, log: () => {} });
+    if (!artifacts.has(component.digest)) artifacts.set(component.digest, transpileWithJco(component.bytes, component.digest));
+    const artifact = await artifacts.get(component.digest)!;
+    return createIsolatedWorkload(component, { name: 'bench', isolate, artifact, imports, limits: { callTimeoutMs: 1000, memoryBytes: 16 * MiB }, ...extra });
+  };
+  const remote = await isolated(alarm);
+  const remoteFaults = await isolated(faults);
+  const spin = await isolated(faults, { importSpinUs: 100 });
+  const doorbell = await isolated(faults, { waitAsync: false });
+
+  let x = 20;
+  const next = () => (x = x > 30 ? 20 : x + 0.01);
+  const inProcess = nsPerOp({ process: () => local.call('process', next()), classify: () => local.call('classify', 'greenhouse', next()), ask: () => localFaults.call('ask', 5) });
+  const worker = await usPerCall({
+    process: () => remote.call('process', next()),
+    classify: () => remote.call('classify', 'greenhouse', next()),
+    ok: () => remoteFaults.call('ok', 5),
+    ask: () => remoteFaults.call('ask', 5),
+    tell: () => remoteFaults.call('tell', 5),
+    askSpin: () => spin.call('ask', 5),
+    okSpin: () => spin.call('ok', 5),
+    askDoorbell: () => doorbell.call('ask', 5),
+    okDoorbell: () => doorbell.call('ok', 5),
+  });
+  const chatter = await usPerCall({ worker: () => remoteFaults.call('chatter', 100), spin: () => spin.call('chatter', 100) }, 20);
+  const localChatter = nsPerOp({ chatter: () => localFaults.call('chatter', 100) }, 200);
+  const queuedStart = performance.now();
+  await Promise.all(Array.from({ length: 10_000 }, () => remote.call('process', next())));
+  const queuedUs = ((performance.now() - queuedStart) * 1000) / 10_000;
+
+  const starts = await startTimes(host, alarm, isolated);
+  const faultLines = await duringFaults(isolated, faults, remoteFaults);
+  await Promise.all([remote, remoteFaults, spin, doorbell].map((w) => w.close()));
+
+  const us = (ns: number) => ns / 1000;
+  return [
+    'worker isolation (worker_threads; µs per awaited call, median of 7 interleaved batches)',
+    row('process(f64): in-process, fast path', us(inProcess.process), 'µs'),
+    row('process(f64): worker, one call at a time', worker.process, 'µs', { label: 'in-process', value: us(inProcess.process) }),
+    row('process(f64): worker, 10k calls queued', queuedUs, 'µs', { label: 'one at a time', value: worker.process }),
+    row('classify(string, f64): in-process', us(inProcess.classify), 'µs'),
+    row('classify(string, f64): worker', worker.classify, 'µs', { label: 'in-process', value: us(inProcess.classify) }),
+    row('faults ok(u32): worker (no import)', worker.ok, 'µs'),
+    row('faults ask(u32), 1 blocking import: in-process', us(inProcess.ask), 'µs'),
+    row('faults ask(u32): worker, Atomics.waitAsync (default)', worker.ask, 'µs', { label: 'worker ok', value: worker.ok }),
+    row('faults ask(u32): worker, waitAsync + 100 µs spin', worker.askSpin, 'µs', { label: 'worker ok', value: worker.okSpin }),
+    row('faults ask(u32): worker, doorbell message', worker.askDoorbell, 'µs', { label: 'worker ok', value: worker.okDoorbell }),
+    row('  import round trip, waitAsync (default)', worker.ask - worker.ok, 'µs'),
+    row('  import round trip, waitAsync + 100 µs spin', worker.askSpin - worker.okSpin, 'µs'),
+    row('  import round trip, doorbell message', worker.askDoorbell - worker.okDoorbell, 'µs'),
+    row('chatter(100), 100 imports back to back: in-process', us(localChatter.chatter) / 100, 'µs/import'),
+    row('chatter(100): worker, waitAsync (default)', chatter.worker / 100, 'µs/import', { label: 'in-process', value: us(localChatter.chatter) / 100 }),
+    row('chatter(100): worker, waitAsync + 100 µs spin', chatter.spin / 100, 'µs/import', { label: 'in-process', value: us(localChatter.chatter) / 100 }),
+    row('faults tell(u32), fire-and-forget import: worker', worker.tell, 'µs', { label: 'worker ok', value: worker.ok }),
+    ...starts,
+    ...faultLines,
+  ];
+}
+
+async function startTimes(host: ReturnType<typeof createHost>, alarm: Component, isolated: (c: Component) => Promise<IsolatedWorkload>): Promise<string[]> {
+  const local: number[] = [];
+  const worker: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    let t = performance.now();
+    (await host.instantiate(alarm, { config: { threshold: '1000' }, grants: { sensors: ['*'], actuators: ['*'] } })).call('process', 21);
+    local.push(performance.now() - t);
+    t = performance.now();
+    const w = await isolated(alarm);
+    await w.call('process', 21);
+    worker.push(performance.now() - t);
+    await w.close();
+  }
+  return [
+    row('start + first call: in-process (prepared)', median(local), 'ms'),
+    row('start + first call: worker', median(worker), 'ms', { label: 'in-process', value: median(local) }),
+  ];
+}
+
+/** A healthy workload's latency alone, then while three others loop, trap and exhaust memory. */
+async function duringFaults(isolated: (c: Component, o?: Partial<IsolatedWorkloadOptions>) => Promise<IsolatedWorkload>, faults: Component, healthy: IsolatedWorkload): Promise<string[]> {
+  const options = { limits: { callTimeoutMs: 200, memoryBytes: 16 * MiB }, backoff: { initialMs: 20, maxMs: 20 } };
+  const faulty = await Promise.all([['spin'], ['boom'], ['hog', 1_000_000]].map(async (call) => ({ call, workload: await isolated(faults, options), stops: [] as number[] })));
+  const latencies = async (until: () => boolean) => {
+    const out: number[] = [];
+    for (let i = 0; !until(); i++) {
+      const t = performance.now();
+      await healthy.call(i % 2 ? 'ok' : 'ask', i);
+      out.push((performance.now() - t) * 1000);
+    }
+    return out.sort((a, b) => a - b);
+  };
+  const quietEnd = performance.now() + 1000;
+  const quiet = await latencies(() => performance.now() > quietEnd);
+  let done = false;
+  const runs = Promise.all(faulty.map(async (f) => {
+    for (let round = 0; round < 5; round++) {
+      while (f.workload.state !== 'running') await new Promise((r) => setTimeout(r, 2));
+      const t = performance.now();
+      await f.workload.call(String(f.call[0]), ...f.call.slice(1)).catch(() => undefined);
+      f.stops.push(performance.now() - t);
+    }
+  })).finally(() => (done = true));
+  const busy = await latencies(() => done);
+  await runs;
+  await Promise.all(faulty.map((f) => f.workload.close()));
+  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+  return [
+    row('healthy call p50, alone (ok/ask alternating)', pct(quiet, 0.5), 'µs'),
+    row('healthy call p50, while 3 others fail', pct(busy, 0.5), 'µs', { label: 'alone', value: pct(quiet, 0.5) }),
+    row('healthy call p99, alone', pct(quiet, 0.99), 'µs'),
+    row('healthy call p99, while 3 others fail', pct(busy, 0.99), 'µs', { label: 'alone', value: pct(quiet, 0.99) }),
+    ...faulty.map((f) => row(`${f.call[0]}: stopped after (median of 5)`, median(f.stops), 'ms', f.call[0] === 'spin' ? { label: 'limit', value: 200 } : undefined)),
+  ];
+}
