@@ -122,10 +122,15 @@ static void sleep_ms(long ms)
 
 /*
  * The birth seq must grow across reconnects and restarts so that a late Last
- * Will of an earlier connection is recognisably stale. With --seq-file it is a
- * counter persisted in that file (written to a temp file, then renamed);
- * without, it is the wall clock in ms since the epoch, or the previous seq + 1
- * if that is larger.
+ * Will of an earlier connection is recognisably stale. It is an unsigned
+ * 32-bit number (the host refuses larger ones).
+ *
+ * With --seq-file it is a counter persisted in that file (written to a temp
+ * file, then renamed), +1 per connect: strictly increasing, the right choice
+ * for a real device (on an MCU: a word in flash/NVS).
+ * Without, it is the wall clock in seconds since the epoch, or the previous
+ * seq + 1 if that is larger: no storage needed, but a restart within the same
+ * second as the last connect (or after a burst of reconnects) can repeat a seq.
  */
 static int next_seq(peer *pe)
 {
@@ -146,6 +151,10 @@ static int next_seq(peer *pe)
             return -1;
         }
         seq = (stored > pe->seq ? stored : pe->seq) + 1;
+        if (seq > UINT32_MAX) {
+            logmsg("seq file %s: seq would exceed 2^32-1", pe->seq_file);
+            return -1;
+        }
         if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", pe->seq_file) >= sizeof tmp) {
             logmsg("seq file path too long");
             return -1;
@@ -156,8 +165,12 @@ static int next_seq(peer *pe)
             return -1;
         }
     } else {
-        uint64_t now = realtime_ms();
+        uint64_t now = realtime_ms() / 1000;
         seq = now > pe->seq ? now : pe->seq + 1;
+    }
+    if (seq > UINT32_MAX) {
+        logmsg("seq would exceed 2^32-1");
+        return -1;
     }
     pe->seq = seq;
     pe->seq_used = 0;
