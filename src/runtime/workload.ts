@@ -64,7 +64,7 @@ export function createWorkload(component: Component, instance: EngineInstance, o
       let call = bound.get(target);
       if (!call) {
         const entry = resolveExport(component.world, target);
-        const direct = options.fastCalls === false ? undefined : fastCall(entry, instance.coreInstances);
+        const direct = options.fastCalls === false ? undefined : fastCall(entry, instance.coreInstances, component.world);
         call = guard(entry.path, direct ?? bindExport(instance, entry));
         bound.set(target, call);
       }
