@@ -89,6 +89,7 @@ function cachedFromDisk(dir: string, digest: string, files: Record<string, Uint8
     digest,
     importGlue: () => (glue ??= loadGlueScript(path, source, join(dir, CODE_CACHE), asModule)),
     coreModule: async (name) => (name.endsWith('.wasm') ? files[name] : undefined),
+    artifact: async () => ({ digest, glue: source, coreModules: Object.fromEntries(Object.entries(files).filter(([n]) => n.endsWith('.wasm'))) }),
   };
 }
 

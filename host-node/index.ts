@@ -7,3 +7,4 @@ export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { createNodeHttpClient, type NodeHttpClientOptions } from './https-client.js';
 export { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock } from './file-agent-ports.js';
 export { readDesiredDir, watchDesiredDir } from './desired-dir.js';
+export { createThreadIsolate, type ThreadIsolateOptions } from './thread-isolate.js';

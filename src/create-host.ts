@@ -7,6 +7,10 @@ import { createLoggingProvider } from './capabilities/logging-provider.js';
 import { createConfigProvider } from './capabilities/config-provider.js';
 import type { CapabilityProvider, LogSink } from './capabilities/provider.js';
 import type { Grants } from './capabilities/grants.js';
+import type { Isolate } from './ports/isolate.js';
+import { createIsolatedWorkload, type Backoff, type IsolatedWorkload, type IsolationEvent, type IsolationLimits } from './runtime/isolated-workload.js';
+import { transpileWithJco } from './component/transpile.js';
+import { WasmhostError } from './errors.js';
 import { createWorkload, type Workload } from './runtime/workload.js';
 import { bindMessageTrigger, exportsMessageHandler } from './runtime/message-trigger.js';
 import { createMessagingProvider } from './capabilities/messaging-provider.js';
@@ -28,6 +32,8 @@ export interface HostOptions {
   store?: Store;
   /** Applied to every provider, built-in or not, when an instance is built (tests record calls with it). */
   wrapProvider?: (provider: CapabilityProvider) => CapabilityProvider;
+  /** Starts workers for isolated workloads (Node worker_threads, browser Web Workers). */
+  isolate?: Isolate;
   /** How component digests are computed (default: Web Crypto SHA-256). */
   digest?: DigestFn;
   /** Where workload log lines go (default: console.error as `[workload] level context: message`). */
@@ -56,8 +62,17 @@ export interface Host {
   readonly providers: readonly CapabilityProvider[];
   /** Reads a component (digest, world) without running it. */
   load(bytes: Uint8Array): Promise<Component>;
-  /** Prepares (transpile or cache hit) and instantiates a component. */
+  /** Prepares (transpile or cache hit) and instantiates a component in the host's thread. */
   instantiate(component: Component, options?: InstantiateOptions): Promise<Workload>;
+  /** Starts a component in its own worker, with time and memory limits; needs `HostOptions.isolate`. */
+  startIsolated(component: Component, options: IsolatedStartOptions): Promise<IsolatedWorkload>;
+}
+
+/** Options of an isolated workload: an instance's, plus its limits and restart policy. */
+export interface IsolatedStartOptions extends Omit<InstantiateOptions, 'fastCalls'> {
+  limits: IsolationLimits;
+  backoff?: Partial<Backoff>;
+  onEvent?: (event: IsolationEvent) => void;
 }
 
 /** Builds a host from platform ports; each host folder calls this from its one entry point. */
@@ -79,10 +94,7 @@ export function createHost(options: HostOptions): Host {
     providers: hostProviders,
     load: (bytes) => loadComponent(bytes, options.digest),
     async instantiate(component, opts = {}) {
-      const name = opts.name ?? component.digest.slice(7, 19);
-      const all = [...(opts.providers ?? []), ...hostProviders];
-      const providers = options.wrapProvider ? all.map(options.wrapProvider) : all;
-      const imports = buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, grants: opts.grants ?? {}, log });
+      const { name, imports } = importsFor(component, opts);
       const prepared = await engine.prepare(component);
       const instance = await prepared.instantiate(imports);
       const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls });
@@ -92,5 +104,20 @@ export function createHost(options: HostOptions): Host {
       }
       return workload;
     },
+    async startIsolated(component, opts) {
+      if (!options.isolate) throw new WasmhostError('unsupported', 'this host has no isolate to run workloads in workers (HostOptions.isolate)');
+      const { name, imports } = importsFor(component, opts);
+      const cached = (await options.artifactCache.get(component.digest)) ?? (await options.artifactCache.put(await transpileWithJco(component.bytes, component.digest)));
+      return createIsolatedWorkload(component, {
+        name, isolate: options.isolate, artifact: await cached.artifact(), imports, limits: opts.limits, grants: opts.grants, backoff: opts.backoff, onEvent: opts.onEvent,
+      });
+    },
   };
+
+  function importsFor(component: Component, opts: Omit<InstantiateOptions, 'fastCalls'>) {
+    const name = opts.name ?? component.digest.slice(7, 19);
+    const all = [...(opts.providers ?? []), ...hostProviders];
+    const providers = options.wrapProvider ? all.map(options.wrapProvider) : all;
+    return { name, imports: buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, grants: opts.grants ?? {}, log }) };
+  }
 }

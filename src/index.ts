@@ -1,4 +1,4 @@
-export { createHost, type Host, type HostOptions, type InstantiateOptions } from './create-host.js';
+export { createHost, type Host, type HostOptions, type InstantiateOptions, type IsolatedStartOptions } from './create-host.js';
 export { WasmhostError, type WasmhostErrorCode, type WasmhostErrorJson } from './errors.js';
 export { loadComponent, type Component } from './component/component.js';
 export { sha256Digest, isDigest } from './component/digest.js';
@@ -44,3 +44,5 @@ export { createWfmClient, type WfmClient, type WfmClientOptions, type PollResult
 export { followFleetManager, type WfmSourceOptions } from './deploy/wfm-source.js';
 export type * from './ports/agent-ports.js';
 export type * from './ports/http-client.js';
+export { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions, type IsolationLimits, type IsolationEvent, type Backoff } from './runtime/isolated-workload.js';
+export { limitMemory } from './component/limit-memory.js';

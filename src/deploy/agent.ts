@@ -123,7 +123,7 @@ export function createAgent(options: AgentOptions): Agent {
     statuses: () => state.statuses,
     workloads: () =>
       [...running.entries()].flatMap(([id, r]) =>
-        r.components.map((c) => ({ deployment: id, component: c.name, version: r.spec.version, restarts: c.restarts, lastError: c.lastError, dead: c.workload.dead })),
+        r.components.map((c) => ({ deployment: id, component: c.name, version: r.spec.version, restarts: c.restarts, lastError: c.lastError, dead: c.dead })),
       ),
     source: () => state.source,
     stop() {

@@ -5,7 +5,7 @@ import type { Clock, ComponentStore, PackageFetcher } from '../ports/agent-ports
 import { resolveExport } from '../runtime/export-path.js';
 import { parseWaveArgs } from '../component/parse-call.js';
 import { valueToJson } from '../component/json-values.js';
-import type { Workload } from '../runtime/workload.js';
+import { startLiveWorkload, type LiveWorkload } from './live-workload.js';
 import type { DesiredDeployment, StatusError, WorkloadSpec } from './types.js';
 
 /** What running one deployment needs from the agent. */
@@ -25,7 +25,7 @@ export interface SensorReading { value: number; unit: string; timestampMs: bigin
 /** One component of a running deployment. */
 export interface RunningComponent {
   readonly name: string;
-  readonly workload: Workload;
+  readonly dead: boolean;
   readonly restarts: number;
   readonly lastError?: string;
   stop(): void;
@@ -75,25 +75,13 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   }
   await ctx.components.put(spec.digest, bytes);
   const name = `${deployment.id}/${spec.name}`;
-  const instantiate = () => ctx.host.instantiate(component, { name, config: spec.config, grants: spec.grants });
-  let workload: Workload;
+  let workload: LiveWorkload;
   try {
-    workload = await instantiate();
+    workload = await startLiveWorkload(ctx.host, component, spec, name);
   } catch (error) {
     throw fail(error, 'match');
   }
-  let restarts = 0;
-  let lastError: string | undefined;
   const stops: (() => void)[] = [];
-  let restarting = false;
-  // A trapped instance is replaced by a fresh one; its state is gone, the deployment keeps serving.
-  const restart = () => {
-    restarting = true;
-    instantiate().then(
-      (fresh) => { workload = fresh; restarts++; restarting = false; },
-      (e: unknown) => { lastError = String(e); restarting = false; },
-    );
-  };
   for (const trigger of spec.triggers) {
     if (trigger.kind === 'message') continue; // bound by the host when the grants subscribe to topics
     let entry;
@@ -108,19 +96,15 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
       throw fail(error, 'trigger');
     }
     const { path, function: fn } = entry;
-    const fire = (callArgs: unknown[]) => {
-      if (restarting) return;
-      try {
-        const result = workload.call(path, ...callArgs);
-        if (trigger.output && fn.result) {
-          ctx.host.bus.publish(trigger.output, new TextEncoder().encode(JSON.stringify(valueToJson(result, fn.result))), { contentType: 'application/json' });
-        }
-      } catch (error) {
-        lastError = error instanceof Error ? error.message : String(error);
-        ctx.log({ workload: name, level: 'error', context: 'trigger', message: lastError });
-        if (workload.dead) restart();
-      }
-    };
+    const fire = (callArgs: unknown[]) =>
+      workload.call(path, callArgs).then(
+        (result) => {
+          if (trigger.output && fn.result) {
+            ctx.host.bus.publish(trigger.output, new TextEncoder().encode(JSON.stringify(valueToJson(result, fn.result))), { contentType: 'application/json' });
+          }
+        },
+        (error: unknown) => ctx.log({ workload: name, level: 'error', context: 'trigger', message: error instanceof Error ? error.message : String(error) }),
+      );
     const readSensor = ctx.readSensor;
     const tick = trigger.kind === 'interval'
       ? () => fire(args)
@@ -140,9 +124,9 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   }
   return {
     name: spec.name,
-    get workload() { return workload; },
-    get restarts() { return restarts; },
-    get lastError() { return lastError; },
+    get dead() { return workload.dead; },
+    get restarts() { return workload.restarts; },
+    get lastError() { return workload.lastError; },
     stop() {
       for (const stop of stops) stop();
       workload.close();

@@ -23,5 +23,6 @@ export function cachedFromMemory(artifact: TranspiledArtifact): CachedArtifact {
     // sourceURL keeps stack traces short: without it they quote the whole data: URL.
     importGlue: () => (glue ??= import(`data:text/javascript,${encodeURIComponent(`${artifact.glue}\n//# sourceURL=wasmhost-glue-${artifact.digest.slice(7, 19)}.js`)}`) as Promise<GlueModule>),
     coreModule: async (name) => artifact.coreModules[name],
+    artifact: async () => artifact,
   };
 }

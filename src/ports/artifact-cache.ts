@@ -15,6 +15,8 @@ export interface CachedArtifact {
   importGlue(): Promise<GlueModule>;
   /** Core module bytes by name; undefined for a name the artifact does not have. */
   coreModule(name: string): Promise<Uint8Array | undefined>;
+  /** The whole artifact (glue source and core modules), for running it elsewhere (a worker). */
+  artifact(): Promise<TranspiledArtifact>;
 }
 
 /** The shape of a jco instantiation-mode glue module. */

@@ -39,6 +39,9 @@ async function setup() {
   return { make, fetcher, statuses, stateStore, clock, spec };
 }
 
+/** Lets trigger calls (asynchronous now) finish. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 const deployment = (id: string, version: string, components: WorkloadSpec[]): DesiredDeployment => ({ id, name: id, applicationId: 'app', version, components });
 const states = (statuses: DeploymentStatus[], id: string) => statuses.filter((s) => s.deploymentId === id).map((s) => s.status.state);
 
@@ -52,11 +55,13 @@ describe('the agent', () => {
     await agent.apply([v1]);
     expect(states(statuses, 'calc')).toEqual(['pending', 'installing', 'installed']);
     clock.advance(2500);
+    await settle();
     expect(outputs).toEqual(['out/sum 5', 'out/sum 5']);
 
     const v2 = deployment('calc', '2.0.0', [await spec({ file: 'scalars.wasm', triggers: [{ kind: 'interval', everyMs: 1000, export: 'add', args: ['40', '2'], output: 'out/sum' }] })]);
     await agent.apply([v2]);
     clock.advance(1000);
+    await settle();
     expect(outputs.at(-1)).toBe('out/sum 42');
     expect(outputs).toHaveLength(3); // the old version's timer stopped
     expect(agent.workloads().map((w) => w.version)).toEqual(['2.0.0']);
@@ -64,6 +69,7 @@ describe('the agent', () => {
     await agent.apply([]);
     expect(states(statuses, 'calc').slice(-2)).toEqual(['removing', 'removed']);
     clock.advance(5000);
+    await settle();
     expect(outputs).toHaveLength(3);
     expect(agent.workloads()).toEqual([]);
   });
