@@ -7,6 +7,7 @@ import { startTime } from './start-time.js';
 import { reinstantiate } from './reinstantiate.js';
 import { checkTime } from './check-time.js';
 import { deployTime } from './deploy-time.js';
+import { isolation } from './isolation.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -23,6 +24,8 @@ console.log();
 for (const line of await startTime(alarm, 'C example')) console.log(line);
 console.log();
 for (const line of await reinstantiate(alarm)) console.log(line);
+console.log();
+for (const line of await isolation(alarm)) console.log(line);
 console.log();
 for (const line of await deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm'))) console.log(line);
 console.log();
