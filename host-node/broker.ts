@@ -1,0 +1,131 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { WasmhostError } from '../src/errors.js';
+import { HOST_USERNAME, isPeerId, mayPublish, maySubscribe, type AclPolicy } from '../src/bridge/acl.js';
+
+/** Who is asking: the MQTT client id and the username it authenticated with. */
+export interface BrokerClient {
+  clientId: string;
+  username: string | undefined;
+}
+
+/** Options of the embedded broker. */
+export interface BrokerOptions {
+  /** TCP port; 0 picks a free one (default 1883). */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Topic root the access rule applies to (default `wasmhost/v1`). */
+  root?: string;
+  /** The password the host's own client (`wasmhost-host`) must give; unset, it needs none. */
+  hostPassword?: string;
+  /**
+   * Decides who may connect (default: the host's client with its password, and any client
+   * whose username is a valid peer id; nobody anonymous).
+   */
+  authenticate?: (client: BrokerClient, password: Uint8Array | undefined) => boolean | Promise<boolean>;
+  /** Decides each publish (default: `mayPublish` from src/bridge/acl.ts). */
+  authorizePublish?: (client: BrokerClient, topic: string) => boolean;
+  /** Decides each subscription (default: `maySubscribe` from src/bridge/acl.ts). */
+  authorizeSubscribe?: (client: BrokerClient, filter: string) => boolean;
+  /** Told about refused connections, publishes and subscriptions (default: console.warn). */
+  log?: (line: string) => void;
+}
+
+/** A running embedded broker. */
+export interface RunningBroker {
+  /** `mqtt://host:port`, for createMqttTransport. */
+  url: string;
+  port: number;
+  /** aedes 1.2 speaks MQTT 3.1.1 only: clients must connect with this protocol version. */
+  protocolVersion: 4;
+  /** Disconnects every client and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an in-process aedes broker on a TCP port with TCP_NODELAY on every connection and the
+ * bridge's access rule: a peer publishes and subscribes only on its own topics; the host's client
+ * may do anything. Publishing to `$SYS/` is refused to everyone.
+ */
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const host = options.host ?? '127.0.0.1';
+  const policy: AclPolicy = { root: options.root };
+  const log = options.log ?? ((line) => console.warn(`broker: ${line}`));
+  const usernames = new WeakMap<Client, string | undefined>();
+  const who = (client: Client | null): BrokerClient => ({ clientId: client?.id ?? '', username: client ? usernames.get(client) : undefined });
+  const authenticate = options.authenticate ?? defaultAuthenticate(options.hostPassword);
+  const authorizePublish = options.authorizePublish ?? ((c: BrokerClient, topic: string) => mayPublish(c.username, topic, policy));
+  const authorizeSubscribe = options.authorizeSubscribe ?? ((c: BrokerClient, filter: string) => maySubscribe(c.username, filter, policy));
+
+  const hooks: AedesOptions = {
+    authenticate(client, username, password, done) {
+      usernames.set(client, username);
+      Promise.resolve(authenticate({ clientId: client.id, username }, password === undefined ? undefined : new Uint8Array(password)))
+        .then((ok) => {
+          if (!ok) log(`refused the connection of ${client.id} (username ${username ?? 'none'})`);
+          done(null, ok);
+        })
+        .catch((error: unknown) => {
+          log(`authenticate failed for ${client.id}: ${String(error)}`);
+          done(null, false);
+        });
+    },
+    authorizePublish(client, packet, done) {
+      const c = who(client);
+      if (packet.topic.startsWith('$SYS/') || !authorizePublish(c, packet.topic)) {
+        log(`refused a publish of ${c.clientId} (username ${c.username ?? 'none'}) to ${packet.topic}`);
+        done(new WasmhostError('denied', `${c.username ?? 'an anonymous client'} may not publish to ${packet.topic}`));
+        return;
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const c = who(client);
+      if (!authorizeSubscribe(c, subscription.topic)) {
+        log(`refused a subscription of ${c.clientId} (username ${c.username ?? 'none'}) to ${subscription.topic}`);
+        done(null, null);
+        return;
+      }
+      done(null, subscription);
+    },
+  };
+  const broker = await Aedes.createBroker(hooks);
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    broker.handle(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new WasmhostError('io', `the embedded MQTT broker could not listen on ${host}:${options.port ?? 1883}: ${error.message}`, { cause: error })));
+    server.listen(options.port ?? 1883, host, () => resolve());
+  }).catch(async (error: unknown) => {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw error;
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    protocolVersion: 4,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        broker.close();
+      });
+      return closed;
+    },
+  };
+}
+
+function defaultAuthenticate(hostPassword: string | undefined) {
+  return (client: BrokerClient, password: Uint8Array | undefined): boolean => {
+    if (client.username === HOST_USERNAME) return hostPassword === undefined || sameBytes(password, new TextEncoder().encode(hostPassword));
+    return client.username !== undefined && isPeerId(client.username);
+  };
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && a.byteLength === b.byteLength && timingSafeEqual(a, b);
+}
