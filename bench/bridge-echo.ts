@@ -158,7 +158,10 @@ async function startMosquitto(): Promise<Broker> {
       await (await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 })).endAsync();
       break;
     } catch (error) {
-      if (i > 50 || child.exitCode !== null) throw new Error(`bench: mosquitto did not start: ${String(error)}`);
+      if (i > 50 || child.exitCode !== null) {
+        child.kill('SIGKILL');
+        throw new Error(`bench: mosquitto did not start: ${String(error)}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }

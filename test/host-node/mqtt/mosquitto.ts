@@ -63,7 +63,12 @@ export async function startMosquitto(users: Record<string, string>, acl: string)
   async function start(): Promise<void> {
     const proc = spawn(MOSQUITTO, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
+    // Never outlive the test process, even when it ends without running afterAll.
+    const orphan = () => proc.kill('SIGKILL');
+    process.once('exit', orphan);
+    proc.once('exit', () => process.off('exit', orphan));
     const from = output.length;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
@@ -72,8 +77,11 @@ export async function startMosquitto(users: Record<string, string>, acl: string)
       proc.stdout!.on('data', onData);
       proc.stderr!.on('data', onData);
       proc.once('exit', (code) => reject(new Error(`mosquitto exited with ${code} before listening:\n${output}`)));
-      setTimeout(() => reject(new Error(`mosquitto did not start within 5 s:\n${output}`)), 5000).unref();
-    });
+      timer = setTimeout(() => reject(new Error(`mosquitto did not start within 5 s:\n${output}`)), 5000);
+    }).catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    }).finally(() => clearTimeout(timer));
   }
 
   async function stop(): Promise<void> {
