@@ -8,6 +8,7 @@ import { reinstantiate } from './reinstantiate.js';
 import { checkTime } from './check-time.js';
 import { deployTime } from './deploy-time.js';
 import { isolation } from './isolation.js';
+import { bridgeEcho } from './bridge-echo.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -30,3 +31,5 @@ console.log();
 for (const line of await deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm'))) console.log(line);
 console.log();
 for (const line of await checkTime()) console.log(line);
+console.log();
+for (const line of await bridgeEcho()) console.log(line);

@@ -8,3 +8,5 @@ export { createNodeHttpClient, type NodeHttpClientOptions } from './https-client
 export { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock } from './file-agent-ports.js';
 export { readDesiredDir, watchDesiredDir } from './desired-dir.js';
 export { createThreadIsolate, type ThreadIsolateOptions } from './thread-isolate.js';
+export { createMqttTransport, type MqttTransportOptions } from './mqtt-transport.js';
+export { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';

@@ -46,3 +46,8 @@ export type * from './ports/agent-ports.js';
 export type * from './ports/http-client.js';
 export { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions, type IsolationLimits, type IsolationEvent, type Backoff } from './runtime/isolated-workload.js';
 export { limitMemory } from './component/limit-memory.js';
+export { createMqttBus, type MqttBus, type MqttBusOptions } from './bridge/mqtt-bus.js';
+export { mayPublish, maySubscribe, isPeerId, mosquittoAcl, HOST_USERNAME, DEFAULT_TOPIC_ROOT, type AclPolicy } from './bridge/acl.js';
+export { encodeBirth, decodeBirth, encodeDeath, decodeDeath, encodeRpcRequest, decodeRpcRequest, encodeRpcReply, decodeRpcReply } from './bridge/codec.js';
+export { peerTopics, parsePeerTopic, peerTopicFilter, type BirthFrame, type DeathFrame, type RpcRequestFrame, type RpcReplyFrame, type SenmlRecord, type Decoded } from './bridge/frames.js';
+export { decodeSenml, encodeSenml } from './bridge/senml.js';
