@@ -4,9 +4,9 @@
 // peer checked from the outside with an mqtt.js client. The main peer runs under
 // valgrind (when present) through every test, so garbage frames are also checked
 // for memory errors.
+import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Decoder, Encoder, type Options as CborOptions } from 'cbor-x';
@@ -38,49 +38,6 @@ const decode = (b: Buffer): any => new Decoder({ useRecords: false, mapsAsObject
 const decodeMaps = (b: Buffer): any => new Decoder({ useRecords: false, mapsAsObjects: false, int64AsNumber: true } as CborOptions).decode(b);
 const encoder = new Encoder({ useRecords: false, useTag259ForMaps: false } as CborOptions);
 const encode = (v: unknown): Buffer => Buffer.from(encoder.encode(v));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = new Socket();
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => (s.destroy(), resolve(false)));
-      s.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Debian's mosquitto with its own config file on a free loopback port. */
-async function startBroker(dir: string): Promise<{ port: number; proc: ChildProcess }> {
-  const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'));
-  const proc = spawn(MOSQUITTO!, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr!.on('data', (d) => (log += d));
-  try {
-    await waitForPort(port);
-  } catch (error) {
-    proc.kill('SIGKILL');
-    throw new Error(`mosquitto did not start: ${log}`);
-  }
-  return { port, proc };
-}
 
 /** A child process whose stdout lines are kept and can be waited for. */
 class Proc {
@@ -186,7 +143,7 @@ const cborUint = (n: number) => (n < 24 ? Buffer.from([n]) : Buffer.from([0x19, 
 
 describe.skipIf(MISSING.length > 0)('examples/embedded-peer-c (reference peer against mosquitto)', () => {
   let dir: string;
-  let broker: { port: number; proc: ChildProcess };
+  let broker: Mosquitto;
   let url: string;
   let peer: Proc; // peer-7, under valgrind when present
   let seq: number;
@@ -209,8 +166,8 @@ describe.skipIf(MISSING.length > 0)('examples/embedded-peer-c (reference peer ag
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wasmhost-peer-c-'));
     execFileSync(MAKE!, ['-s', '-C', SRC, `OUT=${dir}`], { stdio: 'pipe' });
-    broker = await startBroker(dir);
-    url = `mqtt://127.0.0.1:${broker.port}`;
+    broker = await startMosquitto();
+    url = broker.url;
     client = await connectAsync(url, { protocolVersion: 4, clientId: 'test-host', reconnectPeriod: 0 });
     inbox = new Inbox(client);
     await client.subscribeAsync([`${base}/reply`, `${base}/data`, `${base}/death`], { qos: 1 });
@@ -223,7 +180,7 @@ describe.skipIf(MISSING.length > 0)('examples/embedded-peer-c (reference peer ag
   afterAll(async () => {
     await client?.endAsync();
     for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    broker?.proc.kill('SIGTERM');
+    await broker?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

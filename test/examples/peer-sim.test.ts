@@ -1,8 +1,8 @@
 // The Node peer simulator (examples/peer-sim/peer-sim.mjs) with 50 peers against
 // Debian's mosquitto, started here on a free loopback port with its own config.
+import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Decoder, Encoder, type Options as CborOptions } from 'cbor-x';
@@ -23,31 +23,6 @@ const decodeMaps = (b: Buffer): any => new Decoder({ useRecords: false, mapsAsOb
 const encoder = new Encoder({ useRecords: false, useTag259ForMaps: false } as CborOptions);
 const encode = (v: unknown): Buffer => Buffer.from(encoder.encode(v));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = new Socket();
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => (s.destroy(), resolve(false)));
-      s.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 type Msg = { topic: string; payload: Buffer; packet: IPublishPacket };
 
@@ -63,7 +38,7 @@ async function until<T>(what: string, get: () => T | undefined, timeoutMs = 20_0
 
 describe.skipIf(!MOSQUITTO)('examples/peer-sim (50 simulated peers against mosquitto)', () => {
   let dir: string;
-  let broker: ChildProcess;
+  let broker: Mosquitto | undefined;
   let url: string;
   let sim: ChildProcess;
   let simOut = '';
@@ -74,11 +49,8 @@ describe.skipIf(!MOSQUITTO)('examples/peer-sim (50 simulated peers against mosqu
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wasmhost-peer-sim-'));
-    const port = await freePort();
-    writeFileSync(join(dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ''].join('\n'));
-    broker = spawn(MOSQUITTO!, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    await waitForPort(port);
-    url = `mqtt://127.0.0.1:${port}`;
+    broker = await startMosquitto();
+    url = broker.url;
     sim = spawn(process.execPath, ['examples/peer-sim/peer-sim.mjs', '--url', url, '--count', String(COUNT), '--rate', '2'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -94,7 +66,7 @@ describe.skipIf(!MOSQUITTO)('examples/peer-sim (50 simulated peers against mosqu
   afterAll(async () => {
     await client?.endAsync();
     if (sim && sim.exitCode === null && sim.signalCode === null) sim.kill('SIGKILL');
-    broker?.kill('SIGTERM');
+    await broker?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { HOST_USERNAME, mosquittoAcl } from '../../../src/bridge/acl.js';
 import { HOST_PASSWORD, PEERS, mqttContract } from './contract.js';
-import { haveMosquitto, noMosquitto, startMosquitto } from './mosquitto.js';
+import { haveMosquitto, noMosquitto, startMosquitto } from '../../support/mosquitto.js';
 
 if (!haveMosquitto) {
   describe('MQTT over mosquitto', () => {
@@ -10,7 +10,7 @@ if (!haveMosquitto) {
   console.warn(noMosquitto);
 } else {
   mqttContract('mosquitto', { protocolVersion: 5, persistsAcrossRestart: true, refusesForeignSubscriptions: false }, async () => {
-    const m = await startMosquitto({ [HOST_USERNAME]: HOST_PASSWORD, ...PEERS }, mosquittoAcl());
+    const m = await startMosquitto({ users: { [HOST_USERNAME]: HOST_PASSWORD, ...PEERS }, acl: mosquittoAcl() });
     return { url: m.url, restart: (downMs) => m.restart(downMs), log: () => m.log(), close: () => m.stop() };
   });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMqttTransport } from '../../../host-node/mqtt-transport.js';
 import { startBroker } from '../../../host-node/broker.js';
 import type { WasmhostError } from '../../../src/errors.js';
-import { freePort } from './mosquitto.js';
+import { freePort } from '../../support/mosquitto.js';
 
 describe('MQTT transport', () => {
   it('gives up on an unreachable broker after the connect timeout, with the last network error', async () => {

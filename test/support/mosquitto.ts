@@ -32,19 +32,25 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts mosquitto with the given users (name → password) and acl_file text. */
-export async function startMosquitto(users: Record<string, string>, acl: string): Promise<Mosquitto> {
+/**
+ * Starts Debian's mosquitto on a free loopback port with a config of its own (never as a
+ * system service): with `users` (name → password) and an acl_file text, or anonymous when
+ * `auth` is omitted.
+ */
+export async function startMosquitto(auth?: { users: Record<string, string>; acl: string }): Promise<Mosquitto> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmhost-mosquitto-'));
   const port = await freePort();
-  const passwd = join(dir, 'passwd');
-  await writeFile(passwd, Object.entries(users).map(([u, p]) => `${u}:${p}\n`).join(''), { mode: 0o600 });
-  execFileSync(MOSQUITTO_PASSWD, ['-U', passwd]); // hashes the plain-text passwords in place
-  await writeFile(join(dir, 'acl'), acl, { mode: 0o600 });
+  const access: string[] = ['allow_anonymous true'];
+  if (auth) {
+    const passwd = join(dir, 'passwd');
+    await writeFile(passwd, Object.entries(auth.users).map(([u, p]) => `${u}:${p}\n`).join(''), { mode: 0o600 });
+    execFileSync(MOSQUITTO_PASSWD, ['-U', passwd]); // hashes the plain-text passwords in place
+    await writeFile(join(dir, 'acl'), auth.acl, { mode: 0o600 });
+    access.splice(0, 1, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${join(dir, 'acl')}`);
+  }
   const config = [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous false',
-    `password_file ${passwd}`,
-    `acl_file ${join(dir, 'acl')}`,
+    ...access,
     'persistence true',
     `persistence_location ${dir}/`,
     'set_tcp_nodelay true',
