@@ -26,7 +26,7 @@ export { allowedName, isGranted, topicMatches, type Grants, type GrantKey } from
 export { createTestHost, type TestHost, type TestHostOptions, type TestHostMocks, type SensorMock } from './testing/test-host.js';
 export { recordCalls, type CapabilityCall } from './testing/record-calls.js';
 export { profileFromProviders, parseDeviceProfile, type DeviceProfile, type DeviceClass, type DeviceIdentity, type DeviceResources, type ProfileOptions, type WasmFacts, type Labels } from './device/profile.js';
-export { toDeviceCapabilitiesManifest, fromDeviceCapabilitiesManifest, type DeviceCapabilitiesManifest, type WasmhostExtension } from './device/margo-capabilities.js';
+export { toDeviceCapabilitiesManifest, fromDeviceCapabilitiesManifest, readDeviceProfile, type DeviceCapabilitiesManifest, type WasmhostExtension } from './device/margo-capabilities.js';
 export { parseDeviceConstraints, type DeviceConstraints } from './device/device-constraints.js';
 export { evaluateEligibility, type EligibilityRule, type MatchExpression, type EligibilityResult } from './device/eligibility.js';
 export { checkCapacity, type CapacityRequirements, type CapacityShortfall } from './device/capacity.js';

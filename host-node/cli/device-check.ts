@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { WasmhostError } from '../../src/errors.js';
 import type { Host } from '../../src/create-host.js';
 import type { Grants } from '../../src/capabilities/grants.js';
-import { parseDeviceProfile, type DeviceProfile } from '../../src/device/profile.js';
-import { fromDeviceCapabilitiesManifest, toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
+import type { DeviceProfile } from '../../src/device/profile.js';
+import { readDeviceProfile, toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { parseDeviceConstraints, type DeviceConstraints } from '../../src/device/device-constraints.js';
 import { fleetQuery, formatFleetReport, formatMatchReport, match } from '../../src/device/match.js';
 import { linuxDeviceProfile } from '../device-identity.js';
@@ -74,7 +74,7 @@ export async function checkCommand(host: Host, stateDir: string, path: string, o
 async function readProfile(path: string): Promise<DeviceProfile> {
   const json = await readJson(path);
   try {
-    return (json as { kind?: string }).kind === 'DeviceCapabilitiesManifest' ? fromDeviceCapabilitiesManifest(json) : parseDeviceProfile(json);
+    return readDeviceProfile(json);
   } catch (error) {
     if (error instanceof WasmhostError) throw new WasmhostError(error.code, `${path}: ${error.message}`, { cause: error, data: error.data });
     throw error;

@@ -9,6 +9,7 @@ import { formatBytes } from './quantity.js';
 import { readBytes, readCpus, readEngine, readIdentityFields, readInterfaces, readLabels, readLimits, readOffers, readPeers, readPeripherals } from './profile-fields.js';
 import { DEVICE_CLASSES, WASMHOST_LABEL_PREFIX } from './vocabulary.js';
 import type { CommunicationInterface, ConnectedPeer, DeviceClass, DeviceProfile, Labels, Peripheral, WasmEngine } from './profile.js';
+import { parseDeviceProfile } from './profile.js';
 
 export const MARGO_DEVICE_API_VERSION = 'device.margo.org/v1alpha1';
 /** The root extension property holding the Wasm facts. */
@@ -154,4 +155,9 @@ function readExtension(value: unknown, path: string, issues: Issues) {
   const peers = readPeers(obj.peers ?? [], joinPath(path, 'peers'), issues);
   if (!deviceClass || !interfaces || !limits || !peers) return undefined;
   return { class: deviceClass, engine, interfaces, limits, peers };
+}
+
+/** A device profile from either form a fleet folder may hold: a Margo DeviceCapabilitiesManifest or wasmhost's own profile. */
+export function readDeviceProfile(json: unknown): DeviceProfile {
+  return (json as { kind?: unknown } | null)?.kind === 'DeviceCapabilitiesManifest' ? fromDeviceCapabilitiesManifest(json) : parseDeviceProfile(json);
 }
