@@ -224,10 +224,11 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         let mine = pending.get(peer);
         if (!mine) pending.set(peer, (mine = new Map()));
         mine.set(id, entry);
-        const properties = transport.protocolVersion === 5
-          ? { responseTopic: topics.reply, correlationData: correlation(id), contentType: 'application/cbor' }
-          : undefined;
-        transport.publish(topics.rpc, bytes, { qos: 1, properties }).catch((error: unknown) => {
+        // MQTT 5 (section 6): the same reply topic and id as properties, for generic request/response tooling.
+        const options = transport.protocolVersion === 5
+          ? { qos: 1 as const, properties: { responseTopic: topics.reply, correlationData: correlation(id), contentType: 'application/cbor' } }
+          : { qos: 1 as const };
+        transport.publish(topics.rpc, bytes, options).catch((error: unknown) => {
           if (pending.get(peer)?.get(id) !== entry) return;
           settle(entry, id);
           reject(new BridgeError('unavailable', `could not send ${request.op} ${request.name} to peer ${peer}: ${error instanceof Error ? error.message : String(error)}`, peer));
