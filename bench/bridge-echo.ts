@@ -17,7 +17,7 @@ const BATCH = 500;
 const PAYLOAD = new Uint8Array(76).fill(0xa5); // about one CBOR rpc frame
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
-interface Broker { url: string; protocolVersion: MqttProtocolVersion; close(): Promise<void> }
+export interface Broker { url: string; protocolVersion: MqttProtocolVersion; close(): Promise<void> }
 interface Figures { perSecond: number; p50: number; p99: number }
 /** One way of making a round trip, and how to tear it down. */
 interface Candidate { once: () => Promise<unknown>; close: () => Promise<unknown> }
@@ -143,7 +143,7 @@ async function run(candidates: Record<string, Candidate>): Promise<Record<string
 }
 
 /** mosquitto on a free loopback port, anonymous, TCP_NODELAY, no persistence. */
-async function startMosquitto(): Promise<Broker> {
+export async function startMosquitto(): Promise<Broker> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmhost-bench-mosquitto-'));
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
