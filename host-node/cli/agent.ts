@@ -15,6 +15,13 @@ import { followFleetManager } from '../../src/deploy/wfm-source.js';
 import { createWfmClient } from '../../src/deploy/wfm-client.js';
 import { createNodeHttpClient } from '../https-client.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
+import { randomBytes } from 'node:crypto';
+import { startBroker, type RunningBroker } from '../broker.js';
+import { createMqttTransport } from '../mqtt-transport.js';
+import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
+import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.js';
+import type { MqttTransport } from '../../src/ports/mqtt-transport.js';
+import type { SensorReading } from '../../src/deploy/run-deployment.js';
 
 /** Options of `wasmhost agent`. */
 export interface AgentCommandOptions {
@@ -27,6 +34,69 @@ export interface AgentCommandOptions {
   stateDir: string;
   /** Serve a simulated `temperature` sensor and `fan` relay (for development devices). */
   simulated: boolean;
+  /** An MQTT broker's URL (`mqtt://…` or `mqtts://…`, with the `tls` files) instead of the embedded one. */
+  broker?: string;
+  /** The embedded broker's port on 127.0.0.1 (default 1883). */
+  brokerPort?: number;
+  brokerUsername?: string;
+  brokerPassword?: string;
+}
+
+/** The bridge to peers and what it runs on; `close` shuts it all down. */
+interface PeerLink { bridge: Bridge; transport: MqttTransport; broker?: RunningBroker; close(): Promise<void> }
+
+/**
+ * Starts the embedded broker (or connects to `--broker`) and the bridge. Without `--broker`, a
+ * port already taken is not fatal: the agent runs without peers and says so.
+ */
+async function connectPeers(options: AgentCommandOptions): Promise<PeerLink | undefined> {
+  const say = (line: string) => process.stdout.write(`[bridge] ${line}\n`);
+  let broker: RunningBroker | undefined;
+  let transport: MqttTransport;
+  if (options.broker) {
+    const tls = options.broker.startsWith('mqtts:') ? await readTls(options.tls) : {};
+    transport = createMqttTransport({
+      url: options.broker, username: options.brokerUsername, password: options.brokerPassword, ...tls, connectTimeoutMs: 10_000,
+    });
+  } else {
+    const hostPassword = randomBytes(18).toString('base64url');
+    const port = options.brokerPort ?? 1883;
+    try {
+      broker = await startBroker({ port, hostPassword, log: (line) => say(`broker: ${line}`) });
+    } catch (error) {
+      say(`the embedded broker could not listen on 127.0.0.1:${port} (${(error as Error).message}); running without peers (use --broker-port or --broker)`);
+      return undefined;
+    }
+    say(`embedded MQTT broker at ${broker.url}`);
+    transport = createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: hostPassword });
+  }
+  try {
+    await transport.connect();
+    const bridge = await createBridge({ transport, log: say });
+    if (options.broker) say(`connected to ${options.broker}`);
+    return {
+      bridge, transport, broker,
+      async close() {
+        await bridge.close();
+        await transport.close();
+        await broker?.close();
+      },
+    };
+  } catch (error) {
+    await transport.close().catch(() => undefined);
+    await broker?.close();
+    throw error;
+  }
+}
+
+/** `subscribeReadings` over the bridge's data topic: SenML records named `<peer>/<sensor>`. */
+function readingsFrom(bridge: Bridge) {
+  return (sensor: string, listener: (reading: SensorReading) => void) =>
+    bridge.onReading((records) => {
+      for (const r of records) {
+        if (r.name === sensor && typeof r.value === 'number') listener({ value: r.value, unit: r.unit ?? '', timestampMs: BigInt(Math.round(r.time)) });
+      }
+    });
 }
 
 /** Where a running agent tells `wasmhost status` how to reach it. */
@@ -42,7 +112,9 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
   const providers = [createWasiProvider()];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
-  if (drivers) providers.push(createDeviceProvider(drivers));
+  const peers = await connectPeers(options);
+  if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));
+  else if (drivers) providers.push(createDeviceProvider(drivers));
   const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log });
   const profile = thisDevice(host, stateDir);
   const deviceId = profile.identity.id;
@@ -60,6 +132,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       fleet?.reportStatus(s);
     },
     readSensor: drivers && sensorReader(drivers),
+    subscribeReadings: peers && readingsFrom(peers.bridge),
+    peers: peers && {
+      online: (id) => peers.bridge.peer(id)?.online === true,
+      onChange: (listener) => peers.bridge.onPeersChanged(listener),
+    },
   });
   // Show what workloads publish (trigger outputs, messages), so a person sees the device work.
   host.bus.subscribe('#', (m) => process.stdout.write(`[bus] ${m.topic} ${new TextDecoder().decode(m.payload)}\n`));
@@ -90,6 +167,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   watcher.close();
   agent.stop();
   server.close();
+  await peers?.close().catch((e: Error) => process.stdout.write(`[bridge] close: ${e.message}\n`));
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });
   process.stdout.write('[agent] stopped\n');
   return 0;

@@ -82,6 +82,10 @@ export async function main(argv: string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'no-simulated-device': { type: 'boolean', default: false },
+      broker: { type: 'string' },
+      'broker-port': { type: 'string', default: '1883' },
+      'broker-username': { type: 'string' },
+      'broker-password': { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-fast-calls': { type: 'boolean', default: false },
     },
@@ -108,6 +112,10 @@ export async function main(argv: string[]): Promise<number> {
         tls: { ca: values['tls-ca'], cert: values['tls-cert'], key: values['tls-key'] },
         stateDir,
         simulated: !values['no-simulated-device'],
+        broker: values.broker,
+        brokerPort: Number(values['broker-port']),
+        brokerUsername: values['broker-username'],
+        brokerPassword: values['broker-password'],
       });
     case 'status':
       return statusCommand(stateDir, values.json);

@@ -18,6 +18,27 @@ export interface AgentOptions {
   onStatus?: (status: DeploymentStatus) => void;
   /** Samples a local sensor, for `reading` triggers. */
   readSensor?: RunContext['readSensor'];
+  /** Readings pushed by peers (`<peer>/<sensor>`), for `reading` triggers on peer sensors. */
+  subscribeReadings?: RunContext['subscribeReadings'];
+  /**
+   * Which peers are online. A deployment whose grants name a `<peer>/…` sensor or actuator
+   * waits (status `pending`) until that peer is online, and goes back to waiting when it leaves.
+   * Absent: no peers, and such deployments install as before.
+   */
+  peers?: PeerPresence;
+}
+
+/** Which peers are online, and a way to hear when that changes (the bridge's registry, on a device). */
+export interface PeerPresence {
+  online(peer: string): boolean;
+  onChange(listener: () => void): () => void;
+}
+
+/** The peers a deployment's grants name: `<peer>/<name>` entries whose peer part is not a pattern. */
+export function peersNeeded(d: DesiredDeployment): string[] {
+  const names = d.components.flatMap((c) => [...(c.grants.sensors ?? []), ...(c.grants.actuators ?? [])]);
+  const peers = names.map((n) => (n.indexOf('/') > 0 ? n.slice(0, n.indexOf('/')) : '')).filter((p) => p && !p.includes('*'));
+  return [...new Set(peers)].sort();
 }
 
 /** One running workload, for the status endpoint. */
@@ -42,7 +63,16 @@ export function createAgent(options: AgentOptions): Agent {
   let state: AgentState = { desired: [], installed: [], statuses: [], source: {} };
   const running = new Map<string, { spec: DesiredDeployment; components: RunningComponent[] }>();
   let queue = Promise.resolve();
-  const ctx: RunContext = { host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log, readSensor: options.readSensor };
+  const ctx: RunContext = {
+    host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log,
+    readSensor: options.readSensor, subscribeReadings: options.subscribeReadings,
+  };
+  /** Deployments waiting for a peer (desired, not installed, status `pending`). */
+  const waiting = new Set<string>();
+  const missingPeers = (d: DesiredDeployment) => (options.peers ? peersNeeded(d).filter((p) => !options.peers!.online(p)) : []);
+  const waitingError = (missing: string[]): StatusError => ({
+    code: 'unavailable', source: 'agent', message: `waiting for peer${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+  });
 
   async function setStatus(d: { id: string; components: { name: string }[] }, state_: DeploymentState, error?: StatusError, failed?: ComponentFailure): Promise<void> {
     const status: DeploymentStatus = {
@@ -58,7 +88,19 @@ export function createAgent(options: AgentOptions): Agent {
     options.onStatus?.(status);
   }
 
+  /** Stops a deployment that lost a peer (or cannot start without one) and marks it `pending`. */
+  async function park(d: DesiredDeployment, missing: string[]): Promise<void> {
+    for (const c of running.get(d.id)?.components ?? []) c.stop();
+    running.delete(d.id);
+    state.installed = state.installed.filter((i) => i.id !== d.id);
+    waiting.add(d.id);
+    await setStatus(d, 'pending', waitingError(missing));
+  }
+
   async function install(d: DesiredDeployment, replacing?: InstalledDeployment): Promise<void> {
+    const missing = missingPeers(d);
+    if (missing.length > 0) return park(d, missing);
+    waiting.delete(d.id);
     await setStatus(d, replacing ? 'installing' : 'pending');
     if (!replacing) await setStatus(d, 'installing');
     let components: RunningComponent[];
@@ -87,6 +129,33 @@ export function createAgent(options: AgentOptions): Agent {
     await setStatus(shape, 'removed');
   }
 
+  /** After a peer change: park installed deployments that lost a peer, install those whose peers are back. */
+  async function reconcilePeers(): Promise<void> {
+    for (const i of [...state.installed]) {
+      const missing = missingPeers(i.spec);
+      if (missing.length > 0) await park(i.spec, missing);
+    }
+    for (const action of plan(state.desired, state.installed)) {
+      // Only what waits for a peer: a failed deployment is not retried because some peer came or went.
+      if (action.kind !== 'install' || !waiting.has(action.deployment.id)) continue;
+      const missing = missingPeers(action.deployment);
+      if (missing.length === 0) await execute(action);
+      else if (state.statuses.find((s) => s.deploymentId === action.deployment.id)?.status.error?.message !== waitingError(missing).message) {
+        await setStatus(action.deployment, 'pending', waitingError(missing));
+      }
+    }
+  }
+
+  /** Desired no more while waiting: it never ran, so it is simply removed. */
+  async function dropWaiting(desired: DesiredDeployment[]): Promise<void> {
+    for (const id of [...waiting]) {
+      if (desired.some((d) => d.id === id)) continue;
+      waiting.delete(id);
+      const status = state.statuses.find((s) => s.deploymentId === id);
+      await setStatus({ id, components: status?.components ?? [] }, 'removed');
+    }
+  }
+
   async function execute(action: Action): Promise<void> {
     if (action.kind === 'remove') return remove(action.id);
     return install(action.deployment, action.kind === 'update' ? state.installed.find((i) => i.id === action.from.id) : undefined);
@@ -98,12 +167,20 @@ export function createAgent(options: AgentOptions): Agent {
     return next;
   }
 
+  const stopPeers = options.peers?.onChange(() => void enqueue(reconcilePeers).catch((e: Error) =>
+    options.log({ workload: 'agent', level: 'error', context: 'agent', message: `peer change: ${e.message}` })));
+
   const agent: Agent = {
     start: () =>
       enqueue(async () => {
         state = (await options.state.load()) ?? state;
         // What ran before the restart runs again from its own spec (no fetch: the component store has it).
         for (const i of [...state.installed]) {
+          const missing = missingPeers(i.spec);
+          if (missing.length > 0) {
+            await park(i.spec, missing);
+            continue;
+          }
           try {
             running.set(i.id, { spec: i.spec, components: await startDeployment(ctx, i.spec) });
           } catch (error) {
@@ -118,6 +195,7 @@ export function createAgent(options: AgentOptions): Agent {
         state.desired = desired;
         if (source) state.source = source;
         await options.state.save(state);
+        await dropWaiting(desired);
         for (const action of plan(desired, state.installed)) await execute(action);
       }),
     statuses: () => state.statuses,
@@ -127,6 +205,7 @@ export function createAgent(options: AgentOptions): Agent {
       ),
     source: () => state.source,
     stop() {
+      stopPeers?.();
       for (const r of running.values()) for (const c of r.components) c.stop();
       running.clear();
     },

@@ -17,7 +17,15 @@ export interface RunContext {
   log: LogSink;
   /** Samples a local sensor for `reading` triggers; absent on a device without local sensors. */
   readSensor?: (name: string) => SensorReading;
+  /**
+   * Readings pushed by a peer for `<peer>/<sensor>` (the bridge's data topic), for `reading`
+   * triggers on peer sensors, which are fed by these instead of polled. Returns an unsubscribe.
+   */
+  subscribeReadings?: (sensor: string, listener: (reading: SensorReading) => void) => () => void;
 }
+
+/** A `<peer>/<sensor>` name (served by a peer), as opposed to a local sensor's. */
+export const isPeerSensor = (name: string) => name.indexOf('/') > 0;
 
 /** A reading as `wasmhost:device/types.reading` holds it, in jco's shape. */
 export interface SensorReading { value: number; unit: string; timestampMs: bigint }
@@ -89,8 +97,11 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     try {
       entry = resolveExport(component.world, trigger.export);
       if (trigger.kind === 'interval') args = parseWaveArgs(trigger.args ?? [], entry.function.params);
-      else if (!ctx.readSensor) throw new WasmhostError('unsupported', 'this device has no local sensors to sample for a reading trigger');
-      else if (entry.function.params.length !== 2) throw new WasmhostError('bad-input', `${entry.path} must take (sensor: string, reading: reading) to serve a reading trigger`);
+      else if (trigger.sensors.some((s) => !isPeerSensor(s)) && !ctx.readSensor) {
+        throw new WasmhostError('unsupported', 'this device has no local sensors to sample for a reading trigger');
+      } else if (trigger.sensors.some(isPeerSensor) && !ctx.subscribeReadings) {
+        throw new WasmhostError('unsupported', 'this device has no bridge to peers to feed a reading trigger on a <peer>/<sensor>');
+      } else if (entry.function.params.length !== 2) throw new WasmhostError('bad-input', `${entry.path} must take (sensor: string, reading: reading) to serve a reading trigger`);
     } catch (error) {
       workload.close();
       throw fail(error, 'trigger');
@@ -106,21 +117,27 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
         (error: unknown) => ctx.log({ workload: name, level: 'error', context: 'trigger', message: error instanceof Error ? error.message : String(error) }),
       );
     const readSensor = ctx.readSensor;
-    const tick = trigger.kind === 'interval'
-      ? () => fire(args)
-      : () => {
-          for (const sensor of trigger.sensors) {
-            let reading: SensorReading;
-            try {
-              reading = readSensor!(sensor);
-            } catch (error) {
-              ctx.log({ workload: name, level: 'warn', context: 'trigger', message: `cannot read ${sensor}: ${(error as Error).message}` });
-              continue;
-            }
-            fire([sensor, reading]);
-          }
-        };
-    stops.push(ctx.clock.setInterval(tick, trigger.kind === 'interval' ? trigger.everyMs : trigger.everyMs ?? 1000));
+    if (trigger.kind === 'interval') {
+      stops.push(ctx.clock.setInterval(() => fire(args), trigger.everyMs));
+      continue;
+    }
+    // Peer sensors push their readings; local ones are polled.
+    for (const sensor of trigger.sensors.filter(isPeerSensor)) stops.push(ctx.subscribeReadings!(sensor, (reading) => fire([sensor, reading])));
+    const local = trigger.sensors.filter((s) => !isPeerSensor(s));
+    if (local.length === 0) continue;
+    const tick = () => {
+      for (const sensor of local) {
+        let reading: SensorReading;
+        try {
+          reading = readSensor!(sensor);
+        } catch (error) {
+          ctx.log({ workload: name, level: 'warn', context: 'trigger', message: `cannot read ${sensor}: ${(error as Error).message}` });
+          continue;
+        }
+        fire([sensor, reading]);
+      }
+    };
+    stops.push(ctx.clock.setInterval(tick, trigger.everyMs ?? 1000));
   }
   return {
     name: spec.name,
