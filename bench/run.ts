@@ -9,6 +9,7 @@ import { checkTime } from './check-time.js';
 import { deployTime } from './deploy-time.js';
 import { isolation } from './isolation.js';
 import { bridgeEcho } from './bridge-echo.js';
+import { bridgePeers } from './bridge-peers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -33,3 +34,5 @@ console.log();
 for (const line of await checkTime()) console.log(line);
 console.log();
 for (const line of await bridgeEcho()) console.log(line);
+console.log();
+for (const line of await bridgePeers()) console.log(line);
