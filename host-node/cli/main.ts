@@ -10,6 +10,7 @@ import { createWasiProvider } from '../wasi-provider.js';
 import { checkCommand, deviceCommand } from './device-check.js';
 import { defaultStateDir } from '../node-host.js';
 import { agentCommand, statusCommand } from './agent.js';
+import { peerSimMain, PEER_SIM_USAGE } from './peer-sim.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 
 const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
@@ -21,6 +22,7 @@ Usage:
   wasmhost agent (--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f])
                  [--state <dir>] [--no-simulated-device]
   wasmhost status [--state <dir>] [--json]
+  ${PEER_SIM_USAGE}
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
 
@@ -59,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
+  if (command === 'peer-sim') return peerSimMain(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
