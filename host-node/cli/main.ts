@@ -21,6 +21,7 @@ Usage:
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
   wasmhost agent (--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f])
                  [--state <dir>] [--no-simulated-device]
+                 [--broker-port 1883 | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
   wasmhost status [--state <dir>] [--json]
   ${PEER_SIM_USAGE}
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
@@ -35,7 +36,8 @@ Agent: runs the device agent until SIGINT/SIGTERM. It applies the Margo Applicat
 Margo fleet manager (--wfm: State Manifest with ETag, strictly increasing manifestVersion,
 digest-checked YAML, statuses and capabilities posted; mTLS with the --tls-* PEM files), keeps its state
 in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serves its status on
-loopback; \`wasmhost status\` reads it.
+loopback; \`wasmhost status\` reads it. Embedded peers join through MQTT: an in-process broker on
+--broker-port by default, or an external one with --broker (docs/bridge-protocol.md).
 
 Run options:
   --invoke '<call>'    call an export with WAVE arguments, e.g. 'add(1, 2)', 'greet("hi")',
