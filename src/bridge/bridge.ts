@@ -5,6 +5,7 @@
 // Platform-neutral: no Node APIs.
 
 import type { MqttMessage, MqttTransport } from '../ports/mqtt-transport.js';
+import { createRateLimiter } from './rate-limit.js';
 import { decodeBirth, decodeDeath, decodeRpcReply, encodeRpcRequest } from './codec.js';
 import { decodeSenml } from './senml.js';
 import {
@@ -42,6 +43,8 @@ export interface BridgeOptions {
   log?: (line: string) => void;
   /** Milliseconds since the epoch (default Date.now). */
   now?: () => number;
+  /** Unsolicited frames (births, deaths, data) per second one peer may send before the rest are dropped (default 200, bursts of 400). */
+  framesPerSecond?: number;
 }
 
 export interface Bridge {
@@ -81,6 +84,16 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   if (rootProblem) throw new BridgeError('bad-input', `bridge topic root '${root}' ${rootProblem}`);
   const timeoutMs = options.rpcTimeoutMs ?? 5000;
   const log = options.log ?? ((line: string) => console.warn(`bridge: ${line}`));
+  const perSecond = options.framesPerSecond ?? 200;
+  const limiter = createRateLimiter(perSecond, perSecond * 2, options.now ?? Date.now);
+  let lastFloodReport = 0;
+  // One log line a second at most, naming each flooding peer and how many frames it lost.
+  const reportFloods = () => {
+    const t = (options.now ?? Date.now)();
+    if (t - lastFloodReport < 1000) return;
+    lastFloodReport = t;
+    for (const [peer, count] of limiter.drainRefused()) log(`peer ${peer} sends faster than ${perSecond} frames/s: dropped ${count} frame(s)`);
+  };
   const now = options.now ?? (() => Date.now());
   const registry = createPeerRegistry();
   const pending = new Map<string, Map<number, Pending>>();
@@ -126,6 +139,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     const where = parsePeerTopic(root, message.topic);
     if (!where) return; // another subscriber's topic on a shared transport
     const { peer, kind } = where;
+    // Replies are bounded by the host's own requests; unsolicited frames are what a flood is made of.
+    if (kind !== 'reply' && !limiter.take(peer)) return reportFloods();
     const drop = (reason: string) => log(`dropped a bad ${kind} frame on ${message.topic}: ${reason}`);
     switch (kind) {
       case 'birth': {
