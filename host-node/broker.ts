@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { WasmhostError } from '../src/errors.js';
 import { HOST_USERNAME, isPeerId, mayPublish, maySubscribe, type AclPolicy } from '../src/bridge/acl.js';
 
@@ -31,6 +32,8 @@ export interface BrokerOptions {
   authorizeSubscribe?: (client: BrokerClient, filter: string) => boolean;
   /** Told about refused connections, publishes and subscriptions (default: console.warn). */
   log?: (line: string) => void;
+  /** Also serve MQTT over WebSocket on this port (0: any free one), for browser devices; off when unset. */
+  wsPort?: number;
 }
 
 /** A running embedded broker. */
@@ -38,6 +41,8 @@ export interface RunningBroker {
   /** `mqtt://host:port`, for createMqttTransport. */
   url: string;
   port: number;
+  /** `ws://host:port` when `wsPort` was given: the same broker, same rules, over WebSocket. */
+  wsUrl?: string;
   /** aedes 1.2 speaks MQTT 3.1.1 only: clients must connect with this protocol version. */
   protocolVersion: 4;
   /** Disconnects every client and stops listening. */
@@ -104,19 +109,34 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const ws = options.wsPort === undefined ? undefined : await listenWebSocket(broker, host, options.wsPort);
   let closed: Promise<void> | undefined;
   return {
-    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `mqtt://${hostInUrl}:${port}`,
     port,
+    ...(ws ? { wsUrl: `ws://${hostInUrl}:${ws.port}` } : {}),
     protocolVersion: 4,
     close() {
       closed ??= new Promise<void>((resolve) => {
+        ws?.server.close();
         server.close(() => resolve());
         broker.close();
       });
       return closed;
     },
   };
+}
+
+/** MQTT over WebSocket (subprotocol `mqtt`) into the same broker. */
+async function listenWebSocket(broker: Aedes, host: string, port: number): Promise<{ server: WebSocketServer; port: number }> {
+  const server = new WebSocketServer({ host, port, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  server.on('connection', (socket) => broker.handle(createWebSocketStream(socket) as never));
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', (error) => reject(new WasmhostError('io', `the embedded MQTT broker could not listen for WebSocket on ${host}:${port}: ${error.message}`, { cause: error })));
+  });
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
 function defaultAuthenticate(hostPassword: string | undefined) {

@@ -38,6 +38,8 @@ export interface AgentCommandOptions {
   broker?: string;
   /** The embedded broker's port on 127.0.0.1 (default 1883). */
   brokerPort?: number;
+  /** Also serve the embedded broker over WebSocket on this port, for browser devices. */
+  brokerWsPort?: number;
   brokerUsername?: string;
   brokerPassword?: string;
 }
@@ -62,12 +64,12 @@ async function connectPeers(options: AgentCommandOptions): Promise<PeerLink | un
     const hostPassword = randomBytes(18).toString('base64url');
     const port = options.brokerPort ?? 1883;
     try {
-      broker = await startBroker({ port, hostPassword, log: (line) => say(`broker: ${line}`) });
+      broker = await startBroker({ port, wsPort: options.brokerWsPort, hostPassword, log: (line) => say(`broker: ${line}`) });
     } catch (error) {
       say(`the embedded broker could not listen on 127.0.0.1:${port} (${(error as Error).message}); running without peers (use --broker-port or --broker)`);
       return undefined;
     }
-    say(`embedded MQTT broker at ${broker.url}`);
+    say(`embedded MQTT broker at ${broker.url}${broker.wsUrl ? ` and ${broker.wsUrl}` : ''}`);
     transport = createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: hostPassword });
   }
   try {

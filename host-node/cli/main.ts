@@ -21,7 +21,7 @@ Usage:
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
   wasmhost agent (--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f])
                  [--state <dir>] [--no-simulated-device]
-                 [--broker-port 1883 | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
+                 [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
   wasmhost status [--state <dir>] [--json]
   ${PEER_SIM_USAGE}
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
@@ -89,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
       'no-simulated-device': { type: 'boolean', default: false },
       broker: { type: 'string' },
       'broker-port': { type: 'string', default: '1883' },
+      'broker-ws-port': { type: 'string' },
       'broker-username': { type: 'string' },
       'broker-password': { type: 'string' },
       'cache-dir': { type: 'string' },
@@ -119,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
         simulated: !values['no-simulated-device'],
         broker: values.broker,
         brokerPort: Number(values['broker-port']),
+        brokerWsPort: values['broker-ws-port'] === undefined ? undefined : Number(values['broker-ws-port']),
         brokerUsername: values['broker-username'],
         brokerPassword: values['broker-password'],
       });
