@@ -1,7 +1,7 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import { arch, cpus, hostname, totalmem } from 'node:os';
 import type { Host } from '../src/create-host.js';
-import { profileFromProviders, type DeviceProfile, type DeviceResources, type DeviceIdentity } from '../src/device/profile.js';
+import { profileFromProviders, type ConnectedPeer, type DeviceProfile, type DeviceResources, type DeviceIdentity } from '../src/device/profile.js';
 
 const ARCHITECTURES: Record<string, DeviceResources['cpu'][number]['architecture']> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', riscv64: 'riscv64' };
 
@@ -43,9 +43,10 @@ export function linuxResources(stateDir: string): DeviceResources {
 }
 
 /** The profile of a Linux device running `host`: class `linux`, engine jco, offers from the host's providers. */
-export function linuxDeviceProfile(host: Host, options: { stateDir: string; identity?: Partial<DeviceIdentity>; jcoVersion: string }): DeviceProfile {
+export function linuxDeviceProfile(host: Host, options: { stateDir: string; identity?: Partial<DeviceIdentity>; jcoVersion: string; peers?: ConnectedPeer[] }): DeviceProfile {
   return profileFromProviders(linuxIdentity(options.identity), linuxResources(options.stateDir), host.providers, {
     class: 'linux',
     engine: { name: 'jco', version: options.jcoVersion },
+    peers: options.peers,
   });
 }

@@ -10,10 +10,17 @@ export interface AgentStatusReport {
   source: ReturnType<Agent['source']>;
   deployments: ReturnType<Agent['statuses']>;
   workloads: ReturnType<Agent['workloads']>;
+  /** Embedded peers known to the bridge (empty without one). */
+  peers: { id: string; online: boolean; seq: number; since: string }[];
 }
 
 /** Serves the agent's status as JSON on loopback only; resolves with its URL once listening. */
-export async function startStatusServer(agent: Agent, deviceId: string, port = 0): Promise<{ url: string; server: Server }> {
+export async function startStatusServer(
+  agent: Agent,
+  deviceId: string,
+  peers: () => AgentStatusReport['peers'] = () => [],
+  port = 0,
+): Promise<{ url: string; server: Server }> {
   const startedAt = new Date().toISOString();
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || (request.url !== '/status' && request.url !== '/')) {
@@ -21,7 +28,7 @@ export async function startStatusServer(agent: Agent, deviceId: string, port = 0
       return;
     }
     const report: AgentStatusReport = {
-      deviceId, pid: process.pid, startedAt, source: agent.source(), deployments: agent.statuses(), workloads: agent.workloads(),
+      deviceId, pid: process.pid, startedAt, source: agent.source(), deployments: agent.statuses(), workloads: agent.workloads(), peers: peers(),
     };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report));
   });

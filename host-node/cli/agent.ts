@@ -118,7 +118,10 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));
   else if (drivers) providers.push(createDeviceProvider(drivers));
   const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log });
-  const profile = thisDevice(host, stateDir);
+  // The device profile lists the peers online now; it is reported again whenever they change.
+  const onlinePeers = () => (peers?.bridge.peers() ?? []).filter((p) => p.online).map((p) => ({ id: p.id, interfaces: p.birth.ifaces }));
+  const profileNow = () => thisDevice(host, stateDir, onlinePeers());
+  const profile = profileNow();
   const deviceId = profile.identity.id;
   let fleet: ReturnType<typeof followFleetManager> | undefined;
   const agent = createAgent({
@@ -142,7 +145,13 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   });
   // Show what workloads publish (trigger outputs, messages), so a person sees the device work.
   host.bus.subscribe('#', (m) => process.stdout.write(`[bus] ${m.topic} ${new TextDecoder().decode(m.payload)}\n`));
-  const { url, server } = await startStatusServer(agent, deviceId);
+  const { url, server } = await startStatusServer(agent, deviceId, () =>
+    (peers?.bridge.peers() ?? []).map((p) => ({ id: p.id, online: p.online, seq: p.birth.seq, since: new Date(p.since).toISOString() })),
+  );
+  peers?.bridge.onPeersChanged((change) => {
+    process.stdout.write(`[bridge] peer ${change.peer} ${change.type === 'up' ? 'online' : change.type === 'down' ? 'offline' : 'forgotten'}\n`);
+    fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profileNow()) as unknown as Record<string, unknown>);
+  });
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url }));
   process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
   await agent.start();
@@ -204,6 +213,7 @@ export async function statusCommand(stateDir: string, json: boolean): Promise<nu
     return 0;
   }
   const lines = [`agent pid ${report.pid} on device ${report.deviceId}, up since ${report.startedAt}`];
+  for (const p of report.peers ?? []) lines.push(`  peer ${p.id}: ${p.online ? 'online' : 'offline'} since ${p.since} (birth seq ${p.seq})`);
   for (const d of report.deployments) lines.push(`  ${d.deploymentId}: ${d.status.state}${d.status.error ? ` — ${d.status.error.message}` : ''}`);
   for (const w of report.workloads) {
     lines.push(`    ${w.deployment}/${w.component} v${w.version}: ${w.dead ? 'dead' : 'running'}, ${w.restarts} restarts${w.lastError ? `, last error: ${w.lastError}` : ''}`);

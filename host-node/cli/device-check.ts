@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { WasmhostError } from '../../src/errors.js';
 import type { Host } from '../../src/create-host.js';
 import type { Grants } from '../../src/capabilities/grants.js';
-import type { DeviceProfile } from '../../src/device/profile.js';
+import type { ConnectedPeer, DeviceProfile } from '../../src/device/profile.js';
 import { readDeviceProfile, toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { parseDeviceConstraints, type DeviceConstraints } from '../../src/device/device-constraints.js';
 import { fleetQuery, formatFleetReport, formatMatchReport, match } from '../../src/device/match.js';
@@ -22,8 +22,8 @@ function jcoVersion(): string {
 }
 
 /** This device's profile, as `wasmhost device` prints it. */
-export function thisDevice(host: Host, stateDir: string): DeviceProfile {
-  return linuxDeviceProfile(host, { stateDir, jcoVersion: jcoVersion() });
+export function thisDevice(host: Host, stateDir: string, peers?: ConnectedPeer[]): DeviceProfile {
+  return linuxDeviceProfile(host, { stateDir, jcoVersion: jcoVersion(), peers });
 }
 
 /** `wasmhost device [--json]`: this device as a Margo DeviceCapabilitiesManifest. */

@@ -24,7 +24,13 @@ export interface WfmSourceOptions {
  * applies every accepted manifest (a workload is removed only when absent from an accepted
  * manifest: a failed poll, a 304 or a refused version changes nothing), and posts each status.
  */
-export function followFleetManager(options: WfmSourceOptions): { poll(): Promise<void>; reportStatus(s: DeploymentStatus): void; close(): void } {
+export function followFleetManager(options: WfmSourceOptions): {
+  poll(): Promise<void>;
+  reportStatus(s: DeploymentStatus): void;
+  /** Reports changed capabilities (a peer came or went) with PUT. */
+  updateCapabilities(capabilities: Record<string, unknown>): void;
+  close(): void;
+} {
   const { client, agent, log } = options;
   const say = (level: 'info' | 'warn' | 'error', message: string) => log({ workload: 'agent', level, context: 'fleet-manager', message });
   let polling: Promise<void> | undefined;
@@ -53,6 +59,11 @@ export function followFleetManager(options: WfmSourceOptions): { poll(): Promise
     poll,
     reportStatus(status) {
       reports = reports.then(() => client.reportStatus(status)).catch((e: Error) => say('warn', `status not reported: ${e.message}`));
+    },
+    updateCapabilities(capabilities) {
+      reports = reports
+        .then(() => client.updateCapabilities(options.deviceId, capabilities))
+        .catch((e: Error) => say('warn', `capabilities not updated: ${e.message}`));
     },
     close: stop,
   };

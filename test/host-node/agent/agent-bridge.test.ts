@@ -148,11 +148,14 @@ describe.skipIf(MISSING.length > 0)('wasmhost agent + embedded broker + the C pe
     // The alarm runs on the readings peer-7 pushes (21.5 > 20) and switches the peer's relay over rpc.
     await agent.until((s) => s.deployments.find((d) => d.deploymentId === 'peer-alarm')?.status.state === 'installed');
     await eventually(() => peerOut.includes('rpc set relay 1 -> ok'), () => `the relay switched on; peer stdout:\n${peerOut}\nagent:\n${agent!.output()}`);
+    expect((await agent.status())!.peers).toMatchObject([{ id: 'peer-7', online: true }]);
 
     peer.kill('SIGKILL');
     const parked = await agent.until((s) => deploymentOf(s)?.status.state === 'pending');
     expect(deploymentOf(parked)!.status.error!.message).toBe('waiting for peer peer-7');
     expect(parked.workloads).toEqual([]);
+    expect(parked.peers).toMatchObject([{ id: 'peer-7', online: false }]);
+    expect(agent.output()).toContain('[bridge] peer peer-7 offline');
 
     writeFileSync(join(dir, 'temperature'), '23\n');
     peer = startPeer(port);
