@@ -3,9 +3,8 @@
 // the way a peer sends them. Pure: the caller passes the peer id and the current time.
 
 import { WasmhostError } from '../errors.js';
-import {
-  NAME_RULE, UNIT_RULE, asMap, cborType, decoding, encoding, numberValue, quote, readCbor, refuse, textValue,
-} from './codec.js';
+import { NAME_RULE, UNIT_RULE, asMap, cborType, decoding, encoding, numberValue, quote, textValue } from './codec.js';
+import { readCbor, refuse } from './cbor.js';
 import { LIMITS, NAME, PEER_ID, type Decoded, type SenmlRecord } from './frames.js';
 
 /** RFC 8428 Table 4: the CBOR labels. */

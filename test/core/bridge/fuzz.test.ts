@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeBirth, decodeDeath, decodeRpcReply, decodeRpcRequest, encodeBirth, encodeDeath, encodeRpcReply, encodeRpcRequest,
-  readCbor, writeCbor,
 } from '../../../src/bridge/codec.js';
+import { readCbor, writeCbor } from '../../../src/bridge/cbor.js';
 import { decodeSenml } from '../../../src/bridge/senml.js';
 import { WasmhostError } from '../../../src/errors.js';
 import { fixture, fixtureNames } from './fixtures.js';

@@ -1,8 +1,7 @@
 // Every reason a decoder refuses a frame, with its exact message.
 import { describe, expect, it } from 'vitest';
-import {
-  decodeBirth, decodeDeath, decodeRpcReply, decodeRpcRequest, writeCbor,
-} from '../../../src/bridge/codec.js';
+import { decodeBirth, decodeDeath, decodeRpcReply, decodeRpcRequest } from '../../../src/bridge/codec.js';
+import { writeCbor } from '../../../src/bridge/cbor.js';
 import { decodeSenml } from '../../../src/bridge/senml.js';
 import { fixture, fromHex } from './fixtures.js';
 
