@@ -4,9 +4,10 @@
 // `labels` under `wasmhost.dev/` so plain `labelSelector` rules can match them.
 
 import type { InterfaceOffer } from '../capabilities/provider.js';
+import type { GrantKey } from '../capabilities/grants.js';
 import { Issues, enumField, fromJsonText, joinPath, listAt, objectAt, show } from './json-check.js';
 import { formatBytes } from './quantity.js';
-import { readBytes, readCpus, readEngine, readIdentityFields, readInterfaces, readLabels, readLimits, readOffers, readPeers, readPeripherals } from './profile-fields.js';
+import { readBytes, readCpus, readEngine, readGrantKinds, readIdentityFields, readInterfaces, readLabels, readLimits, readOffers, readPeers, readPeripherals } from './profile-fields.js';
 import { DEVICE_CLASSES, WASMHOST_LABEL_PREFIX } from './vocabulary.js';
 import type { CommunicationInterface, ConnectedPeer, DeviceClass, DeviceProfile, Labels, Peripheral, WasmEngine } from './profile.js';
 import { parseDeviceProfile } from './profile.js';
@@ -39,6 +40,8 @@ export interface WasmhostExtension {
   interfaces: InterfaceOffer[];
   limits: { maxWorkloads?: number; /** Binary quantity. */ memoryPerWorkload?: string };
   peers: ConnectedPeer[];
+  /** The grant kinds the device can honor; absent: every kind. */
+  grants?: GrantKey[];
 }
 
 /** Margo's device capabilities document (`POST|PUT …/capabilities/{deviceId}`). */
@@ -88,6 +91,7 @@ function extensionOf(profile: DeviceProfile, deviceClass: DeviceClass): Wasmhost
   const { engine, interfaces, limits, peers } = profile.wasm;
   const ext: WasmhostExtension = { class: deviceClass, interfaces: interfaces.map((o) => ({ ...o })), limits: {}, peers: peers.map((p) => ({ id: p.id, interfaces: p.interfaces.map((o) => ({ ...o })) })) };
   if (engine) ext.engine = { ...engine };
+  if (profile.wasm.grants) ext.grants = [...profile.wasm.grants];
   if (limits.maxWorkloads !== undefined) ext.limits.maxWorkloads = limits.maxWorkloads;
   if (limits.memoryPerWorkload !== undefined) ext.limits.memoryPerWorkload = formatBytes(limits.memoryPerWorkload);
   return ext;
@@ -142,6 +146,7 @@ export function fromDeviceCapabilitiesManifest(json: unknown): DeviceProfile {
   };
   if (ext) profile.class = ext.class;
   if (ext?.engine) profile.wasm.engine = ext.engine;
+  if (ext?.grants) profile.wasm.grants = ext.grants;
   return profile;
 }
 
@@ -153,8 +158,9 @@ function readExtension(value: unknown, path: string, issues: Issues) {
   const interfaces = readOffers(obj.interfaces ?? [], joinPath(path, 'interfaces'), issues);
   const limits = readLimits(obj.limits ?? {}, joinPath(path, 'limits'), issues);
   const peers = readPeers(obj.peers ?? [], joinPath(path, 'peers'), issues);
+  const grants = obj.grants === undefined ? undefined : readGrantKinds(obj.grants, joinPath(path, 'grants'), issues);
   if (!deviceClass || !interfaces || !limits || !peers) return undefined;
-  return { class: deviceClass, engine, interfaces, limits, peers };
+  return { class: deviceClass, engine, interfaces, limits, peers, grants };
 }
 
 /** A device profile from either form a fleet folder may hold: a Margo DeviceCapabilitiesManifest or wasmhost's own profile. */

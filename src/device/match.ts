@@ -3,7 +3,7 @@
 
 import { describeImportProblem, findImportProblems, type ImportProblem } from '../capabilities/build-imports.js';
 import type { CapabilityProvider } from '../capabilities/provider.js';
-import type { Grants } from '../capabilities/grants.js';
+import type { GrantKey, Grants } from '../capabilities/grants.js';
 import type { ComponentWorld } from '../component/wit-types.js';
 import { checkCapacity, type CapacityShortfall } from './capacity.js';
 import { evaluateEligibility, type RuleFailure } from './eligibility.js';
@@ -19,6 +19,8 @@ export type MatchProblem =
   | { kind: 'no-engine'; deviceClass?: DeviceClass }
   /** A capacity requirement the device does not meet. */
   | ({ kind: 'capacity' } & CapacityShortfall)
+  /** The deployment grants something this kind of device cannot give (a directory, in a browser). */
+  | { kind: 'grant'; grant: GrantKey; deviceClass?: DeviceClass }
   /** An eligibility rule that failed, when none matched. */
   | ({ kind: 'eligibility' } & RuleFailure);
 
@@ -36,6 +38,9 @@ export function match(world: ComponentWorld, profile: DeviceProfile, grants: Gra
   if (!profile.wasm.engine) problems.push(profile.class ? { kind: 'no-engine', deviceClass: profile.class } : { kind: 'no-engine' });
   const offered: CapabilityProvider = { name: profile.identity.id, offers: profile.wasm.interfaces, create: () => ({}) };
   for (const p of findImportProblems(world, [offered], grants)) problems.push({ kind: 'import', ...p });
+  for (const grant of requestedGrants(grants)) {
+    if (profile.wasm.grants && !profile.wasm.grants.includes(grant)) problems.push(profile.class ? { kind: 'grant', grant, deviceClass: profile.class } : { kind: 'grant', grant });
+  }
   for (const s of checkCapacity(constraints?.capacityRequirements, profile.resources, profile.wasm.limits)) problems.push({ kind: 'capacity', ...s });
   if (constraints?.eligibilityRules) {
     // Rules see the device as a fleet manager does: its Margo manifest, derived labels included.
@@ -43,6 +48,17 @@ export function match(world: ComponentWorld, profile: DeviceProfile, grants: Gra
     if (!result.eligible) for (const f of result.failedRules) problems.push({ kind: 'eligibility', ...f });
   }
   return { device: profile.identity.id, compatible: problems.length === 0, problems };
+}
+
+/** The grant kinds a deployment actually asks for: present and not empty (`filesystem: {}` asks for nothing). */
+export function requestedGrants(grants: Grants): GrantKey[] {
+  return (Object.keys(grants) as GrantKey[]).filter((key) => {
+    const value: unknown = grants[key];
+    if (value === undefined || value === false) return false;
+    if (Array.isArray(value)) return value.length > 0;
+    if (typeof value === 'object' && value !== null) return Object.values(value).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined));
+    return true;
+  });
 }
 
 /** A problem and what would fix it, each as one sentence. */
@@ -57,6 +73,10 @@ export function describeMatchProblem(p: MatchProblem): { problem: string; fix: s
     case 'no-engine': return {
       problem: p.deviceClass === 'embedded-peer' ? 'an embedded peer runs no Wasm engine' : 'this device publishes no wasmhost facts (no x-wasmhost-extensions), so it runs no components',
       fix: 'deploy to a browser or linux host; a peer\'s sensors and actuators reach components through its host',
+    };
+    case 'grant': return {
+      problem: `the deployment grants '${p.grant}', which ${p.deviceClass ? `a ${p.deviceClass} device` : 'this device'} cannot give${p.grant === 'filesystem' ? ' (it has no directories to preopen)' : ''}`,
+      fix: `deploy to a device that honors the '${p.grant}' grant (a linux host), or remove it from the deployment`,
     };
     case 'capacity': return describeShortfall(p);
     case 'eligibility': return {

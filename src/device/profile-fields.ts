@@ -13,7 +13,7 @@ import { COMMUNICATION_INTERFACE_TYPES, CPU_ARCHITECTURES, PERIPHERAL_TYPES, WAS
 
 // Typed as a record over GrantKey, so a grant added to Grants without a line here fails to compile.
 const GRANTS: Record<GrantKey, true> = { keyvalue: true, messaging: true, sensors: true, actuators: true, filesystem: true, env: true, network: true, interfaces: true };
-const GRANT_KEYS = Object.keys(GRANTS) as GrantKey[];
+export const GRANT_KEYS = Object.keys(GRANTS) as GrantKey[];
 
 /** RFC 3986 unreserved characters, with `/` between a gateway's id and its children's. */
 const DEVICE_ID = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
@@ -165,4 +165,16 @@ export function readEngine(value: unknown, path: string, issues: Issues): WasmEn
   const name = enumField(obj, 'name', ['jco'] as const, path, issues);
   const version = stringField(obj, 'version', path, issues);
   return name && version ? { name, version } : undefined;
+}
+
+/** The grant kinds a device can honor (`wasm.grants`): a list of distinct grant keys. */
+export function readGrantKinds(value: unknown, path: string, issues: Issues): GrantKey[] | undefined {
+  if (!Array.isArray(value)) return issues.add(path, `expected a list of grant names (${GRANT_KEYS.join(', ')}), got ${show(value)}`);
+  const kinds: GrantKey[] = [];
+  value.forEach((v, i) => {
+    if (typeof v !== 'string' || !(GRANT_KEYS as string[]).includes(v)) issues.add(joinPath(path, i), `expected one of ${GRANT_KEYS.join(', ')}, got ${show(v)}`);
+    else if (kinds.includes(v as GrantKey)) issues.add(joinPath(path, i), `${show(v)} is listed twice`);
+    else kinds.push(v as GrantKey);
+  });
+  return kinds;
 }

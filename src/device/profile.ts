@@ -3,7 +3,8 @@
 
 import type { CapabilityProvider, InterfaceOffer } from '../capabilities/provider.js';
 import { Issues, enumField, fromJsonText, joinPath, objectAt, show, unknownFields } from './json-check.js';
-import { readEngine, readIdentity, readLabels, readLimits, readOffers, readPeers, readResources } from './profile-fields.js';
+import { readEngine, readGrantKinds, readIdentity, readLabels, readLimits, readOffers, readPeers, readResources } from './profile-fields.js';
+import type { GrantKey } from '../capabilities/grants.js';
 import { COMMUNICATION_INTERFACE_TYPES, CPU_ARCHITECTURES, DEVICE_CLASSES, PERIPHERAL_TYPES } from './vocabulary.js';
 
 /** `browser` and `linux` run components; an `embedded-peer` only offers capabilities through the bridge. */
@@ -59,6 +60,11 @@ export interface WasmFacts {
   interfaces: InterfaceOffer[];
   limits: WorkloadLimits;
   peers: ConnectedPeer[];
+  /**
+   * The grant kinds this device can honor; a deployment asking for another is refused before
+   * it runs (a browser has no directories to preopen). Absent: every kind.
+   */
+  grants?: GrantKey[];
 }
 
 /** A device as matching sees it: the same shape for all three classes. */
@@ -80,6 +86,8 @@ export interface ProfileOptions {
   limits?: WorkloadLimits;
   labels?: Labels;
   peers?: ConnectedPeer[];
+  /** The grant kinds the device can honor (default: every kind). */
+  grants?: GrantKey[];
   /** Default false. */
   otelCollector?: boolean;
 }
@@ -104,7 +112,10 @@ export function profileFromProviders(identity: DeviceIdentity, resources: Device
     resources,
     labels: options.labels ?? {},
     otelCollector: options.otelCollector ?? false,
-    wasm: { interfaces, limits: options.limits ?? {}, peers: options.peers ?? [], ...(options.engine ? { engine: options.engine } : {}) },
+    wasm: {
+      interfaces, limits: options.limits ?? {}, peers: options.peers ?? [],
+      ...(options.engine ? { engine: options.engine } : {}), ...(options.grants ? { grants: options.grants } : {}),
+    },
   });
 }
 
@@ -131,7 +142,7 @@ export function parseDeviceProfile(json: unknown): DeviceProfile {
 function readWasm(value: unknown, path: string, deviceClass: DeviceClass | undefined, issues: Issues): WasmFacts | undefined {
   const obj = objectAt(value, path, issues);
   if (!obj) return undefined;
-  unknownFields(obj, ['engine', 'interfaces', 'limits', 'peers'], path, issues);
+  unknownFields(obj, ['engine', 'interfaces', 'limits', 'peers', 'grants'], path, issues);
   const facts: WasmFacts = {
     interfaces: readOffers(obj.interfaces ?? [], joinPath(path, 'interfaces'), issues) ?? [],
     limits: readLimits(obj.limits ?? {}, joinPath(path, 'limits'), issues) ?? {},
@@ -141,6 +152,10 @@ function readWasm(value: unknown, path: string, deviceClass: DeviceClass | undef
     if (deviceClass === 'embedded-peer') issues.add(joinPath(path, 'engine'), 'an embedded-peer runs no Wasm engine; leave engine out');
     const engine = readEngine(obj.engine, joinPath(path, 'engine'), issues);
     if (engine) facts.engine = engine;
+  }
+  if (obj.grants !== undefined) {
+    const grants = readGrantKinds(obj.grants, joinPath(path, 'grants'), issues);
+    if (grants) facts.grants = grants;
   }
   return facts;
 }

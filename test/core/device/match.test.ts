@@ -20,7 +20,7 @@ describe('match on real components', () => {
     expect(match(world, linuxProfile(), { actuators: ['fan'] })).toStrictEqual({ device: 'line-2.pi', compatible: true, problems: [] });
   });
 
-  it('sensor-filter in a browser: refused, it imports wasi:filesystem, which a page does not offer', async () => {
+  it('sensor-filter on a browser profile without wasi:filesystem: refused, the import is not offered', async () => {
     const result = match(await sensorFilter(), browserProfile(), devices);
     expect(result.problems).toStrictEqual([
       { kind: 'import', import: 'wasi:filesystem/types@0.2.12', reason: 'not-provided' },
@@ -71,6 +71,32 @@ function offering(prefix: string, version: string | undefined): DeviceProfile {
   });
   return profile;
 }
+
+describe('grants a device cannot honor (wasm.grants)', () => {
+  const browserHonoring = (): DeviceProfile => ({ ...browserProfile(), wasm: { ...browserProfile().wasm, grants: ['keyvalue', 'messaging', 'sensors', 'actuators', 'env', 'interfaces'] } });
+
+  it('a browser refuses a deployment that grants a directory, with the reason and the fix', async () => {
+    const result = match(await thresholdAlarm(), browserHonoring(), { actuators: ['fan'], filesystem: { '/data': '/var/lib/app' }, network: true });
+    expect(result.problems).toStrictEqual([
+      { kind: 'grant', grant: 'filesystem', deviceClass: 'browser' },
+      { kind: 'grant', grant: 'network', deviceClass: 'browser' },
+    ]);
+    expect(formatMatchReport(result).split('\n')[1]).toBe(
+      "  - the deployment grants 'filesystem', which a browser device cannot give (it has no directories to preopen) → deploy to a device that honors the 'filesystem' grant (a linux host), or remove it from the deployment",
+    );
+  });
+
+  it('an empty grant asks for nothing, and a profile without the list honors every grant', async () => {
+    const world = await thresholdAlarm();
+    expect(match(world, browserHonoring(), { actuators: ['fan'], filesystem: {}, network: false }).compatible).toBe(true);
+    expect(match(world, linuxProfile(), { actuators: ['fan'], filesystem: { '/d': '/tmp' } }).compatible).toBe(true);
+  });
+
+  it('survives the Margo manifest round trip', () => {
+    const back = fromDeviceCapabilitiesManifest(toDeviceCapabilitiesManifest(browserHonoring()));
+    expect(back.wasm.grants).toStrictEqual(browserHonoring().wasm.grants);
+  });
+});
 
 describe('version rules (versionsCompatible, through match)', () => {
   it.each<[string, string, string | undefined, boolean]>([

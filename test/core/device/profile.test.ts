@@ -96,7 +96,8 @@ describe('parseDeviceProfile', () => {
     ['another engine', patch((j) => { j.wasm.engine.name = 'wasmtime'; }), "wasm.engine.name: unknown value 'wasmtime' (valid: jco)"],
     ['an engine on an embedded peer', patch((j) => { j.class = 'embedded-peer'; }), 'wasm.engine: an embedded-peer runs no Wasm engine; leave engine out'],
     ['zero max workloads', patch((j) => { j.wasm.limits.maxWorkloads = 0; }), 'wasm.limits.maxWorkloads: expected a whole number ≥ 1, got 0'],
-    ['a typo', patch((j) => { j.wasm.limit = {}; }), 'wasm.limit: unknown field (fields: engine, interfaces, limits, peers)'],
+    ['an unknown grant kind', patch((j) => { j.wasm.grants = ['keyvalue', 'disk']; }), 'wasm.grants[1]: expected one of keyvalue'],
+    ['a typo', patch((j) => { j.wasm.limit = {}; }), 'wasm.limit: unknown field (fields: engine, interfaces, limits, peers, grants)'],
   ])('refuses %s', (_name, input, message) => {
     expect(badInput(() => parseDeviceProfile(input))).toContain(message);
   });
