@@ -26,6 +26,8 @@ export interface AgentOptions {
    * Absent: no peers, and such deployments install as before.
    */
   peers?: PeerPresence;
+  /** The device profile to match each component against before it starts (see RunContext.profile). */
+  profile?: RunContext['profile'];
 }
 
 /** Which peers are online, and a way to hear when that changes (the bridge's registry, on a device). */
@@ -65,7 +67,7 @@ export function createAgent(options: AgentOptions): Agent {
   let queue = Promise.resolve();
   const ctx: RunContext = {
     host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log,
-    readSensor: options.readSensor, subscribeReadings: options.subscribeReadings,
+    readSensor: options.readSensor, subscribeReadings: options.subscribeReadings, profile: options.profile,
   };
   /** Deployments waiting for a peer (desired, not installed, status `pending`). */
   const waiting = new Set<string>();

@@ -1,3 +1,5 @@
+import { describeMatchProblem, match } from '../device/match.js';
+import type { DeviceProfile } from '../device/profile.js';
 import { WasmhostError } from '../errors.js';
 import type { Host } from '../create-host.js';
 import type { LogSink } from '../capabilities/provider.js';
@@ -22,6 +24,8 @@ export interface RunContext {
    * triggers on peer sensors, which are fed by these instead of polled. Returns an unsubscribe.
    */
   subscribeReadings?: (sensor: string, listener: (reading: SensorReading) => void) => () => void;
+  /** The device as matching sees it; when given, a component is matched against it (imports and grants) before it starts. */
+  profile?: () => DeviceProfile;
 }
 
 /** A `<peer>/<sensor>` name (served by a peer), as opposed to a local sensor's. */
@@ -82,6 +86,13 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     throw fail(new WasmhostError('bad-input', `digest mismatch: ${spec.packageLocation} is ${component.digest}, the deployment expects ${spec.digest}`), 'fetch');
   }
   await ctx.components.put(spec.digest, bytes);
+  if (ctx.profile) {
+    const result = match(component.world, ctx.profile(), spec.grants);
+    if (!result.compatible) {
+      const reasons = result.problems.map((p) => describeMatchProblem(p).problem).join('; ');
+      throw fail(new WasmhostError('unsupported', `${spec.name} cannot run on this device: ${reasons}`, { data: { problems: result.problems } }), 'match');
+    }
+  }
   const name = `${deployment.id}/${spec.name}`;
   let workload: LiveWorkload;
   try {

@@ -114,3 +114,27 @@ describe('the agent', () => {
     expect(second.agent.statuses().map((s) => [s.deploymentId, s.status.state]).sort()).toEqual([['a', 'installed'], ['b', 'installed']]);
   });
 });
+
+describe('the agent matches against its device profile', () => {
+  it('fails a deployment that grants a directory on a device that cannot honor it, before it runs', async () => {
+    const { fetcher, statuses, stateStore, clock, spec } = await setup();
+    const { profileFromProviders } = await import('../../../src/device/profile.js');
+    const host = createHost({ artifactCache: createMemoryArtifactCache(), log: () => {} });
+    const profile = profileFromProviders(
+      { id: 'kiosk', vendor: 'v', modelNumber: 'm', serialNumber: 's' },
+      { cpu: [{ cores: 2 }], memory: 0, storage: 0, peripherals: [], interfaces: [] },
+      host.providers,
+      { class: 'browser', engine: { name: 'jco', version: '1.35.0' }, grants: ['keyvalue', 'messaging', 'sensors', 'actuators', 'env', 'interfaces'] },
+    );
+    const agent = createAgent({ host, deviceId: 'kiosk', fetcher, components: createMemoryComponentStore(), state: stateStore, clock, log: () => {}, onStatus: (s) => statuses.push(s), profile: () => profile });
+    await agent.apply([deployment('files', '1', [await spec({ file: 'scalars.wasm', grants: { filesystem: { '/data': '/srv' } } })])]);
+    const last = statuses.at(-1)!;
+    expect(last.status.state).toBe('failed');
+    expect(last.components[0].error).toMatchObject({ source: 'match', code: 'unsupported' });
+    expect(last.components[0].error?.message).toContain("the deployment grants 'filesystem', which a browser device cannot give");
+    expect(agent.workloads()).toEqual([]);
+
+    await agent.apply([deployment('ok', '1', [await spec({ file: 'scalars.wasm' })])]);
+    expect(statuses.at(-1)!.status.state).toBe('installed');
+  });
+});
