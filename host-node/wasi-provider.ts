@@ -1,17 +1,12 @@
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { CapabilityProvider, InterfaceOffer } from '../src/capabilities/provider.js';
 import type { Grants } from '../src/capabilities/grants.js';
-import { WasmhostError } from '../src/errors.js';
+import { wasiExitImport } from '../src/capabilities/wasi-exit.js';
+
+export { WasiExit } from '../src/capabilities/wasi-exit.js';
 
 /** WASI version preview2-shim 0.26 implements. */
 const WASI_VERSION = '0.2.3';
-
-/** Thrown from inside `wasi:cli/exit`: the component asked to end with this exit code. */
-export class WasiExit extends WasmhostError {
-  constructor(readonly exitCode: number) {
-    super('exit', `the component exited with code ${exitCode}`, { data: { exitCode } });
-  }
-}
 
 /** Options of the WASI provider. */
 export interface WasiOptions {
@@ -40,10 +35,7 @@ export function createWasiProvider(options: WasiOptions = {}): CapabilityProvide
     offers,
     create({ grants }) {
       const imports = shimImports(grants, args);
-      imports['wasi:cli/exit'] = {
-        exit(status: { tag: 'ok' | 'err' }) { throw new WasiExit(status.tag === 'err' ? 1 : 0); },
-        exitWithCode(code: number) { throw new WasiExit(code); },
-      };
+      imports['wasi:cli/exit'] = wasiExitImport();
       return imports;
     },
   };

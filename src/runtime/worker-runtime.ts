@@ -1,0 +1,115 @@
+// What a workload worker does, on any platform: wait for `init`, build the import object
+// (forwarders to the host thread, WASI served locally), instantiate jco's glue, then
+// answer `call` messages one at a time. The platform entries (host-node/workload-worker.ts,
+// host-browser/workload-worker.ts) only supply messaging, glue loading and WASI.
+// Protocol: isolate-protocol.ts.
+import type { GlueModule } from '../ports/artifact-cache.js';
+import type { CoreInstance, ImportObject } from '../component/engine.js';
+import type { CapabilityProvider } from '../capabilities/provider.js';
+import { WASM_PAGE } from '../component/limit-memory.js';
+import { WasmhostError } from '../errors.js';
+import { createWorkload, type Workload } from './workload.js';
+import { errorToJson, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import { createSyncCallClient, forwardingImports } from './sync-call-channel.js';
+
+/** The platform pieces a workload worker runs on. */
+export interface WorkerRuntimeOptions {
+  /** Sends a message to the host thread. */
+  post(message: WorkerToHost): void;
+  /** Delivers every message from the host thread, in order. */
+  onMessage(listener: (message: HostToWorker) => void): void;
+  /** Turns jco's glue source into a module (a classic script, a Blob URL, a data URL). */
+  loadGlue(source: string, name: string, digest: string): Promise<GlueModule>;
+  /** WASI for the interfaces in `init.wasi`, inside the sandbox it names; see `sandboxedWasi`. */
+  wasiImports(init: WorkerInit): Promise<ImportObject>;
+}
+
+/** Runs one workload instance in the current worker until the host terminates it. */
+export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
+  const { post } = options;
+  let workload: Workload | undefined;
+  let memories: WebAssembly.Memory[] = [];
+  let memoryBytes = 0;
+
+  options.onMessage((message) => {
+    if (message.type === 'init') void init(message);
+    else call(message);
+  });
+
+  async function init(m: WorkerInit): Promise<void> {
+    const t0 = performance.now();
+    try {
+      memoryBytes = m.memoryBytes;
+      const client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post });
+      const imports: ImportObject = forwardingImports(m.forward, client);
+      if (m.wasi) Object.assign(imports, await options.wasiImports(m));
+      const glue = await options.loadGlue(m.glue, m.name, m.digest);
+      const coreInstances: CoreInstance[] = [];
+      const exports = await glue.instantiate(
+        (file) => m.coreModules[file] ?? Promise.reject(new WasmhostError('cache-corrupt', `artifact ${m.digest} has no core module ${file}`)),
+        imports,
+        async (module, coreImports) => {
+          const instance = await WebAssembly.instantiate(module, coreImports);
+          coreInstances.push({ module, instance });
+          return instance;
+        },
+      );
+      memories = coreInstances.flatMap(({ instance }) => Object.values(instance.exports).filter((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory));
+      const component = { bytes: new Uint8Array(0), digest: m.digest, size: 0, world: m.world };
+      // fast-call.ts calls core exports directly; an import called under such a call leaves a
+      // jco task behind each time (calls slow down and memory grows), so only import-free
+      // components use it.
+      const fastCalls = !m.world.imports.some((i) => i.kind === 'function' || (i.kind === 'interface' && i.interface.functions.length > 0));
+      workload = createWorkload(component, { exports, coreInstances }, { name: m.name, fastCalls });
+      post({ type: 'ready', ms: performance.now() - t0 });
+    } catch (error) {
+      post({ type: 'failed', error: errorToJson(error), dead: true });
+    }
+  }
+
+  function call(m: WorkerCall): void {
+    if (!workload) return post({ type: 'failed', id: m.id, error: { code: 'trap', message: 'the worker has no instance' }, dead: true });
+    let value: unknown;
+    try {
+      value = workload.call(m.path, ...m.args);
+    } catch (error) {
+      return post({ type: 'failed', id: m.id, error: errorToJson(workload.dead ? explainTrap(m.path, error, memories, memoryBytes) : error), dead: workload.dead });
+    }
+    try {
+      post({ type: 'result', id: m.id, value });
+    } catch (error) {
+      const message = `the result of ${m.path} cannot be sent to the host thread: ${(error as Error).message}`;
+      post({ type: 'failed', id: m.id, error: { code: 'unsupported', message }, dead: false });
+    }
+  }
+}
+
+/**
+ * The WASI interfaces `init` asks for, from `provider` (the platform's WASI provider)
+ * with the grants the host put in the sandbox: directories, environment, network.
+ */
+export function sandboxedWasi(provider: CapabilityProvider, init: WorkerInit): ImportObject {
+  if (!init.wasi) return {};
+  const { preopens, env, enableNetwork } = init.wasi.sandbox;
+  const grants = { filesystem: preopens, env, network: enableNetwork };
+  const all = provider.create({ workload: init.name, config: {}, grants, log: () => {} });
+  return Object.fromEntries(init.wasi.interfaces.map((key) => [key, all[key]]));
+}
+
+/** Names the export in a trap raised by an import, and reports a trap with memory at its cap as running out of memory. */
+function explainTrap(path: string, error: unknown, memories: WebAssembly.Memory[], memoryBytes: number): unknown {
+  if (error instanceof WasmhostError && error.code === 'trap' && !error.message.startsWith(path)) {
+    error = new WasmhostError('trap', `${path} trapped: ${error.message}`, { cause: error, data: { ...(error.data as object | undefined), export: path } });
+  }
+  const full = memories.find((mem) => mem.buffer.byteLength + Math.max(WASM_PAGE, memoryBytes / 8) > memoryBytes);
+  const v8Limit = error instanceof Error && /maximum memory size|out of memory/i.test(error.message);
+  if (!full && !v8Limit) return error;
+  const base = error instanceof Error ? error.message : String(error);
+  const used = full ? `its linear memory is at ${mib(full.buffer.byteLength)} of its ${mib(memoryBytes)} limit` : `it hit the memory limit of ${mib(memoryBytes)}`;
+  const data = { ...((error as WasmhostError).data as object | undefined), reason: 'out-of-memory', memoryBytes };
+  return new WasmhostError('trap', `${base} (out of memory: ${used})`, { cause: error, data });
+}
+
+function mib(bytes: number): string {
+  return `${Math.round((bytes / 1048576) * 10) / 10} MiB`;
+}
