@@ -20,8 +20,8 @@ import { startBroker, type RunningBroker } from '../broker.js';
 import { createMqttTransport } from '../mqtt-transport.js';
 import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.js';
+import { peerReadings } from '../../src/bridge/peer-readings.js';
 import type { MqttTransport } from '../../src/ports/mqtt-transport.js';
-import type { SensorReading } from '../../src/deploy/run-deployment.js';
 
 /** Options of `wasmhost agent`. */
 export interface AgentCommandOptions {
@@ -91,15 +91,6 @@ async function connectPeers(options: AgentCommandOptions): Promise<PeerLink | un
   }
 }
 
-/** `subscribeReadings` over the bridge's data topic: SenML records named `<peer>/<sensor>`. */
-function readingsFrom(bridge: Bridge) {
-  return (sensor: string, listener: (reading: SensorReading) => void) =>
-    bridge.onReading((records) => {
-      for (const r of records) {
-        if (r.name === sensor && typeof r.value === 'number') listener({ value: r.value, unit: r.unit ?? '', timestampMs: BigInt(Math.round(r.time)) });
-      }
-    });
-}
 
 /** Where a running agent tells `wasmhost status` how to reach it. */
 const ENDPOINT_FILE = 'agent.json';
@@ -137,7 +128,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       fleet?.reportStatus(s);
     },
     readSensor: drivers && sensorReader(drivers),
-    subscribeReadings: peers && readingsFrom(peers.bridge),
+    subscribeReadings: peers && peerReadings(peers.bridge),
     peers: peers && {
       online: (id) => peers.bridge.peer(id)?.online === true,
       onChange: (listener) => peers.bridge.onPeersChanged(listener),
