@@ -7,7 +7,10 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: ArrayBufferView | ArrayBuffer): string;
 }
-declare const crypto: { subtle: { digest(algorithm: 'SHA-256', data: ArrayBufferView | ArrayBuffer): Promise<ArrayBuffer> } };
+declare const crypto: {
+  subtle: { digest(algorithm: 'SHA-256', data: ArrayBufferView | ArrayBuffer): Promise<ArrayBuffer> };
+  getRandomValues<T extends Uint8Array | Uint32Array>(array: T): T;
+};
 declare const performance: { now(): number };
 declare const console: {
   log(...data: unknown[]): void; warn(...data: unknown[]): void; error(...data: unknown[]): void;
