@@ -55,6 +55,10 @@ const EXPECTED_WORLDS: Record<WatComponentName, string[]> = {
     'export run: func(x: u32) -> u32;',
     'export run-describe: func(x: u32) -> string;',
   ],
+  runaway: [
+    'export spin: func();',
+    'export ok: func(x: u32) -> u32;',
+  ],
 };
 
 const tempDirs: string[] = [];

@@ -18,6 +18,7 @@ export const WAT_COMPONENTS = [
   'records-variants',
   'resources',
   'imports-logging',
+  'runaway',
 ] as const;
 
 /** One of the WAT test components. */
