@@ -45,6 +45,12 @@ export interface BridgeOptions {
   now?: () => number;
   /** Unsolicited frames (births, deaths, data) per second one peer may send before the rest are dropped (default 200, bursts of 400). */
   framesPerSecond?: number;
+  /**
+   * The first rpc id for each peer (default: a random uint32). Replies come back on the peer's
+   * one reply topic, which every host on the broker hears: random starts keep two hosts (a Linux
+   * host and a browser page, say) from taking each other's replies.
+   */
+  firstRpcId?: number;
 }
 
 export interface Bridge {
@@ -98,6 +104,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const registry = createPeerRegistry();
   const pending = new Map<string, Map<number, Pending>>();
   const nextIds = new Map<string, number>();
+  const firstId = options.firstRpcId ?? crypto.getRandomValues(new Uint32Array(1))[0];
+  if (!Number.isInteger(firstId) || firstId < 0 || firstId > LIMITS.uint32) throw new BridgeError('bad-input', `firstRpcId ${firstId} is not a uint32`);
   const readingListeners = new Set<(records: SenmlRecord[], peer: string) => void>();
   const peerListeners = new Set<(change: PeerChange) => void>();
   const filters = KINDS.map((kind) => peerTopicFilter(root, kind));
@@ -187,7 +195,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   /** The next id for `peer`: increasing, wrapping modulo 2^32, never one still pending. */
   function allocateId(peer: string): number {
     const mine = pending.get(peer);
-    let id = nextIds.get(peer) ?? 1;
+    let id = nextIds.get(peer) ?? firstId;
     while (mine?.has(id)) id = id >= LIMITS.uint32 ? 0 : id + 1;
     nextIds.set(peer, id >= LIMITS.uint32 ? 0 : id + 1);
     return id;

@@ -1,7 +1,7 @@
 // The bridge and the peer device provider over an in-memory transport: MQTT 5 properties on
 // requests, and how the provider maps names, grants, ranges and failures to the WIT results.
 import { describe, expect, it } from 'vitest';
-import { createBridge, type Bridge } from '../../../src/bridge/bridge.js';
+import { createBridge, type Bridge, type BridgeOptions } from '../../../src/bridge/bridge.js';
 import { decodeRpcRequest, encodeBirth, encodeDeath, encodeRpcReply } from '../../../src/bridge/codec.js';
 import { peerTopics, type RpcRequestFrame } from '../../../src/bridge/frames.js';
 import { createPeerDeviceProvider } from '../../../src/bridge/peer-device-provider.js';
@@ -44,10 +44,10 @@ const BIRTH = encodeBirth({
 });
 
 /** A bridge whose peer-7 answers each request with `answer`. */
-async function setup(answer: (req: RpcRequestFrame) => Uint8Array | undefined, protocolVersion: MqttProtocolVersion = 4) {
+async function setup(answer: (req: RpcRequestFrame) => Uint8Array | undefined, protocolVersion: MqttProtocolVersion = 4, more: Partial<BridgeOptions> = {}) {
   const fake = fakeTransport(protocolVersion);
   const lines: string[] = [];
-  const bridge = await createBridge({ transport: fake.transport, rpcTimeoutMs: 100, log: (l) => lines.push(l) });
+  const bridge = await createBridge({ transport: fake.transport, rpcTimeoutMs: 100, log: (l) => lines.push(l), ...more });
   const publish = fake.transport.publish.bind(fake.transport);
   fake.transport.publish = async (topic, payload, options) => {
     await publish(topic, payload, options);
@@ -77,17 +77,32 @@ const caught = async (f: () => unknown) => {
 
 describe('bridge requests', () => {
   it('subscribes to birth, death, reply and data; over MQTT 5 a request carries Response Topic, Correlation Data and Content Type', async () => {
-    const { bridge, published, subscribed } = await setup((req) => encodeRpcReply({ id: req.id, ok: true, value: 20, unit: 'Cel' }), 5);
+    const answer = (req: RpcRequestFrame) => encodeRpcReply({ id: req.id, ok: true, value: 20, unit: 'Cel' });
+    const { bridge, published, subscribed } = await setup(answer, 5, { firstRpcId: 0x0102_0304 });
     expect(subscribed).toEqual(['birth', 'death', 'reply', 'data'].map((k) => `wasmhost/v1/peers/+/${k}`));
-    expect(await bridge.rpc('peer-7', { op: 'read', name: 'temperature' })).toEqual({ id: 1, ok: true, value: 20, unit: 'Cel' });
+    expect(await bridge.rpc('peer-7', { op: 'read', name: 'temperature' })).toEqual({ id: 0x0102_0304, ok: true, value: 20, unit: 'Cel' });
     await bridge.rpc('peer-7', { op: 'read', name: 'temperature' });
     const [, second] = published;
     expect(second.topic).toBe(T.rpc);
     expect(second.options).toEqual({
       qos: 1,
-      properties: { responseTopic: T.reply, correlationData: new Uint8Array([0, 0, 0, 2]), contentType: 'application/cbor' },
+      properties: { responseTopic: T.reply, correlationData: new Uint8Array([1, 2, 3, 5]), contentType: 'application/cbor' },
     });
-    expect(decodeRpcRequest(second.payload)).toEqual({ ok: true, frame: { id: 2, op: 'read', name: 'temperature', reply: T.reply } });
+    expect(decodeRpcRequest(second.payload)).toEqual({ ok: true, frame: { id: 0x0102_0305, op: 'read', name: 'temperature', reply: T.reply } });
+  });
+
+  it('numbers requests from a random uint32 by default, consecutively, wrapping from 2^32 - 1 to 0', async () => {
+    const answer = (req: RpcRequestFrame) => encodeRpcReply({ id: req.id, ok: true });
+    const ids = async (more: Partial<BridgeOptions>) => {
+      const { bridge, published } = await setup(answer, 4, more);
+      for (let i = 0; i < 3; i++) await bridge.rpc('peer-7', { op: 'set', name: 'relay', value: 1 });
+      return published.map((p) => (decodeRpcRequest(p.payload) as { frame: RpcRequestFrame }).frame.id);
+    };
+    expect(await ids({ firstRpcId: 0xffff_fffe })).toEqual([0xffff_fffe, 0xffff_ffff, 0]);
+    const [a, b] = [await ids({}), await ids({})];
+    expect(a[0]).not.toBe(b[0]); // two bridges: different random starts (equal once in 2^32 runs)
+    for (const run of [a, b]) expect(run).toEqual([run[0], (run[0] + 1) % 2 ** 32, (run[0] + 2) % 2 ** 32]);
+    await expect(setup(answer, 4, { firstRpcId: 2 ** 32 })).rejects.toMatchObject({ code: 'bad-input' });
   });
 
   it('over MQTT 3.1.1 carries no properties; a request without a reply times out with a clear message', async () => {
