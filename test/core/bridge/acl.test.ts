@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOST_USERNAME, isPeerId, mayPublish, maySubscribe, mosquittoAcl } from '../../../src/bridge/acl.js';
+import { BROWSER_USERNAME, HOST_USERNAME, isPeerId, mayPublish, maySubscribe, mosquittoAcl } from '../../../src/bridge/acl.js';
 import { badInput } from '../../support/bad-input.js';
 
 describe('bridge access control', () => {
@@ -39,6 +39,55 @@ describe('bridge access control', () => {
     }
   });
 
+  it('lets a browser host publish anywhere but a peer\'s own leaves and $SYS', () => {
+    const table: [string, boolean][] = [
+      ['wasmhost/v1/peers/p1/rpc', true],
+      ['wasmhost/v1/peers/any-peer/rpc', true],
+      ['wasmhost/v1/workloads/alarm/in', true],
+      ['wasmhost/v1/workloads/alarm/out', true],
+      ['$reply/abc/1', true],
+      ['elsewhere/topic', true],
+      ['wasmhost/v1/peers/p1/data/extra', true], // not a peer leaf
+      ['wasmhost/v1/peers/p1', true],
+      ['wasmhost/v2/peers/p1/birth', true], // another root
+      ['wasmhost/v1/peers/p1/birth', false],
+      ['wasmhost/v1/peers/p1/death', false],
+      ['wasmhost/v1/peers/p1/reply', false],
+      ['wasmhost/v1/peers/p1/data', false],
+      [`wasmhost/v1/peers/${BROWSER_USERNAME}/birth`, false],
+      ['wasmhost/v1/peers//data', false],
+      ['wasmhost/v1/peers/not a peer id/birth', false],
+      ['$SYS', false],
+      ['$SYS/broker/x', false],
+    ];
+    for (const [topic, allowed] of table) expect(mayPublish(BROWSER_USERNAME, topic), topic).toBe(allowed);
+  });
+
+  it('lets a browser host subscribe to anything but $SYS', () => {
+    const table: [string, boolean][] = [
+      ['#', true],
+      ['wasmhost/v1/#', true],
+      ['wasmhost/v1/peers/+/birth', true],
+      ['wasmhost/v1/peers/p1/rpc', true],
+      ['$reply/abc/#', true],
+      ['$SYS', false],
+      ['$SYS/#', false],
+      ['$SYS/broker/+', false],
+    ];
+    for (const [filter, allowed] of table) expect(maySubscribe(BROWSER_USERNAME, filter), filter).toBe(allowed);
+  });
+
+  it('follows a configured browser username, and reserves the default one from peers', () => {
+    const policy = { browserUsername: 'kiosk' };
+    expect(mayPublish('kiosk', 'wasmhost/v1/peers/p1/rpc', policy)).toBe(true);
+    expect(mayPublish('kiosk', 'wasmhost/v1/peers/p1/birth', policy)).toBe(false);
+    expect(maySubscribe('kiosk', '#', policy)).toBe(true);
+    // The default browser name is then an ordinary peer id; by default it is never a peer.
+    expect(mayPublish(BROWSER_USERNAME, `wasmhost/v1/peers/${BROWSER_USERNAME}/birth`, policy)).toBe(true);
+    expect(maySubscribe(BROWSER_USERNAME, '#', policy)).toBe(false);
+    expect(mayPublish(BROWSER_USERNAME, `wasmhost/v1/peers/${BROWSER_USERNAME}/birth`)).toBe(false);
+  });
+
   it('follows a configured root and host username', () => {
     const policy = { root: 'site/a', hostUsername: 'gateway' };
     expect(mayPublish('p1', 'site/a/peers/p1/data', policy)).toBe(true);
@@ -48,6 +97,8 @@ describe('bridge access control', () => {
     // The default host name is then an ordinary peer id.
     expect(mayPublish(HOST_USERNAME, 'site/a/peers/p1/data', policy)).toBe(false);
     expect(mayPublish(HOST_USERNAME, `site/a/peers/${HOST_USERNAME}/data`, policy)).toBe(true);
+    expect(mayPublish(BROWSER_USERNAME, 'site/a/peers/p1/birth', policy)).toBe(false);
+    expect(mayPublish(BROWSER_USERNAME, 'wasmhost/v1/peers/p1/birth', policy)).toBe(true);
   });
 
   it('accepts peer ids of 1 to 64 letters, digits, _ and -', () => {
@@ -60,6 +111,12 @@ describe('bridge access control', () => {
       'user wasmhost-host',
       'topic readwrite #',
       'topic readwrite $reply/#',
+      '',
+      'user wasmhost-browser',
+      'topic read #',
+      'topic readwrite $reply/#',
+      'topic write site/a/peers/+/rpc',
+      'topic write site/a/workloads/#',
       '',
       'pattern write site/a/peers/%u/birth',
       'pattern write site/a/peers/%u/death',
