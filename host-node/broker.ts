@@ -1,9 +1,11 @@
 import { createServer, type AddressInfo } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { WasmhostError } from '../src/errors.js';
-import { HOST_USERNAME, isPeerId, mayPublish, maySubscribe, type AclPolicy } from '../src/bridge/acl.js';
+import { BROWSER_USERNAME, HOST_USERNAME, isPeerId, mayPublish, maySubscribe, type AclPolicy } from '../src/bridge/acl.js';
 
 /** Who is asking: the MQTT client id and the username it authenticated with. */
 export interface BrokerClient {
@@ -21,9 +23,11 @@ export interface BrokerOptions {
   root?: string;
   /** The password the host's own client (`wasmhost-host`) must give; unset, it needs none. */
   hostPassword?: string;
+  /** The password browser hosts (`wasmhost-browser`) must give; unset, that username is refused. */
+  browserPassword?: string;
   /**
-   * Decides who may connect (default: the host's client with its password, and any client
-   * whose username is a valid peer id; nobody anonymous).
+   * Decides who may connect (default: the host's client with its password, browser hosts with
+   * theirs, and any client whose username is a valid peer id; nobody anonymous).
    */
   authenticate?: (client: BrokerClient, password: Uint8Array | undefined) => boolean | Promise<boolean>;
   /** Decides each publish (default: `mayPublish` from src/bridge/acl.ts). */
@@ -34,6 +38,12 @@ export interface BrokerOptions {
   log?: (line: string) => void;
   /** Also serve MQTT over WebSocket on this port (0: any free one), for browser devices; off when unset. */
   wsPort?: number;
+  /**
+   * Also serve MQTT over WebSocket on an existing HTTP(S) server, for upgrade requests to `path`
+   * (e.g. `wasmhost serve`'s page server at `/mqtt`). The server stays the caller's to listen on
+   * and close; upgrades to other paths are refused unless the server has other upgrade listeners.
+   */
+  attach?: { server: HttpServer; path: string };
 }
 
 /** A running embedded broker. */
@@ -43,6 +53,8 @@ export interface RunningBroker {
   port: number;
   /** `ws://host:port` when `wsPort` was given: the same broker, same rules, over WebSocket. */
   wsUrl?: string;
+  /** The path on the attached HTTP server (`attach`), when given. */
+  wsPath?: string;
   /** aedes 1.2 speaks MQTT 3.1.1 only: clients must connect with this protocol version. */
   protocolVersion: 4;
   /** Disconnects every client and stops listening. */
@@ -52,7 +64,8 @@ export interface RunningBroker {
 /**
  * Starts an in-process aedes broker on a TCP port with TCP_NODELAY on every connection and the
  * bridge's access rule: a peer publishes and subscribes only on its own topics; the host's client
- * may do anything. Publishing to `$SYS/` is refused to everyone.
+ * may do anything; a browser host anything but speak for a peer. Publishing to `$SYS/` is
+ * refused to everyone.
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const host = options.host ?? '127.0.0.1';
@@ -60,7 +73,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const log = options.log ?? ((line) => console.warn(`broker: ${line}`));
   const usernames = new WeakMap<Client, string | undefined>();
   const who = (client: Client | null): BrokerClient => ({ clientId: client?.id ?? '', username: client ? usernames.get(client) : undefined });
-  const authenticate = options.authenticate ?? defaultAuthenticate(options.hostPassword);
+  const authenticate = options.authenticate ?? defaultAuthenticate(options.hostPassword, options.browserPassword);
   const authorizePublish = options.authorizePublish ?? ((c: BrokerClient, topic: string) => mayPublish(c.username, topic, policy));
   const authorizeSubscribe = options.authorizeSubscribe ?? ((c: BrokerClient, filter: string) => maySubscribe(c.username, filter, policy));
 
@@ -111,15 +124,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   const ws = options.wsPort === undefined ? undefined : await listenWebSocket(broker, host, options.wsPort);
+  const attached = options.attach && attachWebSocket(broker, options.attach.server, options.attach.path);
   let closed: Promise<void> | undefined;
   return {
     url: `mqtt://${hostInUrl}:${port}`,
     port,
     ...(ws ? { wsUrl: `ws://${hostInUrl}:${ws.port}` } : {}),
+    ...(options.attach ? { wsPath: options.attach.path } : {}),
     protocolVersion: 4,
     close() {
       closed ??= new Promise<void>((resolve) => {
         ws?.server.close();
+        attached?.close();
         server.close(() => resolve());
         broker.close();
       });
@@ -139,9 +155,31 @@ async function listenWebSocket(broker: Aedes, host: string, port: number): Promi
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-function defaultAuthenticate(hostPassword: string | undefined) {
+/** MQTT over WebSocket on the caller's HTTP server, at one path; `close` detaches and drops its clients. */
+function attachWebSocket(broker: Aedes, server: HttpServer, path: string): { close(): void } {
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  wss.on('connection', (socket) => broker.handle(createWebSocketStream(socket) as never));
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if ((request.url ?? '').split('?')[0] === path) {
+      wss.handleUpgrade(request, socket, head, (client) => wss.emit('connection', client, request));
+    } else if (server.listenerCount('upgrade') === 1) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  };
+  server.on('upgrade', onUpgrade);
+  return {
+    close() {
+      server.off('upgrade', onUpgrade);
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+    },
+  };
+}
+
+function defaultAuthenticate(hostPassword: string | undefined, browserPassword: string | undefined) {
   return (client: BrokerClient, password: Uint8Array | undefined): boolean => {
     if (client.username === HOST_USERNAME) return hostPassword === undefined || sameBytes(password, new TextEncoder().encode(hostPassword));
+    if (client.username === BROWSER_USERNAME) return browserPassword !== undefined && sameBytes(password, new TextEncoder().encode(browserPassword));
     return client.username !== undefined && isPeerId(client.username);
   };
 }
