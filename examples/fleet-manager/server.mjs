@@ -197,7 +197,29 @@ async function handle(req, res) {
   return send(res, 404, { error: `no route ${method} ${path}` });
 }
 
+/**
+ * CORS, so a browser device (a page served by `wasmhost serve` on another origin) can follow
+ * this server with fetch: any origin, the methods and headers the device side sends, ETag
+ * readable; CORP cross-origin, so a cross-origin-isolated page (COEP require-corp) may load it.
+ */
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'ETag',
+  'cross-origin-resource-policy': 'cross-origin',
+};
+
 function onRequest(req, res) {
+  for (const [name, value] of Object.entries(CORS)) res.setHeader(name, value);
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, {
+      'access-control-allow-methods': 'GET, POST, PUT',
+      'access-control-allow-headers': 'content-type, if-none-match, accept',
+      'access-control-max-age': '600',
+    });
+    res.end();
+    process.stderr.write(`${req.method} ${req.url} 204\n`);
+    return;
+  }
   handle(req, res).catch((error) => {
     process.stderr.write(`fleet-manager: ${req.method} ${req.url}: ${error.stack ?? error}\n`);
     if (!res.headersSent) send(res, 500, { error: error.message });
