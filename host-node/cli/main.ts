@@ -11,6 +11,7 @@ import { checkCommand, deviceCommand } from './device-check.js';
 import { defaultStateDir } from '../node-host.js';
 import { agentCommand, statusCommand } from './agent.js';
 import { peerSimMain, PEER_SIM_USAGE } from './peer-sim.js';
+import { serveMain, SERVE_HELP, SERVE_USAGE } from './serve.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 
 const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
@@ -23,6 +24,7 @@ Usage:
                  [--state <dir>] [--no-simulated-device]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
   wasmhost status [--state <dir>] [--json]
+  ${SERVE_USAGE}
   ${PEER_SIM_USAGE}
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
@@ -38,6 +40,8 @@ digest-checked YAML, statuses and capabilities posted; mTLS with the --tls-* PEM
 in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serves its status on
 loopback; \`wasmhost status\` reads it. Embedded peers join through MQTT: an in-process broker on
 --broker-port by default, or an external one with --broker (docs/bridge-protocol.md).
+
+${SERVE_HELP}
 
 Run options:
   --invoke '<call>'    call an export with WAVE arguments, e.g. 'add(1, 2)', 'greet("hi")',
@@ -64,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === 'peer-sim') return peerSimMain(rest);
+  if (command === 'serve') return serveMain(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
