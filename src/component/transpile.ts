@@ -9,23 +9,26 @@ const GLUE_FILE = 'component.js';
  * core modules through `getCoreModule`, so the same artifact runs in Node and browsers.
  */
 export async function transpileWithJco(bytes: Uint8Array, digest: string): Promise<TranspiledArtifact> {
-  // Loaded on first use: a warm start never pays for the transpiler.
-  const { transpile } = await import('@bytecodealliance/jco');
-  let files: Record<string, Uint8Array>;
+  // Loaded on first use: a warm start never pays for the transpiler. `jco/component` is jco's
+  // bindgen itself (the same in Node and browsers), so it takes bindgen's options as they are.
+  const { generate } = await import('@bytecodealliance/jco/component');
+  let files: [string, Uint8Array][];
   try {
-    ({ files } = await transpile(bytes, {
+    ({ files } = await generate(bytes, {
       name: 'component',
-      instantiation: 'async',
+      instantiation: { tag: 'async' },
       noTypescript: true,
-      quiet: true,
+      // As jco's own transpile does: small core modules inline as base64, errors wrapped in ComponentError.
+      base64Cutoff: 5000,
+      noComponentErrorWrapping: false,
     }));
   } catch (cause) {
     throw new WasmhostError('transpile-failed', `jco could not transpile component ${digest}: ${messageOf(cause)}`, { cause });
   }
-  const glue = files[GLUE_FILE];
+  const glue = files.find(([name]) => name === GLUE_FILE)?.[1];
   if (!glue) throw new WasmhostError('transpile-failed', `jco produced no ${GLUE_FILE} for component ${digest}`);
   const coreModules: Record<string, Uint8Array> = {};
-  for (const [name, data] of Object.entries(files)) {
+  for (const [name, data] of files) {
     if (name.endsWith('.wasm')) coreModules[name] = data;
   }
   return { digest, glue: new TextDecoder().decode(glue), coreModules };
