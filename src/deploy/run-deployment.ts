@@ -118,15 +118,12 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
       throw fail(error, 'trigger');
     }
     const { path, function: fn } = entry;
+    const logError = (error: unknown) => ctx.log({ workload: name, level: 'error', context: 'trigger', message: error instanceof Error ? error.message : String(error) });
+    // Outputs are JSON text by definition; no content type is sent, since an MQTT 3.1.1 bus cannot carry one.
     const fire = (callArgs: unknown[]) =>
-      workload.call(path, callArgs).then(
-        (result) => {
-          if (trigger.output && fn.result) {
-            ctx.host.bus.publish(trigger.output, new TextEncoder().encode(JSON.stringify(valueToJson(result, fn.result))), { contentType: 'application/json' });
-          }
-        },
-        (error: unknown) => ctx.log({ workload: name, level: 'error', context: 'trigger', message: error instanceof Error ? error.message : String(error) }),
-      );
+      workload.call(path, callArgs).then((result) => {
+        if (trigger.output && fn.result) ctx.host.bus.publish(trigger.output, new TextEncoder().encode(JSON.stringify(valueToJson(result, fn.result))));
+      }).catch(logError);
     const readSensor = ctx.readSensor;
     if (trigger.kind === 'interval') {
       stops.push(ctx.clock.setInterval(() => fire(args), trigger.everyMs));
