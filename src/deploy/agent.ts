@@ -148,13 +148,13 @@ export function createAgent(options: AgentOptions): Agent {
     }
   }
 
-  /** Desired no more while waiting: it never ran, so it is simply removed. */
-  async function dropWaiting(desired: DesiredDeployment[]): Promise<void> {
-    for (const id of [...waiting]) {
-      if (desired.some((d) => d.id === id)) continue;
+  /** Desired no more while waiting for a peer or after failing to install: it does not run, so it is simply removed. */
+  async function dropNotRunning(desired: DesiredDeployment[]): Promise<void> {
+    for (const status of [...state.statuses]) {
+      const id = status.deploymentId;
+      if (status.status.state === 'removed' || desired.some((d) => d.id === id) || state.installed.some((i) => i.id === id)) continue;
       waiting.delete(id);
-      const status = state.statuses.find((s) => s.deploymentId === id);
-      await setStatus({ id, components: status?.components ?? [] }, 'removed');
+      await setStatus({ id, components: status.components }, 'removed');
     }
   }
 
@@ -197,7 +197,7 @@ export function createAgent(options: AgentOptions): Agent {
         state.desired = desired;
         if (source) state.source = source;
         await options.state.save(state);
-        await dropWaiting(desired);
+        await dropNotRunning(desired);
         for (const action of plan(desired, state.installed)) await execute(action);
       }),
     statuses: () => state.statuses,

@@ -138,3 +138,15 @@ describe('the agent matches against its device profile', () => {
     expect(statuses.at(-1)!.status.state).toBe('installed');
   });
 });
+
+describe('a deployment that failed and is no longer desired', () => {
+  it('is reported removed, not left failed', async () => {
+    const { make, statuses, spec } = await setup();
+    const { agent } = make();
+    await agent.apply([deployment('bad', '1', [await spec({ file: 'corrupt.wasm' })]), deployment('good', '1', [await spec({ file: 'scalars.wasm' })])]);
+    expect(agent.statuses().find((s) => s.deploymentId === 'bad')?.status.state).toBe('failed');
+    await agent.apply([deployment('good', '1', [await spec({ file: 'scalars.wasm' })])]);
+    expect(states(statuses, 'bad').at(-1)).toBe('removed');
+    expect(agent.statuses().find((s) => s.deploymentId === 'good')?.status.state).toBe('installed');
+  });
+});
