@@ -10,6 +10,7 @@ import { deployTime } from './deploy-time.js';
 import { isolation } from './isolation.js';
 import { bridgeEcho } from './bridge-echo.js';
 import { bridgePeers } from './bridge-peers.js';
+import { browserBench } from './browser.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,3 +37,5 @@ console.log();
 for (const line of await bridgeEcho()) console.log(line);
 console.log();
 for (const line of await bridgePeers()) console.log(line);
+console.log();
+for (const line of await browserBench(alarm)) console.log(line);
