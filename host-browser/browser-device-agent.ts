@@ -107,7 +107,12 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
   const artifactCache = createIdbArtifactCache(db, {
     remote: config.artifacts ? new URL(config.artifacts, pageUrl).href : undefined,
     onCorrupt: (digest, reason) => log({ workload: 'device', level: 'warn', context: 'cache', message: `artifact ${digest} dropped (${reason}); it will be fetched or transpiled again` }),
-    onRemote: (digest, outcome) => log({ workload: 'device', level: 'info', context: 'cache', message: `artifact ${digest.slice(0, 19)}…: ${outcome}` }),
+    onRemote: (digest, outcome) => log({
+      workload: 'device', level: outcome.status === 'failed' ? 'warn' : 'info', context: 'cache',
+      message: outcome.status === 'fetched' ? `artifact ${digest.slice(0, 19)}… fetched pre-transpiled from the host in ${Math.round(outcome.ms)} ms`
+        : outcome.status === 'absent' ? `the host offers no pre-transpiled artifact for ${digest.slice(0, 19)}…; transpiling in the page`
+        : `fetching the pre-transpiled artifact ${digest.slice(0, 19)}… failed (${outcome.error.message}); transpiling in the page`,
+    }),
   });
   const host = createHost({
     artifactCache,

@@ -2,7 +2,7 @@
 // they load at run time (index.html, the stylesheet, jco's transpiler core modules, which its
 // glue fetches relative to the bundle). `npm run build` runs it after tsc.
 import { build } from 'esbuild';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -42,6 +42,8 @@ export async function bundleBrowser(entryPoints, outdir, extra = {}) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outdir = join(here, '..', 'dist', 'host-browser');
-  await bundleBrowser({ main: join(here, 'main.ts'), 'workload-worker': join(here, 'workload-worker.ts') }, outdir);
+  await rm(outdir, { recursive: true, force: true }); // chunk names change with their content: no stale ones
+  // Minified: the page's first load parses less (source maps keep stack traces readable).
+  await bundleBrowser({ main: join(here, 'main.ts'), 'workload-worker': join(here, 'workload-worker.ts') }, outdir, { minify: true });
   for (const f of ['index.html', 'style.css']) await copyFile(join(here, f), join(outdir, f));
 }

@@ -185,6 +185,9 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
     const changed = await until(() => published.find((p) => p.topic === 'test/peer-7/filtered' && p.text.includes('23.25')), () => 'a reading of 23.25');
     expect(JSON.parse(changed.text).ok.value).toBe(23.25);
     await page.waitForSelector('[data-deployment="peer-reader"] .chip.state-installed');
+    // serve offered both components pre-transpiled: the page fetched them instead of running jco.
+    const cacheLines = await page.evaluate(() => window.wasmhost!.events().filter((e) => e.text.startsWith('cache:')).map((e) => e.text));
+    expect(cacheLines.filter((l) => /fetched pre-transpiled from the host/.test(l))).toHaveLength(2);
     expect(await page.textContent('#source')).toBe(`manifest: ${pageUrl}files/kiosk.yaml`);
   });
 
