@@ -1,5 +1,5 @@
 // The MQTT transport port: one client connection to a broker, as the bridge and the MQTT
-// message bus need. Adapters: host-node/mqtt-transport.ts (mqtt.js over TCP/TLS) and
+// message bus need it. Adapters: host-node/mqtt-transport.ts (mqtt.js over TCP/TLS) and
 // host-browser/mqtt-transport.ts (over WebSocket), both on src/bridge/mqttjs-transport.ts.
 // Payloads are bytes; topics and filters follow MQTT (`+`, `#`, the `$` rule).
 
