@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { componentWit, print, transpile } from '@bytecodealliance/jco';
 import {
-  WAT_COMPONENTS,
+  WAT_FIXTURES,
   buildWatComponent,
   watComponentPath,
   type WatComponentName,
@@ -87,7 +87,7 @@ function thrown(fn: () => unknown): Error & { payload?: unknown } {
 }
 
 describe('building the WAT components', () => {
-  it.each(WAT_COMPONENTS)('%s builds and declares its world', async (name) => {
+  it.each(WAT_FIXTURES)('%s builds and declares its world', async (name) => {
     const bytes = await buildWatComponent(name);
     // component magic and layer: \0asm, version 0x0d, layer 1
     expect([...bytes.subarray(0, 8)]).toEqual([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]);

@@ -146,9 +146,9 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await watcher?.close();
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    // Processes first: nothing below may keep them alive if it hangs.
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.race([Promise.allSettled([browser?.close(), watcher?.close()]), new Promise((r) => setTimeout(r, 5000))]);
     rmSync(dir, { recursive: true, force: true });
   });
 
