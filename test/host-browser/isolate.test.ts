@@ -1,7 +1,8 @@
 // Workloads in Web Workers, in Debian's Chromium: the same limits, restarts and
 // synchronous-import bridge as worker_threads. The page (pages/isolate-page.ts) and the
 // worker entry are bundled with host-browser/build.mjs into a temp directory and served
-// with COOP/COEP; the components are built here in Node and fetched by the page.
+// with COOP/COEP; the components are built here in Node and fetched by the page, which
+// transpiles them with jco's browser build on first start.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,6 @@ import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { bundleBrowser } from '../../host-browser/build.mjs';
 import { haveChromium, launchChromium, serveDir } from '../support/chromium.js';
 import { watComponentPath } from '../support/wat-components.js';
-import { loadComponent } from '../../src/component/component.js';
-import { transpileWithJco } from '../../src/component/transpile.js';
 import type { IsolatePage, Outcome } from './pages/isolate-page.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -61,15 +60,6 @@ describe.skipIf(!haveChromium)('isolated workloads (Web Workers, Chromium)', () 
     for (const [file, source] of [['sensor-filter.wasm', 'examples/sensor-filter-js/sensor-filter.wasm'], ['hello.wasm', 'examples/hello-command-c/hello.wasm']]) {
       await writeFile(join(dir, file), await readFile(new URL(source, ROOT)));
     }
-    // src/component/transpile.ts calls jco the Node way, which jco's browser build rejects
-    // (see the last test), so the page's artifact cache is seeded with artifacts made here.
-    for (const file of ['faults.wasm', 'imports-logging.wasm', 'sensor-filter.wasm', 'hello.wasm']) {
-      const bytes = await readFile(join(dir, file));
-      const { digest } = await loadComponent(bytes);
-      const { glue, coreModules } = await transpileWithJco(bytes, digest);
-      const b64 = Object.fromEntries(Object.entries(coreModules).map(([name, data]) => [name, Buffer.from(data).toString('base64')]));
-      await writeFile(join(dir, `${file}.artifact.json`), JSON.stringify({ digest, glue, coreModules: b64 }));
-    }
     await writeFile(join(dir, 'throwing-worker.js'), "throw new Error('broken at load');\n");
     server = await serveDir(dir);
     browser = await launchChromium();
@@ -112,8 +102,8 @@ describe.skipIf(!haveChromium)('isolated workloads (Web Workers, Chromium)', () 
     const startedMs = (o: Outcome) => ((o.ok ? o.value : []) as { type: string; ms: number }[])[0]?.ms ?? NaN;
     console.log(
       'Web Worker isolate in Chromium:\n' +
-        `  first start (artifact cached; worker, compile, instantiate): ${ms(cold.ms)}, then first call ${ms(coldFirst.ms)}\n` +
-        `  second start of the same component: ${ms(warm.ms)} (worker ready after ${ms(startedMs(warm))}), then first call ${ms(warmFirst.ms)}\n` +
+        `  first start (jco transpiles in the page, worker, compile, instantiate): ${ms(cold.ms)}, then first call ${ms(coldFirst.ms)}\n` +
+        `  second start (artifact cache hit): ${ms(warm.ms)} (worker ready after ${ms(startedMs(warm))}), then first call ${ms(warmFirst.ms)}\n` +
         `  per-call round trip (ok, 2000 sequential calls): ${us(callMs)}\n` +
         `  call with one blocking import (ask, sync provider): ${us(importMs)}, so the import round trip is about ${us(importMs - callMs)}\n` +
         `  blocking imports back to back inside one call (chatter 10000): ${us(chatter.ms / 10_000)} each`,
@@ -191,7 +181,7 @@ describe.skipIf(!haveChromium)('isolated workloads (Web Workers, Chromium)', () 
     expect(value(await run('call', 'sensor-filter', 'process', 30))).toBe(25);
     expect(value(await run('call', 'sensor-filter', 'sample', 'temperature'))).toMatchObject({ tag: 'ok', val: { unit: 'Cel', value: expect.any(Number) } });
     const perCall = await run('timeCalls', 'sensor-filter', 'process', 1, 500);
-    console.log(`sensor-filter (QuickJS, 1.6 MB) in a Web Worker: start ${ms(started.ms)} (artifact cached), first call ${ms(first.ms)}, then ${us(perCall)} per call`);
+    console.log(`sensor-filter (QuickJS, 1.6 MB) in a Web Worker: start ${ms(started.ms)} (transpiled in the page), first call ${ms(first.ms)}, then ${us(perCall)} per call`);
   });
 
   it('reports a worker that cannot load, or throws, as a stopped worker', async () => {
@@ -201,11 +191,5 @@ describe.skipIf(!haveChromium)('isolated workloads (Web Workers, Chromium)', () 
     expect(await run('spawnFailure', './throwing-worker.js')).toMatchObject({
       code: 'trap', message: expect.stringMatching(/^the worker of broken failed: Uncaught Error: broken at load \(http:.*throwing-worker\.js:1:\d+\); its worker was stopped$/), data: { reason: 'worker-exit' },
     });
-  });
-
-  it("jco's browser build transpiles in the page when called its way (transpile.ts calls it the Node way)", async () => {
-    const result = await run('transpileInPage', 'faults.wasm');
-    expect(result.files).toContain('component.js');
-    console.log(`jco's browser build transpiled faults.wasm in the page in ${ms(result.ms)} (files ${result.files.join(', ')})`);
   });
 });

@@ -8,6 +8,7 @@ import { createDeviceProvider, createSimulatedDrivers } from '../../../src/capab
 import type { CapabilityProvider, LogEntry } from '../../../src/capabilities/provider.js';
 import type { Grants } from '../../../src/capabilities/grants.js';
 import { buildImports } from '../../../src/capabilities/build-imports.js';
+import { transpileWithJco } from '../../../src/component/transpile.js';
 import type { WasmhostErrorJson } from '../../../src/errors.js';
 import { WasmhostError } from '../../../src/errors.js';
 import { createIsolatedWorkload, type IsolatedWorkload, type IsolationEvent, type IsolationLimits } from '../../../src/runtime/isolated-workload.js';
@@ -38,9 +39,8 @@ const thing: CapabilityProvider = {
 /** The faults host with a synchronous `double`, for timing the bridge itself. */
 const quickHost: CapabilityProvider = { ...faultsHost, create: () => ({ 'wasmhost:faults/host': { double: (x: number) => 2 * x, note: () => {} } }) };
 
-const artifactCache = createMemoryArtifactCache();
 const host = createHost({
-  artifactCache,
+  artifactCache: createMemoryArtifactCache(),
   isolate,
   providers: [createBrowserWasiProvider(), faultsHost, thing, createDeviceProvider(createSimulatedDrivers(1))],
   log: (e: LogEntry) => void logs.push(`${e.level} ${e.context}: ${e.message}`),
@@ -55,15 +55,6 @@ async function fetchBytes(file: string): Promise<Uint8Array> {
 
 /** `value` as JSON-like data (bigints as strings). */
 const plain = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v))));
-
-/** Puts the artifact the test transpiled in Node (`<file>.artifact.json`, core modules in base64) into the host's cache. */
-async function seedArtifact(file: string): Promise<void> {
-  const response = await fetch(new URL(`${file}.artifact.json`, import.meta.url));
-  if (!response.ok) return;
-  const { digest, glue, coreModules } = (await response.json()) as { digest: string; glue: string; coreModules: Record<string, string> };
-  const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  await artifactCache.put({ digest, glue, coreModules: Object.fromEntries(Object.entries(coreModules).map(([name, b64]) => [name, bytes(b64)])) });
-}
 
 async function outcome(run: () => Promise<unknown>): Promise<Outcome> {
   const t = performance.now();
@@ -89,7 +80,6 @@ const page = {
   start(name: string, file: string, limits: IsolationLimits, options: { grants?: Grants; quick?: boolean } = {}): Promise<Outcome> {
     return outcome(async () => {
       const component = await host.load(await fetchBytes(file));
-      await seedArtifact(file);
       const events: IsolationEvent[] = [];
       const providers = options.quick ? [quickHost] : [];
       const workload = await host.startIsolated(component, { name, limits, grants: options.grants, providers, backoff: { initialMs: 20 }, onEvent: (e) => events.push(e) });
@@ -158,8 +148,7 @@ const page = {
   runCommand(file: string, args: string[], grants: Grants): Promise<Outcome> {
     return outcome(async () => {
       const component = await host.load(await fetchBytes(file));
-      await seedArtifact(file);
-      const artifact = await (await artifactCache.get(component.digest))!.artifact();
+      const artifact = await transpileWithJco(component.bytes, component.digest);
       const imports = buildImports(component.world, [createBrowserWasiProvider()], { workload: 'hello', config: {}, grants, log: () => {} });
       const workload = await createIsolatedWorkload(component, { name: 'hello', isolate, artifact, imports, grants, wasiArgs: args, limits: { callTimeoutMs: 5000, memoryBytes: 16 << 20 } });
       try {
@@ -168,18 +157,6 @@ const page = {
         await workload.close();
       }
     });
-  },
-
-  /**
-   * jco's browser build transpiling `file` in the page, called the way that build wants
-   * (`instantiation: { tag: 'async' }`; files come back as `[name, bytes]` pairs).
-   */
-  async transpileInPage(file: string) {
-    const bytes = await fetchBytes(file);
-    const jco = (await import('@bytecodealliance/jco')) as unknown as { transpile(b: Uint8Array, o: object): Promise<{ files: [string, Uint8Array][] }> };
-    const t = performance.now();
-    const { files } = await jco.transpile(bytes, { name: 'component', instantiation: { tag: 'async' }, noTypescript: true });
-    return { files: files.map(([name]) => name), ms: performance.now() - t };
   },
 
   /** Spawns a worker from `url` and returns the error its isolate reports through `onExit`. */
