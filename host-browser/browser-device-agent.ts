@@ -9,7 +9,7 @@ import { createWfmClient } from '../src/deploy/wfm-client.js';
 import type { DeploymentStatus } from '../src/deploy/types.js';
 import { createBridge, type Bridge } from '../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../src/bridge/peer-device-provider.js';
-import { peerReadings } from '../src/bridge/peer-readings.js';
+import { connectedPeers, peerPresence, peerReadings } from '../src/bridge/agent-link.js';
 import { createMqttBus } from '../src/bridge/mqtt-bus.js';
 import { createDeviceProvider, sensorReader } from '../src/capabilities/device-provider.js';
 import type { CapabilityProvider, LogEntry } from '../src/capabilities/provider.js';
@@ -125,8 +125,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
   if (!bus) host.bus.subscribe('#', (m) => note({ kind: 'output', level: 'info', who: m.topic, text: new TextDecoder().decode(m.payload) }));
 
   const resources = await browserResources();
-  const onlinePeers = () => (link?.bridge.peers() ?? []).filter((p) => p.online).map((p) => ({ id: p.id, interfaces: p.birth.ifaces }));
-  const profile = () => browserProfile(id, resources, host.providers, onlinePeers());
+  const profile = () => browserProfile(id, resources, host.providers, connectedPeers(link?.bridge));
   let fleet: ReturnType<typeof followFleetManager> | undefined;
 
   const agent = createAgent({
@@ -144,7 +143,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
     },
     readSensor: sensorReader(drivers),
     subscribeReadings: link && peerReadings(link.bridge),
-    peers: link && { online: (peer) => link.bridge.peer(peer)?.online === true, onChange: (listener) => link.bridge.onPeersChanged(listener) },
+    peers: link && peerPresence(link.bridge),
   });
   link?.bridge.onPeersChanged(() => {
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profile()) as unknown as Record<string, unknown>);

@@ -20,7 +20,7 @@ import { startBroker, type RunningBroker } from '../broker.js';
 import { createMqttTransport } from '../mqtt-transport.js';
 import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.js';
-import { peerReadings } from '../../src/bridge/peer-readings.js';
+import { connectedPeers, peerPresence, peerReadings } from '../../src/bridge/agent-link.js';
 import type { MqttTransport } from '../../src/ports/mqtt-transport.js';
 
 /** Options of `wasmhost agent`. */
@@ -110,8 +110,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   else if (drivers) providers.push(createDeviceProvider(drivers));
   const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log });
   // The device profile lists the peers online now; it is reported again whenever they change.
-  const onlinePeers = () => (peers?.bridge.peers() ?? []).filter((p) => p.online).map((p) => ({ id: p.id, interfaces: p.birth.ifaces }));
-  const profileNow = () => thisDevice(host, stateDir, onlinePeers());
+  const profileNow = () => thisDevice(host, stateDir, connectedPeers(peers?.bridge));
   const profile = profileNow();
   const deviceId = profile.identity.id;
   let fleet: ReturnType<typeof followFleetManager> | undefined;
@@ -129,10 +128,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     },
     readSensor: drivers && sensorReader(drivers),
     subscribeReadings: peers && peerReadings(peers.bridge),
-    peers: peers && {
-      online: (id) => peers.bridge.peer(id)?.online === true,
-      onChange: (listener) => peers.bridge.onPeersChanged(listener),
-    },
+    peers: peers && peerPresence(peers.bridge),
   });
   // Show what workloads publish (trigger outputs, messages), so a person sees the device work.
   host.bus.subscribe('#', (m) => process.stdout.write(`[bus] ${m.topic} ${new TextDecoder().decode(m.payload)}\n`));
