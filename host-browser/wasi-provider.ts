@@ -1,12 +1,9 @@
 // WASI 0.2 in a browser, from preview2-shim's browser build (esbuild picks it by the
 // package's `exports` conditions; `instantiation` imports the package root).
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
-import type { CapabilityProvider, InterfaceOffer } from '../src/capabilities/provider.js';
+import type { CapabilityProvider } from '../src/capabilities/provider.js';
 import type { Grants } from '../src/capabilities/grants.js';
-import { wasiExitImport } from '../src/capabilities/wasi-exit.js';
-
-/** WASI version preview2-shim 0.26 implements. */
-const WASI_VERSION = '0.2.3';
+import { shimWasiProvider } from '../src/capabilities/wasi-shim.js';
 
 /**
  * Interfaces never offered in a browser, so a component importing them is refused before
@@ -42,14 +39,5 @@ function shimImports(grants: Readonly<Grants>, args: string[]): Record<string, u
  */
 export function createBrowserWasiProvider(options: BrowserWasiOptions = {}): CapabilityProvider {
   const args = options.args ?? ['component'];
-  const offers: InterfaceOffer[] = Object.keys(shimImports({}, args)).map((name) => ({ name, version: WASI_VERSION }));
-  return {
-    name: 'wasi',
-    offers,
-    create({ grants }) {
-      const imports = shimImports(grants, args);
-      imports['wasi:cli/exit'] = wasiExitImport();
-      return imports;
-    },
-  };
+  return shimWasiProvider((grants) => shimImports(grants, args));
 }

@@ -1,12 +1,9 @@
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
-import type { CapabilityProvider, InterfaceOffer } from '../src/capabilities/provider.js';
+import type { CapabilityProvider } from '../src/capabilities/provider.js';
 import type { Grants } from '../src/capabilities/grants.js';
-import { wasiExitImport } from '../src/capabilities/wasi-exit.js';
+import { shimWasiProvider } from '../src/capabilities/wasi-shim.js';
 
-export { WasiExit } from '../src/capabilities/wasi-exit.js';
-
-/** WASI version preview2-shim 0.26 implements. */
-const WASI_VERSION = '0.2.3';
+export { WasiExit } from '../src/capabilities/wasi-shim.js';
 
 /** Options of the WASI provider. */
 export interface WasiOptions {
@@ -27,16 +24,5 @@ function shimImports(grants: Readonly<Grants>, args: string[]): Record<string, u
  */
 export function createWasiProvider(options: WasiOptions = {}): CapabilityProvider {
   const args = options.args ?? ['component'];
-  const offers: InterfaceOffer[] = Object.keys(shimImports({}, args)).map((name) =>
-    name.startsWith('wasi:http/') ? { name, version: WASI_VERSION, grant: 'network' } : { name, version: WASI_VERSION },
-  );
-  return {
-    name: 'wasi',
-    offers,
-    create({ grants }) {
-      const imports = shimImports(grants, args);
-      imports['wasi:cli/exit'] = wasiExitImport();
-      return imports;
-    },
-  };
+  return shimWasiProvider((grants) => shimImports(grants, args), (name) => (name.startsWith('wasi:http/') ? 'network' : undefined));
 }
