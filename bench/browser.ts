@@ -82,41 +82,17 @@ async function firstCall(page: Page, url: string): Promise<number> {
   }));
 }
 
-/** µs per awaited call in the page, in-process and worker-isolated (interleaved batches, median). */
-async function pageCalls(page: Page): Promise<{ inProcess: number; isolated: number }> {
-  return page.evaluate(async ({ grants, config }) => {
-    const d = await (globalThis as unknown as PageGlobals).wasmhostReady;
-    const bytes = new Uint8Array(await (await fetch('/files/alarm.wasm')).arrayBuffer());
-    const component = await d.host.load(bytes);
-    const local = await d.host.instantiate(component, { grants, config, name: 'bench-local' });
-    const isolated = await d.host.startIsolated(component, { grants, config, name: 'bench-worker', limits: { callTimeoutMs: 5000, memoryBytes: 64 << 20 } });
-    const sync = local.bind('process');
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const inProcess: number[] = [];
-    const worker: number[] = [];
-    for (let i = 0; i < 20_000; i++) sync(20);
-    for (let i = 0; i < 2000; i++) await isolated.call('process', 20);
-    for (let r = 0; r < 7; r++) {
-      let t = performance.now();
-      for (let i = 0; i < 20_000; i++) sync(20);
-      inProcess.push(((performance.now() - t) * 1000) / 20_000);
-      t = performance.now();
-      for (let i = 0; i < 500; i++) await isolated.call('process', 20);
-      worker.push(((performance.now() - t) * 1000) / 500);
-    }
-    local.close();
-    await isolated.close();
-    return { inProcess: med(inProcess), isolated: med(worker) };
-  }, { grants, config });
-}
-
-/** The same calls in Node, through the same host API. */
-async function nodeCalls(alarm: Uint8Array, cacheDir: string): Promise<{ inProcess: number; isolated: number }> {
-  const host = createNodeHost({ cacheDir, providers: [createDeviceProvider(createSimulatedDrivers())], log: () => {} });
-  const component = await host.load(alarm);
-  const local = await host.instantiate(component, { grants, config });
-  const isolated = await host.startIsolated(component, { grants, config, limits: { callTimeoutMs: 5000, memoryBytes: 64 << 20 } });
+/**
+ * µs per call of `process(f64)`, in-process and worker-isolated (awaited), through one host's
+ * API; interleaved batches, medians. Self-contained (no imports, no closures): the page runs
+ * this same function's source.
+ */
+async function measureCalls(host: PageDevice['host'], bytes: Uint8Array, grants: object, config: object): Promise<{ inProcess: number; isolated: number }> {
+  const component = await host.load(bytes);
+  const local = await host.instantiate(component, { grants, config, name: 'bench-local' });
+  const isolated = await host.startIsolated(component, { grants, config, name: 'bench-worker', limits: { callTimeoutMs: 5000, memoryBytes: 64 << 20 } });
   const sync = local.bind('process');
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const inProcess: number[] = [];
   const worker: number[] = [];
   for (let i = 0; i < 20_000; i++) sync(20);
@@ -131,7 +107,22 @@ async function nodeCalls(alarm: Uint8Array, cacheDir: string): Promise<{ inProce
   }
   local.close();
   await isolated.close();
-  return { inProcess: median(inProcess), isolated: median(worker) };
+  return { inProcess: med(inProcess), isolated: med(worker) };
+}
+
+/** The calls in the page, on the page's own host. */
+function pageCalls(page: Page): Promise<{ inProcess: number; isolated: number }> {
+  return page.evaluate(`(async () => {
+    const device = await window.wasmhostReady;
+    const bytes = new Uint8Array(await (await fetch('/files/alarm.wasm')).arrayBuffer());
+    return (${measureCalls.toString()})(device.host, bytes, ${JSON.stringify(grants)}, ${JSON.stringify(config)});
+  })()`);
+}
+
+/** The same calls in Node. */
+function nodeCalls(alarm: Uint8Array, cacheDir: string): Promise<{ inProcess: number; isolated: number }> {
+  const host = createNodeHost({ cacheDir, providers: [createDeviceProvider(createSimulatedDrivers())], log: () => {} });
+  return measureCalls(host as unknown as PageDevice['host'], alarm, grants, config);
 }
 
 export async function browserBench(alarmPath: string, runs = 3): Promise<string[]> {
