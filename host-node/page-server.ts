@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -37,6 +38,11 @@ export interface PageServerOptions {
   wfm?: string;
   /** The bridge's topic root (default `wasmhost/v1`). */
   root?: string;
+  /**
+   * Serve https (and wss for the pages' MQTT) with this certificate and key (PEM). Browsers make
+   * a page cross-origin isolated only in a secure context: http works on localhost alone.
+   */
+  tls?: { cert: Uint8Array; key: Uint8Array };
   /** The transpiler (default transpileWithJco); tests count calls through it. */
   transpile?: (bytes: Uint8Array, digest: string) => Promise<TranspiledArtifact>;
   /** Broker refusals (`broker: …`) and server errors (default: console.warn). */
@@ -115,14 +121,16 @@ export async function startPageServer(options: PageServerOptions): Promise<Runni
     return sendFile(req, res, pageDir, segments.at(-1) === '' ? [...segments.slice(0, -1), 'index.html'] : segments);
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ERR_STREAM_PREMATURE_CLOSE') return; // the client went away mid-file
       log(`${req.method} ${req.url}: ${error.stack ?? error.message}`);
       if (!res.headersSent) sendJson(req, res, 500, { error: error.message });
       else res.destroy();
     });
-  });
+  };
+  // An https server handles requests and upgrades as an http one does (the broker attaches to it alike).
+  const server: Server = options.tls ? (createHttpsServer({ cert: Buffer.from(options.tls.cert), key: Buffer.from(options.tls.key) }, onRequest) as unknown as Server) : createServer(onRequest);
   const broker = await startBroker({
     port: options.brokerPort ?? 1883, host: options.brokerHost ?? '127.0.0.1', root,
     hostPassword: options.hostPassword, browserPassword: options.browserToken,
@@ -138,7 +146,7 @@ export async function startPageServer(options: PageServerOptions): Promise<Runni
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}/`,
     port, broker, components, filesDir,
     async close() {
       await broker.close();
