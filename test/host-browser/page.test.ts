@@ -253,5 +253,20 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
     expect(posted).toMatchObject({ deviceId: 'kiosk-1' });
     const caps = (await (await fetch(`${wfmUrl}/debug/capabilities/kiosk-1`)).json()) as { manifest: { 'x-wasmhost-extensions': { class: string } } }[];
     expect(caps[0].manifest['x-wasmhost-extensions'].class).toBe('browser');
+
+    // `wasmhost check` against the capabilities the page published: a directory grant is refused with the usual report.
+    writeFileSync(join(dir, 'kiosk-1.json'), JSON.stringify(caps.at(-1)!.manifest));
+    const check = (extra: string[]) => {
+      try {
+        return { code: 0, out: execFileSync(process.execPath, ['bin/wasmhost.js', 'check', FILTER, '--device', join(dir, 'kiosk-1.json'), '--grant', 'sensors', '--grant', 'actuators', ...extra], { encoding: 'utf8' }) };
+      } catch (error) {
+        const e = error as { status: number; stdout: string };
+        return { code: e.status, out: e.stdout };
+      }
+    };
+    expect(check([])).toEqual({ code: 0, out: 'kiosk-1: can run the component\n' });
+    const refused = check(['--dir', '/srv/data::/data']);
+    expect(refused.code).toBe(3);
+    expect(refused.out).toContain("the deployment grants 'filesystem', which a browser device cannot give (it has no directories to preopen)");
   });
 });
