@@ -38,6 +38,12 @@ export interface HostOptions {
   digest?: DigestFn;
   /** Where workload log lines go (default: console.error as `[workload] level context: message`). */
   log?: LogSink;
+  /**
+   * Whether workloads may run in the host's thread, where no call time limit can be enforced
+   * (default true: the caller of `instantiate` is trusted). The device agent sets it from its
+   * operator's local configuration (`--allow-in-process`), never from a manifest.
+   */
+  allowInProcess?: boolean;
 }
 
 /** Options for one instance of a component. */
@@ -51,6 +57,8 @@ export interface InstantiateOptions {
   providers?: readonly CapabilityProvider[];
   /** Call scalar-only exports on the core instance directly (default true). */
   fastCalls?: boolean;
+  /** Cap of each core memory the component defines, in bytes (default: none). */
+  memoryBytes?: number;
 }
 
 /** A wasmhost instance: loads components and runs them with imports built from its providers. */
@@ -69,7 +77,7 @@ export interface Host {
 }
 
 /** Options of an isolated workload: an instance's, plus its limits and restart policy. */
-export interface IsolatedStartOptions extends Omit<InstantiateOptions, 'fastCalls'> {
+export interface IsolatedStartOptions extends Omit<InstantiateOptions, 'fastCalls' | 'memoryBytes'> {
   limits: IsolationLimits;
   backoff?: Partial<Backoff>;
   onEvent?: (event: IsolationEvent) => void;
@@ -95,8 +103,13 @@ export function createHost(options: HostOptions): Host {
     load: (bytes) => loadComponent(bytes, options.digest),
     async instantiate(component, opts = {}) {
       const { name, imports } = importsFor(component, opts);
+      if (options.allowInProcess === false) {
+        throw new WasmhostError('denied', `${name} asks to run in-process (in the host's thread, with no call time limit), which this device's local configuration does not allow; run it isolated in a worker (limits.isolation: worker), or have the device's operator allow in-process workloads (wasmhost agent --allow-in-process)`, {
+          data: { reason: 'in-process-not-allowed' },
+        });
+      }
       const prepared = await engine.prepare(component);
-      const instance = await prepared.instantiate(imports);
+      const instance = await prepared.instantiate(imports, { memoryBytes: opts.memoryBytes });
       const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls });
       if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
         const trigger = bindMessageTrigger(workload, bus, { grants: opts.grants, log });
@@ -114,7 +127,7 @@ export function createHost(options: HostOptions): Host {
     },
   };
 
-  function importsFor(component: Component, opts: Omit<InstantiateOptions, 'fastCalls'>) {
+  function importsFor(component: Component, opts: Omit<InstantiateOptions, 'fastCalls' | 'memoryBytes'>) {
     const name = opts.name ?? component.digest.slice(7, 19);
     const all = [...(opts.providers ?? []), ...hostProviders];
     const providers = options.wrapProvider ? all.map(options.wrapProvider) : all;

@@ -15,7 +15,13 @@ export interface PreparedComponent {
   readonly digest: string;
   /** True when preparing it had to transpile (a cache miss). */
   readonly transpiled: boolean;
-  instantiate(imports: ImportObject): Promise<EngineInstance>;
+  instantiate(imports: ImportObject, options?: InstanceOptions): Promise<EngineInstance>;
+}
+
+/** Limits of one instance. */
+export interface InstanceOptions {
+  /** Cap of each core memory the component defines, in bytes (see `limitMemory`). */
+  memoryBytes?: number;
 }
 
 /** One live instance of a component. */

@@ -1,7 +1,8 @@
 import type { ArtifactCache, CachedArtifact } from '../ports/artifact-cache.js';
 import { WasmhostError } from '../errors.js';
 import type { Component } from './component.js';
-import type { CoreInstance, Engine, EngineInstance, ImportObject, PreparedComponent } from './engine.js';
+import type { CoreInstance, Engine, EngineInstance, ImportObject, InstanceOptions, PreparedComponent } from './engine.js';
+import { limitMemory } from './limit-memory.js';
 import { transpileWithJco } from './transpile.js';
 import type { TranspiledArtifact } from '../ports/artifact-cache.js';
 
@@ -44,28 +45,30 @@ export function createJcoEngine(options: JcoEngineOptions): Engine {
 async function prepareArtifact(artifact: CachedArtifact, transpiled: boolean): Promise<PreparedComponent> {
   const glue = await artifact.importGlue();
   const compiled = new Map<string, Promise<WebAssembly.Module>>();
-  const getCoreModule = (name: string): Promise<WebAssembly.Module> => {
-    let module = compiled.get(name);
+  // Compiled once per module and memory cap.
+  const getCoreModule = (name: string, memoryBytes?: number): Promise<WebAssembly.Module> => {
+    const key = `${name}@${memoryBytes ?? ''}`;
+    let module = compiled.get(key);
     if (!module) {
       module = artifact.coreModule(name).then((bytes) => {
         if (!bytes) throw new WasmhostError('cache-corrupt', `artifact ${artifact.digest} has no core module ${name}`);
-        return WebAssembly.compile(bytes);
+        return WebAssembly.compile(memoryBytes === undefined ? bytes : limitMemory(bytes, memoryBytes).bytes);
       });
-      compiled.set(name, module);
+      compiled.set(key, module);
     }
     return module;
   };
   return {
     digest: artifact.digest,
     transpiled,
-    async instantiate(imports: ImportObject): Promise<EngineInstance> {
+    async instantiate(imports: ImportObject, options: InstanceOptions = {}): Promise<EngineInstance> {
       const coreInstances: CoreInstance[] = [];
       const instantiateCore = async (module: WebAssembly.Module, coreImports?: Record<string, Record<string, unknown>>) => {
         const instance = await WebAssembly.instantiate(module, coreImports);
         coreInstances.push({ module, instance });
         return instance;
       };
-      const exports = await glue.instantiate(getCoreModule, imports, instantiateCore);
+      const exports = await glue.instantiate((name: string) => getCoreModule(name, options.memoryBytes), imports, instantiateCore);
       return { exports, coreInstances };
     },
   };

@@ -1,12 +1,13 @@
 import type { Host } from '../create-host.js';
 import type { Component } from '../component/component.js';
-import type { Workload } from '../runtime/workload.js';
+import type { Clock } from '../ports/agent-ports.js';
+import { createRestartingWorkload } from '../runtime/restarting-workload.js';
 import type { WorkloadSpec } from './types.js';
 
 /** A deployment component's running instance, in the host's thread or in its own worker. */
 export interface LiveWorkload {
   call(path: string, args: unknown[]): Promise<unknown>;
-  /** True once it will take no more calls (closed, or in-process and not yet replaced). */
+  /** True once it will take no more calls (closed, or in-process and waiting for its restart). */
   readonly dead: boolean;
   readonly restarts: number;
   readonly lastError?: string;
@@ -15,10 +16,11 @@ export interface LiveWorkload {
 
 /**
  * Starts a component as its spec's limits say: `worker` isolation (time and memory limits,
- * restarts with backoff, done by the isolated workload) or `in-process` (a trapped instance
- * is replaced by a fresh one; its state is gone, the deployment keeps serving).
+ * restarts with backoff, done by the isolated workload) or `in-process` (memory capped, no call
+ * time limit; the host refuses it unless its operator allowed it; a trapped instance is replaced
+ * by a fresh one after the same backoff, timed by `clock`).
  */
-export async function startLiveWorkload(host: Host, component: Component, spec: WorkloadSpec, name: string): Promise<LiveWorkload> {
+export async function startLiveWorkload(host: Host, component: Component, spec: WorkloadSpec, name: string, clock: Clock): Promise<LiveWorkload> {
   const options = { name, config: spec.config, grants: spec.grants };
   if (spec.limits.isolation === 'worker') {
     let lastError: string | undefined;
@@ -35,29 +37,12 @@ export async function startLiveWorkload(host: Host, component: Component, spec: 
       close: () => void isolated.close(),
     };
   }
-  let workload: Workload = await host.instantiate(component, options);
-  let restarts = 0;
-  let lastError: string | undefined;
-  let replacing: Promise<void> | undefined;
+  const inProcess = await createRestartingWorkload(() => host.instantiate(component, { ...options, memoryBytes: spec.limits.memoryBytes }), { name, clock });
   return {
-    async call(path, args) {
-      if (replacing) await replacing;
-      try {
-        return workload.call(path, ...args);
-      } catch (error) {
-        lastError = error instanceof Error ? error.message : String(error);
-        if (workload.dead && !replacing) {
-          replacing = host.instantiate(component, options).then(
-            (fresh) => { workload = fresh; restarts++; },
-            (e: unknown) => { lastError = String(e); },
-          ).finally(() => (replacing = undefined));
-        }
-        throw error;
-      }
-    },
-    get dead() { return workload.dead; },
-    get restarts() { return restarts; },
-    get lastError() { return lastError; },
-    close: () => workload.close(),
+    call: (path, args) => inProcess.call(path, ...args),
+    get dead() { return inProcess.dead; },
+    get restarts() { return inProcess.restarts; },
+    get lastError() { return inProcess.lastError; },
+    close: () => inProcess.close(),
   };
 }

@@ -96,7 +96,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   const name = `${deployment.id}/${spec.name}`;
   let workload: LiveWorkload;
   try {
-    workload = await startLiveWorkload(ctx.host, component, spec, name);
+    workload = await startLiveWorkload(ctx.host, component, spec, name, ctx.clock);
   } catch (error) {
     throw fail(error, 'match');
   }

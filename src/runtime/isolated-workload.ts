@@ -8,6 +8,7 @@ import type { Grants } from '../capabilities/grants.js';
 import { jsName } from '../component/js-name.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
+import { createBackoffSchedule, type Backoff } from './backoff.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -24,8 +25,7 @@ export interface IsolationLimits {
   startTimeoutMs?: number;
 }
 
-/** Restart delays after a failure: doubling from `initialMs` to `maxMs`, back to `initialMs` after `resetAfterMs` of running. */
-export interface Backoff { initialMs: number; maxMs: number; resetAfterMs: number }
+export type { Backoff } from './backoff.js';
 
 /** What an isolated workload reports about itself. */
 export type IsolationEvent =
@@ -71,8 +71,6 @@ export interface IsolatedWorkload {
   close(): Promise<void>;
 }
 
-const DEFAULT_BACKOFF: Backoff = { initialMs: 100, maxMs: 30_000, resetAfterMs: 60_000 };
-
 interface Generation {
   worker: IsolateWorker;
   server: SyncCallServer;
@@ -93,7 +91,7 @@ interface RunningCall extends QueuedCall { id: number; gen: Generation; timer: u
  */
 export async function createIsolatedWorkload(component: Component, options: IsolatedWorkloadOptions): Promise<IsolatedWorkload> {
   const { name, limits } = options;
-  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const backoff = createBackoffSchedule(options.backoff);
   const plan = planImports(component.world, Object.keys(options.imports));
   const coreModules = await compileCapped(options.artifact, limits.memoryBytes);
   const startTimeoutMs = limits.startTimeoutMs ?? Math.max(10_000, limits.callTimeoutMs);
@@ -105,7 +103,6 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   let lastStop: WasmhostError | undefined;
   let restartAt = 0;
   let restartTimer: unknown;
-  let delay = backoff.initialMs;
   let restarts = 0;
   let everRan = false;
   let nextId = 0;
@@ -207,9 +204,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     lastStop = error;
     // A first start that fails is the caller's error to handle; nothing restarts.
     if (state === 'closed' || reason === 'closed' || !everRan) return emit({ type: 'stopped', workload: name, reason, error });
-    if (g.readyAt !== undefined && performance.now() - g.readyAt >= backoff.resetAfterMs) delay = backoff.initialMs;
-    const wait = delay;
-    delay = Math.min(delay * 2, backoff.maxMs);
+    const wait = backoff.next(g.readyAt === undefined ? undefined : performance.now() - g.readyAt);
     state = 'waiting';
     restartAt = performance.now() + wait;
     emit({ type: 'stopped', workload: name, reason, error, restartInMs: wait });
