@@ -79,6 +79,8 @@ export interface Host {
 /** Options of an isolated workload: an instance's, plus its limits and restart policy. */
 export interface IsolatedStartOptions extends Omit<InstantiateOptions, 'fastCalls' | 'memoryBytes'> {
   limits: IsolationLimits;
+  /** `argv` of WASI inside the worker (default `[name]`). */
+  wasiArgs?: string[];
   backoff?: Partial<Backoff>;
   onEvent?: (event: IsolationEvent) => void;
 }
@@ -122,7 +124,7 @@ export function createHost(options: HostOptions): Host {
       const { name, imports } = importsFor(component, opts);
       const cached = (await options.artifactCache.get(component.digest)) ?? (await options.artifactCache.put(await transpileWithJco(component.bytes, component.digest)));
       return createIsolatedWorkload(component, {
-        name, isolate: options.isolate, artifact: await cached.artifact(), imports, limits: opts.limits, grants: opts.grants, backoff: opts.backoff, onEvent: opts.onEvent,
+        name, isolate: options.isolate, artifact: await cached.artifact(), imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent,
       });
     },
   };

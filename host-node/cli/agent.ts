@@ -42,6 +42,11 @@ export interface AgentCommandOptions {
   brokerWsPort?: number;
   brokerUsername?: string;
   brokerPassword?: string;
+  /**
+   * The operator allows deployments of the local --desired folder to ask for `isolation: in-process`
+   * (no call time limit). Never with --wfm: a fleet manager cannot choose an unlimited mode.
+   */
+  allowInProcess?: boolean;
 }
 
 /** The bridge to peers and what it runs on; `close` shuts it all down. */
@@ -100,6 +105,9 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   if (!options.desired === !options.wfm) {
     throw new WasmhostError('bad-input', 'wasmhost agent needs one desired-state source: --desired <dir> or --wfm <url>', { data: { usage: true } });
   }
+  if (options.allowInProcess && options.wfm) {
+    throw new WasmhostError('bad-input', '--allow-in-process applies to a local --desired folder only: a fleet manager may not choose in-process workloads, which have no call time limit', { data: { usage: true } });
+  }
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
@@ -108,7 +116,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const peers = await connectPeers(options);
   if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));
   else if (drivers) providers.push(createDeviceProvider(drivers));
-  const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log });
+  const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true });
   // The device profile lists the peers online now; it is reported again whenever they change.
   const profileNow = () => thisDevice(host, stateDir, connectedPeers(peers?.bridge));
   const profile = profileNow();

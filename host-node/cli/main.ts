@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { WasmhostError } from '../../src/errors.js';
 import { createNodeHost } from '../node-host.js';
 import { inspectCommand } from './inspect.js';
-import { runCommand } from './run.js';
+import { RUN_LIMITS, runCommand } from './run.js';
 import { GRANT_FORMS, grantsFromFlags } from './grant-flags.js';
 import { formatCalls, readMockFile } from './mock-file.js';
 import { createTestHost } from '../test-host.js';
@@ -21,7 +21,7 @@ Usage:
   wasmhost device [--json]
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
   wasmhost agent (--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f])
-                 [--state <dir>] [--no-simulated-device]
+                 [--state <dir>] [--no-simulated-device] [--allow-in-process (with --desired only)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
   wasmhost status [--state <dir>] [--json]
   ${SERVE_USAGE}
@@ -58,6 +58,9 @@ Run options:
   --data-dir <dir>     keep wasi:keyvalue buckets in <dir>/keyvalue.db (default: in memory)
   --cache-dir <dir>    where transpiled components are cached
   --no-fast-calls      call every export through jco's glue
+  --timeout-ms <n>     --invoke runs in a worker and is stopped after n ms (default 10000)
+  --memory <MiB>       cap of each Wasm memory of the component (default 64)
+  --in-process         --invoke in this thread: no time limit (for imports a worker cannot serve)
 `;
 
 /** Parses argv, runs the command, and returns the process exit code. */
@@ -99,6 +102,10 @@ export async function main(argv: string[]): Promise<number> {
       'broker-password': { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-fast-calls': { type: 'boolean', default: false },
+      'timeout-ms': { type: 'string' },
+      memory: { type: 'string' },
+      'in-process': { type: 'boolean', default: false },
+      'allow-in-process': { type: 'boolean', default: false },
     },
   });
   const dashDash = rest.indexOf('--');
@@ -128,6 +135,7 @@ export async function main(argv: string[]): Promise<number> {
         brokerWsPort: values['broker-ws-port'] === undefined ? undefined : Number(values['broker-ws-port']),
         brokerUsername: values['broker-username'],
         brokerPassword: values['broker-password'],
+        allowInProcess: values['allow-in-process'],
       });
     case 'status':
       return statusCommand(stateDir, values.json);
@@ -151,6 +159,11 @@ export async function main(argv: string[]): Promise<number> {
           grants: mock ? { ...flags, sensors: [...mock.grants.sensors!, ...(flags.sensors ?? [])], actuators: [...mock.grants.actuators!, ...(flags.actuators ?? [])] } : flags,
           args: dashDash < 0 ? [] : rest.slice(dashDash + 1),
           fastCalls: !values['no-fast-calls'],
+          limits: {
+            callTimeoutMs: values['timeout-ms'] === undefined ? RUN_LIMITS.callTimeoutMs : positive(values['timeout-ms'], '--timeout-ms', 2 ** 31 - 1),
+            memoryBytes: values.memory === undefined ? RUN_LIMITS.memoryBytes : positive(values.memory, '--memory', 2 ** 32, 2 ** 20),
+            inProcess: values['in-process'],
+          },
         });
       } finally {
         if (mock) process.stderr.write(formatCalls(mock.calls, values.json));
@@ -163,6 +176,13 @@ export async function main(argv: string[]): Promise<number> {
 
 function usage(message: string): WasmhostError {
   return new WasmhostError('bad-input', `${message}\n\n${USAGE}`, { data: { usage: true } });
+}
+
+/** A whole number in [1, max] from a flag (times `unit`: MiB for --memory). */
+function positive(text: string, flag: string, max: number, unit = 1): number {
+  const value = Number(text) * unit;
+  if (!/^\d+$/.test(text) || value < 1 || value > max) throw usage(`${flag} expects a whole number from 1 to ${max / unit}, got '${text}'`);
+  return value;
 }
 
 function pairs(items: string[], sep: string, flag: string): Record<string, string> {

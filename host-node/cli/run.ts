@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { WasmhostError } from '../../src/errors.js';
 import type { Host } from '../../src/create-host.js';
-import type { ComponentWorld, WitParam } from '../../src/component/wit-types.js';
+import type { ComponentWorld, WitParam, WitType } from '../../src/component/wit-types.js';
 import type { Workload } from '../../src/runtime/workload.js';
 import { resolveExport } from '../../src/runtime/export-path.js';
 import { parseCall, parseWaveArgs } from '../../src/component/parse-call.js';
@@ -21,7 +21,12 @@ export interface RunOptions {
   /** Arguments after `--`, for command components. */
   args: string[];
   fastCalls: boolean;
+  /** Limits of the call: `--timeout-ms`, `--memory`; `inProcess` (`--in-process`) runs it in this thread, without a time limit. */
+  limits: { callTimeoutMs: number; memoryBytes: number; inProcess: boolean };
 }
+
+/** Limits of `run` unless flags change them: a deployment's memory default, and 10 s for one call. */
+export const RUN_LIMITS = { callTimeoutMs: 10_000, memoryBytes: 64 * 2 ** 20 } as const;
 
 /** `wasmhost run`: calls one export (`--invoke`) or runs a `wasi:cli/run` command component. */
 export async function runCommand(host: Host, path: string, options: RunOptions): Promise<number> {
@@ -29,17 +34,31 @@ export async function runCommand(host: Host, path: string, options: RunOptions):
   // A bad call is refused before anything is transpiled or instantiated.
   const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
   const wasi = createWasiProvider({ args: [basename(path), ...options.args] });
-  const workload = await host.instantiate(component, {
-    name: basename(path),
-    config: options.config,
-    grants: options.grants,
-    providers: [wasi],
-    fastCalls: options.fastCalls,
-  });
-  if (!call) return runMain(workload);
-  const result = await workload.call(call.path, ...call.args);
-  const type = call.function.result;
-  if (options.json) process.stdout.write(`${JSON.stringify(type ? valueToJson(result, type) : null)}\n`);
+  const instance = { name: basename(path), config: options.config, grants: options.grants, providers: [wasi] };
+  const { callTimeoutMs, memoryBytes } = options.limits;
+  if (!call || options.limits.inProcess) {
+    const workload = await host.instantiate(component, { ...instance, fastCalls: options.fastCalls, memoryBytes });
+    if (!call) return runMain(workload);
+    return printResult(workload.call(call.path, ...call.args), call.function.result, options.json);
+  }
+  const isolated = await host.startIsolated(component, { ...instance, wasiArgs: [basename(path), ...options.args], limits: { callTimeoutMs, memoryBytes } });
+  try {
+    return printResult(await isolated.call(call.path, ...call.args).catch((error: unknown) => { throw explainStop(error, call.path, options.limits); }), call.function.result, options.json);
+  } finally {
+    await isolated.close();
+  }
+}
+
+/** A stopped call's error, in terms of the flags that set its limits. */
+function explainStop(error: unknown, path: string, limits: RunOptions['limits']): unknown {
+  const reason = error instanceof WasmhostError ? (error.data as { reason?: string } | undefined)?.reason : undefined;
+  if (reason === 'timeout') return new WasmhostError('trap', `${path} did not return within ${limits.callTimeoutMs} ms and was stopped (raise the limit with --timeout-ms)`, { cause: error, data: error instanceof WasmhostError ? error.data : undefined });
+  if (reason === 'out-of-memory') return new WasmhostError('trap', `${(error as Error).message} (raise the limit with --memory)`, { cause: error, data: (error as WasmhostError).data });
+  return error;
+}
+
+function printResult(result: unknown, type: WitType | undefined, json: boolean): number {
+  if (json) process.stdout.write(`${JSON.stringify(type ? valueToJson(result, type) : null)}\n`);
   else if (type) process.stdout.write(`${printWave(result, type)}\n`);
   return 0;
 }

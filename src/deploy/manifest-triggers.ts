@@ -104,6 +104,9 @@ export function readLimits(value: unknown, path: string, problems: Problems): Li
     isolation = ISOLATIONS.find((i) => i === obj.isolation);
     if (!isolation) problems.add(at(path, 'isolation'), `expected one of ${ISOLATIONS.join(', ')}, got ${show(obj.isolation)}`);
   }
+  if (isolation === 'in-process' && obj.callTimeoutMs !== undefined) {
+    problems.add(at(path, 'callTimeoutMs'), "cannot be enforced with isolation: in-process (a call in the host's thread cannot be interrupted); remove it, or use isolation: worker");
+  }
   if (callTimeoutMs === undefined || memoryBytes === undefined || isolation === undefined) return undefined;
   return { callTimeoutMs, memoryBytes, isolation };
 }

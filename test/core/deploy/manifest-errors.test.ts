@@ -61,6 +61,7 @@ const cases: [string, (string | number)[], unknown, string][] = [
   ['memory under a page', [...WASM, 'limits', 'memory'], 1000, `${P}.limits.memory: 1000 is less than one Wasm page (64Ki)`],
   ['an unknown isolation', [...WASM, 'limits', 'isolation'], 'thread', `${P}.limits.isolation: expected one of worker, in-process, got "thread"`],
   ['a misspelt limit', [...WASM, 'limits', 'callTimeout'], 100, `${P}.limits.callTimeout: unknown field; did you mean "callTimeoutMs"?`],
+  ['a call time limit in-process', [...WASM, 'limits'], { isolation: 'in-process', callTimeoutMs: 500 }, `${P}.limits.callTimeoutMs: cannot be enforced with isolation: in-process (a call in the host's thread cannot be interrupted); remove it, or use isolation: worker`],
   ['a fractional timeout', [...WASM, 'limits', 'callTimeoutMs'], 2.5, `${P}.limits.callTimeoutMs: expected a whole number ≥ 1, got 2.5`],
   ['a non-Margo component name', ['deploymentProfiles', 1, 'components', 0, 'name'], 'Alarm_1', `deploymentProfiles[1].components[0].name: "Alarm_1" is not a Margo component name (lower case letters, digits and '-', at most 200)`],
   ['a Wasm profile without id', ['deploymentProfiles', 1, 'id'], DELETE, 'deploymentProfiles[1].id: required'],

@@ -28,7 +28,7 @@ async function startFleetManager(dir: string): Promise<string> {
   });
 }
 
-function deployment(version: string, componentPath: string): string {
+function deployment(version: string, componentPath: string, limits = '{ isolation: worker }'): string {
   const digest = `sha256:${createHash('sha256').update(readFileSync(componentPath)).digest('hex')}`;
   return `apiVersion: application.margo.org/v1alpha1
 kind: ApplicationDeployment
@@ -44,7 +44,7 @@ spec:
         properties:
           packageLocation: ${componentPath}
           digest: ${digest}
-          limits: { isolation: in-process }
+          limits: ${limits}
 `;
 }
 
@@ -77,5 +77,27 @@ describe('wasmhost agent --wfm (the reference fleet manager, both real processes
     const capabilities = await fetch(`${url}/debug/capabilities/${encodeURIComponent(installed.deviceId)}`);
     expect(capabilities.status).toBe(200);
     expect(JSON.stringify(await capabilities.json())).toContain('DeviceCapabilitiesManifest');
+  });
+
+  it('a remote manifest asking for in-process is refused with the reason; --allow-in-process is refused with --wfm', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'wasmhost-wfm-inprocess-'));
+    const folder = join(root, 'fleet');
+    await mkdir(folder);
+    await writeFile(join(folder, 'calc.yaml'), deployment('1.0.0', await watComponentPath('scalars'), '{ isolation: in-process }'));
+    const url = await startFleetManager(folder);
+
+    const agent = startAgent(['--wfm', url, '--poll-seconds', '0.2', '--no-simulated-device'], join(root, 'state'));
+    cleanups.push(() => agent.stop('SIGKILL'));
+    const failed = await agent.until((s) => s.deployments.some((d) => d.status.state === 'failed'));
+    expect(failed.workloads).toEqual([]);
+    expect(failed.deployments[0].status.error).toMatchObject({
+      code: 'denied',
+      message: expect.stringContaining("asks to run in-process (in the host's thread, with no call time limit), which this device's local configuration does not allow"),
+    });
+
+    const allowed = startAgent(['--wfm', url, '--allow-in-process', '--no-simulated-device'], join(root, 'state2'));
+    const code = allowed.child.exitCode ?? (await new Promise((r) => allowed.child.once('exit', r)));
+    expect(code).toBe(2);
+    expect(allowed.output()).toContain('--allow-in-process applies to a local --desired folder only');
   });
 });

@@ -61,7 +61,7 @@ describe('wasmhost agent (a real child process, real files)', () => {
   it('deploys, updates, keeps the old version when an update fails, removes, and shuts down cleanly', async () => {
     const { desired, state, scalars } = await folders();
     await writeFile(join(desired, 'calc.yaml'), calcDeployment('1.0.0', [2, 3], scalars));
-    const agent = startAgent(['--desired', desired, '--no-simulated-device'], state);
+    const agent = startAgent(['--desired', desired, '--no-simulated-device', '--allow-in-process'], state);
     running.push(agent);
 
     await agent.until((s) => stateOf(s, 'calc') === 'installed');
@@ -126,7 +126,7 @@ spec:
           limits: { isolation: in-process }
 `);
     try {
-      const first = startAgent(['--desired', desired], state);
+      const first = startAgent(['--desired', desired, '--allow-in-process'], state);
       running.push(first);
       // Kill once the bytes are stored and the install is under way (transpiling).
       await first.until(() => true);
@@ -139,7 +139,7 @@ spec:
       expect(stateOf({ ...atKill, deployments: (atKill as unknown as { statuses: AgentStatusReport['deployments'] }).statuses }, 'filter')).toBe('installing');
       expect(served).toEqual(['/sensor-filter.wasm']);
 
-      const second = startAgent(['--desired', desired], state);
+      const second = startAgent(['--desired', desired, '--allow-in-process'], state);
       running.push(second);
       await second.until((s) => stateOf(s, 'filter') === 'installed');
       expect(served).toHaveLength(1);
@@ -148,7 +148,7 @@ spec:
       const artifacts = join(state, 'artifacts', 'jco');
       const [entry] = await readdir(artifacts);
       const transpiledAt = (await stat(join(artifacts, entry, 'component.js'))).mtimeMs;
-      const third = startAgent(['--desired', desired], state);
+      const third = startAgent(['--desired', desired, '--allow-in-process'], state);
       running.push(third);
       const resumed = await third.until((s) => s.workloads.length === 1);
       expect(resumed.workloads[0]).toMatchObject({ deployment: 'filter', component: 'filter', dead: false });

@@ -111,4 +111,26 @@ describe('errors a user can act on', () => {
     expect(wasmhost(['run'], env).code).toBe(2);
     expect(wasmhost(['frobnicate', 'x.wasm'], env).code).toBe(2);
   });
+
+  it('a call that never returns is stopped at the default or --timeout-ms limit, with a clear message and a nonzero exit', async () => {
+    const runaway = await watComponentPath('runaway');
+    const limited = wasmhost(['run', runaway, '--timeout-ms', '300', '--invoke', 'spin()'], env);
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toContain('wasmhost: error[trap]: spin did not return within 300 ms and was stopped (raise the limit with --timeout-ms)');
+    // The default (10 s) applies without a flag: no hang, the same message.
+    const byDefault = wasmhost(['run', runaway, '--invoke', 'spin()'], env);
+    expect(byDefault.code).toBe(1);
+    expect(byDefault.stderr).toContain('spin did not return within 10000 ms and was stopped');
+    // A call within the limits works as before, in the worker.
+    expect(wasmhost(['run', runaway, '--invoke', 'ok(41)'], env).stdout).toBe('42\n');
+  }, 60_000);
+
+  it('limit flags are checked', async () => {
+    const scalars = await watComponentPath('scalars');
+    const bad = wasmhost(['run', scalars, '--timeout-ms', '0', '--invoke', 'add(1, 2)'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--timeout-ms expects a whole number from 1 to 2147483647, got '0'");
+    expect(wasmhost(['run', scalars, '--memory', 'lots', '--invoke', 'add(1, 2)'], env).stderr).toContain("--memory expects a whole number from 1 to 4096, got 'lots'");
+    expect(wasmhost(['run', scalars, '--in-process', '--memory', '1', '--invoke', 'add(1, 2)'], env).stdout).toBe('3\n');
+  });
 });
