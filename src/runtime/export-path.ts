@@ -38,16 +38,25 @@ export function resolveExport(world: ComponentWorld, target: string): ExportedFu
   if (matches.length > 1) {
     const worldLevel = matches.filter((m) => !m.interface);
     if (worldLevel.length === 1) return worldLevel[0];
-    throw new WasmhostError('unknown-export', `'${target}' is ambiguous; it matches ${matches.map((m) => m.path).join(', ')}. Use the full path.`);
+    throw new WasmhostError('unknown-export', `'${clip(target)}' is ambiguous; it matches ${matches.slice(0, LISTED_EXPORTS).map((m) => clip(m.path)).join(', ')}${matches.length > LISTED_EXPORTS ? ` and ${matches.length - LISTED_EXPORTS} more` : ''}. Use the full path.`);
   }
-  const available = all.map((e) => `  ${e.path}: ${printFunction({ ...e.function, name: '' }).replace(/^: /, '')}`);
+  const shown = all.slice(0, LISTED_EXPORTS);
+  const available = shown.map((e) => `  ${clip(e.path)}: ${clip(printFunction({ ...e.function, name: '' }).replace(/^: /, ''))}`);
+  if (all.length > shown.length) available.push(`  … and ${all.length - shown.length} more`);
   throw new WasmhostError(
     'unknown-export',
-    `the component has no export '${target}'.` +
+    `the component has no export '${clip(target)}'.` +
       (available.length ? ` Available exports:\n${available.join('\n')}` : ' It exports no functions.'),
-    { data: { target, available: all.map((e) => e.path) } },
+    { data: { target: clip(target), available: shown.map((e) => e.path), more: all.length - shown.length } },
   );
 }
+
+/** How many exports an unknown-export error lists (the rest are counted). */
+export const LISTED_EXPORTS = 20;
+/** Longest path or signature an error message quotes in full. */
+const QUOTED_CHARS = 200;
+
+const clip = (text: string) => (text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}…` : text);
 
 function pathMatches(e: ExportedFunction, target: string): boolean {
   if (!e.interface) return target === e.function.name;

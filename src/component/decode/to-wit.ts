@@ -10,15 +10,24 @@ import { peel } from './val-types.js';
 
 /** Deepest value-type nesting we convert (deeper input would exhaust the stack). */
 const MAX_TYPE_DEPTH = 500;
-/** Largest expanded size (nodes, counting shared parts each time) of one value type. */
-const MAX_TYPE_SIZE = 1_000_000;
+/**
+ * wasmhost's type-size budget: type nodes of the whole world, counted as expanded (a shared
+ * type once per use), as printing, JSON or a walk over the world visits them.
+ */
+export const TYPE_NODE_BUDGET = 100_000;
+/** wasmhost's printed-size budget: characters of the names in the world's types, counted as expanded. */
+export const TYPE_TEXT_BUDGET = 2 ** 20;
+
+/** Expanded size of a type: nodes, and characters of the names it prints. */
+interface Size { nodes: number; chars: number }
 
 const NAMEABLE = new Set(['list', 'tuple', 'record', 'variant', 'enum', 'flags', 'option', 'result', 'future', 'stream']);
 
 /** Converts entries to WIT types, sharing the result for each entry it has seen. */
 export class WitConverter {
   private readonly memo = new Map<TypeEntry, WitType>();
-  private readonly sizes = new Map<TypeEntry, number>();
+  private readonly sizes = new Map<TypeEntry, Size>();
+  private readonly total: Size = { nodes: 0, chars: 0 };
   private depth = 0;
 
   /** The WIT type of a value-type entry. */
@@ -76,26 +85,40 @@ export class WitConverter {
   }
 
   /**
-   * Refuses types whose printed form would be huge: parts are shared in memory, but
-   * printing or walking them visits each use, which a crafted component can make exponential.
+   * Records a type's expanded size, refusing one past the budgets: parts are shared in memory,
+   * but printing or walking them visits each use, which a crafted component makes exponential.
    */
   private checkSize(e: TypeEntry): void {
-    let size = 1;
-    const add = (t: TypeEntry | undefined) => { if (t !== undefined) size += this.sizes.get(t) ?? 1; };
+    const size: Size = { nodes: 1, chars: 0 };
+    const add = (t: TypeEntry | undefined, label = '') => {
+      size.chars += label.length;
+      if (t === undefined) return;
+      const part = this.sizes.get(t) ?? { nodes: 1, chars: 0 };
+      size.nodes += part.nodes;
+      size.chars += part.chars;
+    };
     switch (e.k) {
-      case 'named': case 'option': add(e.k === 'named' ? e.target : e.type); break;
-      case 'record': e.fields.forEach((f) => add(f.type)); break;
-      case 'variant': e.cases.forEach((c) => add(c.type)); break;
+      case 'named': add(e.target, e.name); break;
+      case 'option': add(e.type); break;
+      case 'record': e.fields.forEach((f) => add(f.type, f.name)); break;
+      case 'variant': e.cases.forEach((c) => add(c.type, c.name)); break;
       case 'list': add(e.element); break;
-      case 'tuple': e.types.forEach(add); break;
+      case 'tuple': e.types.forEach((t) => add(t)); break;
       case 'result': add(e.ok); add(e.err); break;
       case 'future': case 'stream': add(e.type); break;
+      case 'flags': case 'enum': e.names.forEach((n) => add(undefined, n)); break;
       default: break;
     }
-    if (size > MAX_TYPE_SIZE) {
-      throw new WasmhostError('unsupported', `unsupported component: a value type expands to more than ${MAX_TYPE_SIZE} parts`);
-    }
+    checkBudgets(size);
     this.sizes.set(e, size);
+  }
+
+  /** Counts one use of `e` in the world against the budgets. */
+  private use(e: TypeEntry | undefined, label: string): void {
+    const size = e === undefined ? { nodes: 0, chars: 0 } : this.sizes.get(e) ?? { nodes: 1, chars: 0 };
+    this.total.nodes += size.nodes;
+    this.total.chars += size.chars + label.length;
+    checkBudgets(this.total);
   }
 
   /** The WIT function `name` of type `f`. */
@@ -103,6 +126,9 @@ export class WitConverter {
     const n = parseFunctionName(name);
     const out: WitFunction = { name: n.name, params: f.params.map((p) => ({ name: p.name, type: this.type(p.type) })) };
     if (f.result !== undefined) out.result = this.type(f.result);
+    this.use(undefined, name);
+    for (const p of f.params) this.use(p.type, p.name);
+    this.use(f.result, '');
     if (f.async || n.async) out.async = true;
     if (n.kind !== undefined) {
       out.kind = n.kind;
@@ -113,6 +139,12 @@ export class WitConverter {
 
   /** The WIT type definition introduced by exporting/importing `e` as `name`. */
   typeDef(name: string, e: TypeEntry): WitTypeDef {
+    const def = this.buildTypeDef(name, e);
+    this.use(this.sizes.has(e) ? e : e.k === 'named' && this.sizes.has(e.target) ? e.target : undefined, name);
+    return def;
+  }
+
+  private buildTypeDef(name: string, e: TypeEntry): WitTypeDef {
     if (e.k === 'resource') return { name, type: { kind: 'resource' } };
     if (e.k !== 'named') return { name, type: this.type(e) };
     const t = e.target;
@@ -135,6 +167,19 @@ export class WitConverter {
       else if (ext.sort === 'func') out.functions.push(this.func(n, ext.type));
     }
     return out;
+  }
+}
+
+function checkBudgets(size: Size): void {
+  if (size.nodes > TYPE_NODE_BUDGET) {
+    throw new WasmhostError('unsupported', `unsupported component: its types expand to more than ${TYPE_NODE_BUDGET} nodes, counting a shared type at each use (wasmhost's type-size budget); it is refused rather than printed or walked`, {
+      data: { budget: 'type-nodes', limit: TYPE_NODE_BUDGET },
+    });
+  }
+  if (size.chars > TYPE_TEXT_BUDGET) {
+    throw new WasmhostError('unsupported', `unsupported component: the names in its types expand to more than ${TYPE_TEXT_BUDGET} characters, counting a shared type at each use (wasmhost's printed-size budget); it is refused rather than printed`, {
+      data: { budget: 'type-text', limit: TYPE_TEXT_BUDGET },
+    });
   }
 }
 

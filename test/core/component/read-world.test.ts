@@ -365,7 +365,7 @@ describe('readWorld on bad input', () => {
     expect([deep.code, deep.message]).toEqual(['unsupported', 'unsupported component: value types nested deeper than 500 levels']);
     const pairs = [[0x6f, ...vec([[0x7d], [0x7d]])], ...Array.from({ length: 40 }, (_, i) => [0x6f, ...vec([sleb(i), sleb(i)])])];
     const wide = decodeError(component(section(7, vec([...pairs, [0x40, ...vec([[...str('x'), ...sleb(40)]]), 0x01, 0x00]])), importF(41)));
-    expect([wide.code, wide.message]).toEqual(['unsupported', 'unsupported component: a value type expands to more than 1000000 parts']);
+    expect([wide.code, wide.message]).toEqual(['unsupported', "unsupported component: its types expand to more than 100000 nodes, counting a shared type at each use (wasmhost's type-size budget); it is refused rather than printed or walked"]);
   });
 
   it('unsupported constructs name what they are', () => {
