@@ -188,7 +188,10 @@ describe('fuzz: malformed and hostile frames at every decoder', () => {
     const strayReasons = new Set<string>();
     const counts: Record<string, { frames: number; accepted: number }> = {};
     const started = performance.now();
+    const heapBefore = process.memoryUsage().heapUsed;
+    let slowest = { ms: 0, kind: '' };
     for (const [kind, frame] of frames) {
+      const t0 = performance.now();
       const count = (counts[kind] ??= { frames: 0, accepted: 0 });
       count.frames++;
       for (const [name, decode] of decoders) {
@@ -214,16 +217,24 @@ describe('fuzz: malformed and hostile frames at every decoder', () => {
           if (!tooBig) exceptions.push(`${kind} → ${name} re-encode: ${String(error)}`);
         }
       }
+      const ms = performance.now() - t0;
+      if (ms > slowest.ms) slowest = { ms, kind };
     }
+    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     const seconds = (performance.now() - started) / 1000;
     const decodes = frames.length * decoders.length;
     console.log(`bridge fuzz: ${frames.length} frames × ${decoders.length} decoders = ${decodes} decodes in ${seconds.toFixed(2)} s `
       + `(${Math.round(frames.length / seconds)} frames/s, ${Math.round(decodes / seconds)} decodes/s); `
-      + Object.entries(counts).map(([k, c]) => `${k} ${c.frames}${c.accepted ? ` (${c.accepted} accepted)` : ''}`).join(', '));
+      + Object.entries(counts).map(([k, c]) => `${k} ${c.frames}${c.accepted ? ` (${c.accepted} accepted)` : ''}`).join(', ')
+      + `; slowest frame ${slowest.ms.toFixed(1)} ms (${slowest.kind}), heap growth ${(heapGrowth / 2 ** 20).toFixed(1)} MiB`);
 
     expect(frames.length).toBeGreaterThanOrEqual(10_000);
     expect(exceptions.filter(Boolean).slice(0, 5), `${exceptions.length} exceptions`).toEqual([]);
     expect(exceptions.length).toBe(0);
+    // No hang: every frame through all decoders well inside a bound (a hang guard, not a speed target);
+    // no leak: what the run keeps is bounded.
+    expect(slowest.ms, `slowest: ${slowest.kind}`).toBeLessThan(2000);
+    expect(heapGrowth).toBeLessThan(128 * 2 ** 20);
     expect([...strayReasons].slice(0, 10)).toEqual([]);
     const after = valid.map((v) => decoders.map(([, decode]) => JSON.stringify(decode(v))));
     expect(after).toEqual(before);
