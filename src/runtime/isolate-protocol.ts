@@ -101,7 +101,7 @@ export function planImports(world: ComponentWorld, provided: readonly string[]):
     else forward.push({ name: key, functions: functions.map((f) => ({ name: f.name, js: jsName(f.name), returns: f.result !== undefined })) });
   }
   if (refused.length) {
-    throw new WasmhostError('unsupported', `cannot run in a worker: these imports pass resources, which cannot cross from the worker to the host thread:\n${refused.map((r) => `  ${r}`).join('\n')}\nRun the workload in-process (limits.isolation: 'in-process').`, {
+    throw new WasmhostError('unsupported', `cannot run in a worker: these imports pass resources, which cannot cross from the worker to the host thread:\n${refused.map((r) => `  ${r}`).join('\n')}\nRun the workload in-process (limits.isolation: 'in-process'; no call time limit, so the device's operator must allow it: wasmhost agent --allow-in-process, or wasmhost run --in-process).`, {
       data: { interfaces: refused },
     });
   }

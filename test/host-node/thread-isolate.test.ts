@@ -184,7 +184,7 @@ describe('isolated workloads (worker_threads)', () => {
     }));
     expect(error.code).toBe('unsupported');
     expect(error.message).toMatch(/wasi:keyvalue\/store@0\.2\.0-draft2 \(.*\[method\]bucket\.get/);
-    expect(error.message).toContain("Run the workload in-process (limits.isolation: 'in-process')");
+    expect(error.message).toContain("Run the workload in-process (limits.isolation: 'in-process'; no call time limit, so the device's operator must allow it: wasmhost agent --allow-in-process, or wasmhost run --in-process).");
   });
 
   it('rejects a first start that fails and does not restart it', async () => {
