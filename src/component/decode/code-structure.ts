@@ -10,6 +10,7 @@ import { ByteReader } from './byte-reader.js';
 import { readCanonOptions } from './canon.js';
 import { skipCoreInstance } from './core-skip.js';
 import { SECTION_NAMES } from './decode-component.js';
+import { readExternName } from './extern-types.js';
 import { readSection } from './sections.js';
 import { readSort } from './sorts.js';
 
@@ -49,8 +50,12 @@ export function codeStructureBlocker(bytes: Uint8Array): string | undefined {
         if (blocker) return blocker;
       } break;
       case 9: return 'it has a start function';
+      case 10: for (let n = sr.count(); n > 0; n--) {
+        const blocker = importOfData(sr);
+        if (blocker) return blocker;
+      } break;
       case 12: return 'it has a value section';
-      default: break; // custom, core type, instance, type, import, export: no code of their own
+      default: break; // custom, core type, instance, type, export: no code of their own
     }
   }
   return undefined;
@@ -71,6 +76,22 @@ function aliasesComponent(r: ByteReader): boolean {
   if (target === 0x02) r.u32();
   else r.name();
   return sort === 'component';
+}
+
+/**
+ * Reads one import; a reason when it brings in a component (whose instances would run code
+ * the fast path cannot see) or a value. Other imports run no code here (function imports
+ * are ruled out from the world).
+ */
+function importOfData(r: ByteReader): string | undefined {
+  readExternName(r);
+  const sort = r.u8();
+  if (sort === 0x04) return 'it imports a component';
+  if (sort === 0x02) return 'it imports a value';
+  if (sort === 0x00) r.u8();
+  if (sort === 0x03 && r.u8() !== 0x00) return undefined; // (sub resource): nothing follows
+  r.u32();
+  return undefined;
 }
 
 /** Reads one canon definition; a reason unless it is a synchronous `canon lift`. */
