@@ -3,7 +3,8 @@ export { WasmhostError, type WasmhostErrorCode, type WasmhostErrorJson } from '.
 export { loadComponent, type Component } from './component/component.js';
 export { sha256Digest, isDigest } from './component/digest.js';
 export { readWorld } from './component/read-world.js';
-export { printFunction, printType, printWorld } from './component/print-wit.js';
+export { printFunction, printType } from './component/print-wit.js';
+export { printWorld } from './component/print-world.js';
 export { parseWave, printWave } from './component/wave.js';
 export { valueFromJson, valueToJson } from './component/json-values.js';
 export { createJcoEngine, type JcoEngineOptions } from './component/jco-engine.js';

@@ -1,4 +1,4 @@
-import { printWorld } from '../../src/component/print-wit.js';
+import { printWorld } from '../../src/component/print-world.js';
 import type { Host } from '../../src/create-host.js';
 import { readComponentFile } from './read-component.js';
 

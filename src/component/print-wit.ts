@@ -1,13 +1,25 @@
 // Prints the WIT model as WIT text: types as they are written in WIT (`list<u8>`,
-// `result<_, string>`, named types by name), functions as WIT lines, and a whole
-// world as a readable WIT-like listing (used by `wasmhost inspect`).
+// `result<_, string>`, named types and aliases by name), functions as WIT lines, and
+// type definitions as WIT declarations (print-world.ts assembles whole documents).
 
-import type { ComponentWorld, WitFunction, WitInterface, WitType, WitTypeDef, WorldItem } from './wit-types.js';
+import type { WitFunction, WitType, WitTypeDef } from './wit-types.js';
 
 /** Prints a type in WIT syntax; a named type prints as its name. */
 export function printType(t: WitType): string {
-  if ('name' in t && t.name !== undefined && t.kind !== 'primitive') return t.name;
+  if (t.kind === 'primitive') return t.alias === undefined ? t.name : witId(t.alias);
+  if ('name' in t && t.name !== undefined) return witId(t.name);
   return printBody(t);
+}
+
+const KEYWORDS = new Set([
+  'as', 'async', 'bool', 'borrow', 'char', 'constructor', 'enum', 'error-context', 'export', 'f32', 'f64', 'flags', 'float32', 'float64',
+  'from', 'func', 'future', 'import', 'include', 'interface', 'list', 'option', 'own', 'package', 'record', 'resource', 'result',
+  's16', 's32', 's64', 's8', 'static', 'stream', 'string', 'tuple', 'type', 'u16', 'u32', 'u64', 'u8', 'use', 'variant', 'with', 'world', '_',
+]);
+
+/** A WIT identifier as written in WIT: keywords are escaped with `%`. */
+export function witId(name: string): string {
+  return KEYWORDS.has(name) ? `%${name}` : name;
 }
 
 /** Prints a type's structure, ignoring its own name (its parts still print by name). */
@@ -20,24 +32,24 @@ function printBody(t: WitType): string {
     case 'result':
       if (t.err !== undefined) return `result<${t.ok === undefined ? '_' : printType(t.ok)}, ${printType(t.err)}>`;
       return t.ok === undefined ? 'result' : `result<${printType(t.ok)}>`;
-    case 'own': return t.resource;
-    case 'borrow': return `borrow<${t.resource}>`;
+    case 'own': return witId(t.resource);
+    case 'borrow': return `borrow<${witId(t.resource)}>`;
     case 'future': case 'stream': return t.type === undefined ? t.kind : `${t.kind}<${printType(t.type)}>`;
     case 'error-context': return 'error-context';
-    case 'record': return `record { ${t.fields.map((f) => `${f.name}: ${printType(f.type)}`).join(', ')} }`;
+    case 'record': return `record { ${t.fields.map((f) => `${witId(f.name)}: ${printType(f.type)}`).join(', ')} }`;
     case 'variant': return `variant { ${t.cases.map(printCase).join(', ')} }`;
-    case 'enum': return `enum { ${t.cases.join(', ')} }`;
-    case 'flags': return `flags { ${t.flags.join(', ')} }`;
+    case 'enum': return `enum { ${t.cases.map(witId).join(', ')} }`;
+    case 'flags': return `flags { ${t.flags.map(witId).join(', ')} }`;
   }
 }
 
 function printCase(c: { name: string; type?: WitType }): string {
-  return c.type === undefined ? c.name : `${c.name}(${printType(c.type)})`;
+  return c.type === undefined ? witId(c.name) : `${witId(c.name)}(${printType(c.type)})`;
 }
 
 /** Legacy named multiple results decode as an unnamed record; WIT wrote them `-> (a: u32, b: string)`. */
 function printResult(t: WitType): string {
-  if (t.kind === 'record' && t.name === undefined) return `(${t.fields.map((f) => `${f.name}: ${printType(f.type)}`).join(', ')})`;
+  if (t.kind === 'record' && t.name === undefined) return `(${t.fields.map((f) => `${witId(f.name)}: ${printType(f.type)}`).join(', ')})`;
   return printType(t);
 }
 
@@ -48,7 +60,7 @@ function printResult(t: WitType): string {
  */
 export function printFunction(f: WitFunction): string {
   const params = (f.kind === 'method' && f.params[0]?.name === 'self' ? f.params.slice(1) : f.params)
-    .map((p) => `${p.name}: ${printType(p.type)}`).join(', ');
+    .map((p) => `${witId(p.name)}: ${printType(p.type)}`).join(', ');
   const result = f.result === undefined ? '' : ` -> ${printResult(f.result)}`;
   const asyncWord = f.async ? 'async ' : '';
   if (f.kind === 'constructor') {
@@ -58,90 +70,35 @@ export function printFunction(f: WitFunction): string {
   const dot = f.name.indexOf('.');
   const short = f.kind !== undefined && dot >= 0 ? f.name.slice(dot + 1) : f.name;
   const staticWord = f.kind === 'static' ? 'static ' : '';
-  return `${short}: ${staticWord}${asyncWord}func(${params})${result}`;
+  return `${witId(short)}: ${staticWord}${asyncWord}func(${params})${result}`;
 }
 
-/** Prints a whole world: each import/export, interfaces with their types and functions. */
-export function printWorld(w: ComponentWorld): string {
-  const lines: string[] = [];
-  printItems(w.imports, 'import', lines);
-  printItems(w.exports, 'export', lines);
-  return lines.join('\n') + '\n';
-}
-
-function printItems(items: WorldItem[], word: string, out: string[]): void {
-  const types = items.flatMap((i) => (i.kind === 'type' ? [i.type] : []));
-  const funcs = items.flatMap((i) => (i.kind === 'function' ? [i.function] : []));
-  const owned = methodsByResource(types, funcs);
-  for (const item of items) {
-    if (item.kind === 'interface') printInterface(item.interface, word, out);
-    else if (item.kind === 'type') printTypeDef(item.type, owned.get(item.type.name), `${word} `, '', out);
-    else if (!isOwned(item.function, owned)) out.push(`${word} ${item.function.name}: ${printFunction(item.function).replace(/^[^:]*: /, '')};`);
-  }
-}
-
-function printInterface(i: WitInterface, word: string, out: string[]): void {
-  if (i.types.length === 0 && i.functions.length === 0) {
-    out.push(`${word} ${i.name}: interface {}`);
-    return;
-  }
-  out.push(`${word} ${i.name}: interface {`);
-  const owned = methodsByResource(i.types, i.functions);
-  for (const t of i.types) printTypeDef(t, owned.get(t.name), '', '  ', out);
-  for (const f of i.functions) if (!isOwned(f, owned)) out.push(`  ${printFunction(f)};`);
-  out.push('}');
-}
-
-/** Functions grouped under the resources (declared in the same scope) they belong to. */
-function methodsByResource(types: WitTypeDef[], funcs: WitFunction[]): Map<string, WitFunction[]> {
-  const out = new Map<string, WitFunction[]>();
-  for (const t of types) if (t.type.kind === 'resource' && t.from === undefined) out.set(t.name, []);
-  for (const f of funcs) if (f.resource !== undefined) out.get(f.resource)?.push(f);
-  return out;
-}
-
-function isOwned(f: WitFunction, owned: Map<string, WitFunction[]>): boolean {
-  return f.resource !== undefined && owned.has(f.resource);
-}
-
-/** Prints one type definition (`record r { … }`, `resource x { … }`, `use i.{t};`, `type t = …;`). */
-function printTypeDef(t: WitTypeDef, methods: WitFunction[] | undefined, prefix: string, indent: string, out: string[]): void {
-  const head = `${indent}${prefix}`;
+/**
+ * Prints one type definition as WIT lines at `indent`: `record r { … }`, `resource x { … }`
+ * with its `methods`, `use i.{t};`, `type t = …;`.
+ */
+export function printTypeDef(t: WitTypeDef, methods: WitFunction[] | undefined, indent: string): string[] {
+  const name = witId(t.name);
   if (t.from?.interface !== undefined) {
-    const as = t.from.name === t.name ? t.name : `${t.from.name} as ${t.name}`;
-    out.push(`${head}use ${t.from.interface}.{${as}};`);
-    return;
+    const as = t.from.name === t.name ? name : `${witId(t.from.name)} as ${name}`;
+    return [`${indent}use ${t.from.interface}.{${as}};`];
   }
-  if (t.from !== undefined) {
-    out.push(`${head}type ${t.name} = ${t.from.name};`);
-    return;
-  }
+  if (t.from !== undefined) return [`${indent}type ${name} = ${witId(t.from.name)};`];
   const ty = t.type;
   if (ty.kind === 'resource') {
-    if (methods === undefined || methods.length === 0) out.push(`${head}resource ${t.name};`);
-    else {
-      out.push(`${head}resource ${t.name} {`);
-      for (const m of methods) out.push(`${indent}  ${printFunction(m)};`);
-      out.push(`${indent}}`);
-    }
-    return;
+    if (methods === undefined || methods.length === 0) return [`${indent}resource ${name};`];
+    return [`${indent}resource ${name} {`, ...methods.map((m) => `${indent}  ${printFunction(m)};`), `${indent}}`];
   }
-  const own = 'name' in ty && ty.name === t.name;
+  const own = ty.kind === 'primitive' ? ty.alias === t.name : 'name' in ty && ty.name === t.name;
   const members = !own ? undefined
-    : ty.kind === 'record' ? ty.fields.map((f) => `${f.name}: ${printType(f.type)}`)
+    : ty.kind === 'record' ? ty.fields.map((f) => `${witId(f.name)}: ${printType(f.type)}`)
     : ty.kind === 'variant' ? ty.cases.map(printCase)
-    : ty.kind === 'enum' ? ty.cases
-    : ty.kind === 'flags' ? ty.flags
+    : ty.kind === 'enum' ? ty.cases.map(witId)
+    : ty.kind === 'flags' ? ty.flags.map(witId)
     : undefined;
   if (members !== undefined && (ty.kind === 'enum' || ty.kind === 'flags') && members.join(', ').length <= 60) {
-    out.push(`${head}${ty.kind} ${t.name} { ${members.join(', ')} }`);
-    return;
+    return [`${indent}${ty.kind} ${name} { ${members.join(', ')} }`];
   }
-  if (members !== undefined) {
-    out.push(`${head}${ty.kind} ${t.name} {`);
-    for (const m of members) out.push(`${indent}  ${m},`);
-    out.push(`${indent}}`);
-    return;
-  }
-  out.push(`${head}type ${t.name} = ${own ? printBody(ty) : printType(ty)};`);
+  if (members !== undefined) return [`${indent}${ty.kind} ${name} {`, ...members.map((m) => `${indent}  ${m},`), `${indent}}`];
+  return [`${indent}type ${name} = ${own ? printBody(ty) : printType(ty)};`];
 }

@@ -6,9 +6,12 @@ export type WitPrimitive =
   | 'bool' | 's8' | 'u8' | 's16' | 'u16' | 's32' | 'u32' | 's64' | 'u64'
   | 'f32' | 'f64' | 'char' | 'string';
 
-/** A WIT value type. `name` is set when the type is a named (exported) type in WIT. */
+/**
+ * A WIT value type. `name` is set when the type is a named (exported) type in WIT; a
+ * primitive's `name` is the primitive, and `alias` the WIT name it goes by (`type instant = u64`).
+ */
 export type WitType =
-  | { kind: 'primitive'; name: WitPrimitive }
+  | { kind: 'primitive'; name: WitPrimitive; alias?: string }
   | { kind: 'list'; element: WitType; length?: number; name?: string }
   | { kind: 'tuple'; types: WitType[]; name?: string }
   | { kind: 'record'; fields: WitField[]; name?: string }

@@ -1,6 +1,6 @@
 import { WasmhostError } from '../errors.js';
 import type { CoreInstance } from '../component/engine.js';
-import type { ComponentWorld, WitFunction, WitPrimitive, WitType } from '../component/wit-types.js';
+import type { WitFunction, WitPrimitive, WitType } from '../component/wit-types.js';
 import type { ExportCall } from './call-export.js';
 import type { ExportedFunction } from './export-path.js';
 
@@ -8,9 +8,8 @@ import type { ExportedFunction } from './export-path.js';
 // For a function whose parameters and result are all scalars, the canonical ABI's
 // lift and lower are plain conversions, so the host calls the core export itself
 // and converts values as the canonical ABI says. Anything else goes through jco.
-// Only for components that import no functions: an import called outside jco's own
-// export task attaches host tasks to stale state in jco's glue, and calls slow down
-// and memory grows with every call (measured: 5000 calls 0.7 s → 3 s, +15 MB a batch).
+// Only for components whose structure proves the glue does nothing else on a call
+// (component/fast-path-blocker.ts): the caller checks `Component.fastPathBlocker`.
 
 type Lower = (value: unknown, index: number) => unknown;
 type Lift = (raw: unknown) => unknown;
@@ -20,14 +19,17 @@ const INT_RANGES: Partial<Record<WitPrimitive, [number, number]>> = {
   s32: [-2147483648, 2147483647], u32: [0, 4294967295],
 };
 
+/** The canonical ABI's MAX_FLAT_PARAMS: past it, parameters are passed in memory. */
+const MAX_FLAT_PARAMS = 16;
+
 /**
  * A direct caller for a scalar-only export, or undefined when the signature or the
- * core instance does not allow one. The core export is found by wit-component's
+ * core instance does not allow one (more than 16 parameters go through memory). The core export is found by wit-component's
  * naming (`func`, `pkg:ns/iface@ver#func`); a post-return function is called if present.
  */
-export function fastCall(entry: ExportedFunction, coreInstances: readonly CoreInstance[], world: ComponentWorld): ExportCall | undefined {
+export function fastCall(entry: ExportedFunction, coreInstances: readonly CoreInstance[]): ExportCall | undefined {
   const fn = entry.function;
-  if (fn.async || fn.name.startsWith('[') || importsFunctions(world)) return undefined;
+  if (fn.async || fn.name.startsWith('[') || fn.params.length > MAX_FLAT_PARAMS) return undefined;
   const lowers = fn.params.map((p) => lowerFor(p.type, fn, p.name));
   const lift = fn.result === undefined ? () => undefined : liftFor(fn.result);
   if (lowers.some((l) => !l) || !lift) return undefined;
@@ -45,11 +47,6 @@ export function fastCall(entry: ExportedFunction, coreInstances: readonly CoreIn
     postReturn?.(raw);
     return value;
   };
-}
-
-/** True when the component imports any function (directly or in an interface). */
-export function importsFunctions(world: ComponentWorld): boolean {
-  return world.imports.some((i) => i.kind === 'function' || (i.kind === 'interface' && i.interface.functions.length > 0));
 }
 
 function checkArity(args: unknown[], arity: number, fn: WitFunction): void {

@@ -37,6 +37,8 @@ export interface WorkerInit {
   name: string;
   digest: string;
   world: ComponentWorld;
+  /** Component.fastPathBlocker: why scalar calls must go through the glue, if they must. */
+  fastPathBlocker?: string;
   /** jco's instantiation-mode glue, as source. */
   glue: string;
   /** Core modules compiled by the host after the memory cap was applied, by the name the glue asks for. */

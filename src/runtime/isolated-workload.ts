@@ -186,7 +186,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       stop(g, 'timeout', error);
     }, startTimeoutMs);
     const init: WorkerInit = {
-      type: 'init', name, digest: component.digest, world: component.world, glue: options.artifact.glue, coreModules,
+      type: 'init', name, digest: component.digest, world: component.world, fastPathBlocker: component.fastPathBlocker, glue: options.artifact.glue, coreModules,
       forward: plan.forward, wasi: plan.wasi && { interfaces: plan.wasi, sandbox: sandbox(options) }, channel,
       importTimeoutMs: limits.importTimeoutMs ?? limits.callTimeoutMs, importSpinUs: options.importSpinUs ?? 0, memoryBytes: limits.memoryBytes,
     };

@@ -55,12 +55,8 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
         },
       );
       memories = coreInstances.flatMap(({ instance }) => Object.values(instance.exports).filter((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory));
-      const component = { bytes: new Uint8Array(0), digest: m.digest, size: 0, world: m.world };
-      // fast-call.ts calls core exports directly; an import called under such a call leaves a
-      // jco task behind each time (calls slow down and memory grows), so only import-free
-      // components use it.
-      const fastCalls = !m.world.imports.some((i) => i.kind === 'function' || (i.kind === 'interface' && i.interface.functions.length > 0));
-      workload = createWorkload(component, { exports, coreInstances }, { name: m.name, fastCalls });
+      const component = { bytes: new Uint8Array(0), digest: m.digest, size: 0, world: m.world, fastPathBlocker: m.fastPathBlocker };
+      workload = createWorkload(component, { exports, coreInstances }, { name: m.name });
       post({ type: 'ready', ms: performance.now() - t0 });
     } catch (error) {
       post({ type: 'failed', error: errorToJson(error), dead: true });

@@ -64,7 +64,8 @@ export function createWorkload(component: Component, instance: EngineInstance, o
       let call = bound.get(target);
       if (!call) {
         const entry = resolveExport(component.world, target);
-        const direct = options.fastCalls === false ? undefined : fastCall(entry, instance.coreInstances, component.world);
+        const fast = options.fastCalls !== false && component.fastPathBlocker === undefined;
+        const direct = fast ? fastCall(entry, instance.coreInstances) : undefined;
         call = guard(entry.path, direct ?? bindExport(instance, entry));
         bound.set(target, call);
       }

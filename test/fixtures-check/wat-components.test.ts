@@ -15,6 +15,9 @@ import {
   type WatComponentName,
 } from '../support/wat-components.js';
 
+/** `a1: t, a2: t, …, an: t` */
+const params = (type: string, n: number) => Array.from({ length: n }, (_, i) => `a${i + 1}: ${type}`).join(', ');
+
 /** The root world componentWit prints for each component (jco names it root:component/root). */
 const EXPECTED_WORLDS: Record<WatComponentName, string[]> = {
   scalars: [
@@ -55,6 +58,19 @@ const EXPECTED_WORLDS: Record<WatComponentName, string[]> = {
     'export run: func(x: u32) -> u32;',
     'export run-describe: func(x: u32) -> string;',
   ],
+  'many-arguments': [
+    `export many-arguments: func(${params('u64', 16)}) -> u64;`,
+    `export too-many-arguments: func(${params('u32', 17)}) -> u32;`,
+  ],
+  'rich-types': [
+    'import example:rich/errors@0.2.0;',
+    'import example:rich/types@0.2.0;',
+    'import example:rich/host@0.2.0;',
+    '',
+    'export example:rich/api@0.2.0;',
+  ],
+  composed: ['export example:nested/api@0.1.0;', 'export octo: func(x: u32) -> u32;'],
+  builtins: ['export tripled: func(x: u32) -> u32;', 'export through-token: func(x: u32) -> u32;'],
   runaway: [
     'export spin: func();',
     'export ok: func(x: u32) -> u32;',
@@ -262,5 +278,29 @@ describe('imports through jco', () => {
     const logging = { log: () => {} };
     await expect(loadWithJco('imports-logging', { 'wasi:logging/logging': logging }))
       .rejects.toThrow(/example:missing\/thing/);
+  });
+});
+
+describe('the new fixtures through jco', () => {
+  it('many-arguments: 16 flat parameters, and 17 passed through memory', async () => {
+    const c = await loadWithJco('many-arguments');
+    const ones = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    expect(c.manyArguments(...ones(16).map(BigInt))).toBe(1496n); // sum of i * i
+    expect(c.manyArguments(...ones(16).map(() => 2n ** 63n))).toBe(0n); // wraps at 2^64
+    expect(c.tooManyArguments(...ones(17))).toBe(1785);
+    expect(c.tooManyArguments(...ones(17).map(() => 4294967295))).toBe((-153 >>> 0)); // wraps at 2^32
+  });
+
+  it('composed: calls between nested component instances', async () => {
+    const c = await loadWithJco('composed');
+    expect(c.octo(3)).toBe(24);
+    expect(c.api.quad(5)).toBe(20);
+    expect(c.api.double(7)).toBe(14);
+  });
+
+  it('builtins: context.set/get and resource.new/rep/drop', async () => {
+    const c = await loadWithJco('builtins');
+    expect(c.tripled(5)).toBe(15);
+    expect(c.throughToken(41)).toBe(42);
   });
 });

@@ -216,6 +216,16 @@ describe('isolated workloads (worker_threads)', () => {
     expect(error).toMatchObject({ code: 'trap', message: 'hungry ran out of JS heap (limit 16 MiB); its worker was stopped', data: { reason: 'out-of-memory' } });
   });
 
+  it('calls composed and built-in-using components through the glue, as jco answers', async () => {
+    // Called straight on their core exports, both trap ("missing current caller task metadata").
+    const composed = await start(await prepare(await readFile(await watComponentPath('composed'))), {});
+    expect(await composed.call('octo', 3)).toBe(24);
+    expect(await composed.call('example:nested/api@0.1.0#quad', 5)).toBe(20);
+    const builtins = await start(await prepare(await readFile(await watComponentPath('builtins'))), {});
+    expect(await builtins.call('tripled', 5)).toBe(15);
+    expect(await builtins.call('through-token', 41)).toBe(42);
+  });
+
   it('close() stops the worker and refuses later calls', async () => {
     const { workload, events } = await startFaults('closing');
     await workload.close();

@@ -1,7 +1,8 @@
 // Builds the hand-written WAT test components in test/fixtures/wat/ with jco's
 // own API (parse -> componentEmbed -> componentNew). Each `<name>.wat` is a core
 // module implementing the canonical ABI by hand; `<name>.wit` holds the WIT,
-// whose world is called `<name>`.
+// whose world is called `<name>`. A `<name>.wat` without a `.wit` is component-model
+// text (nested components, canonical built-ins): `parse` alone gives the component.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,10 @@ export const WAT_COMPONENTS = [
   'records-variants',
   'resources',
   'imports-logging',
+  'many-arguments',
+  'rich-types',
+  'composed',
+  'builtins',
 ] as const;
 
 /**
@@ -31,11 +36,14 @@ export type WatComponentName = (typeof WAT_FIXTURES)[number];
 
 const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/wat/', import.meta.url));
 
-/** Reads the WAT and WIT sources of one component. */
-async function readSources(name: WatComponentName): Promise<{ wat: string; wit: string }> {
+/** Reads the WAT and (for a core module) WIT sources of one component. */
+async function readSources(name: WatComponentName): Promise<{ wat: string; wit?: string }> {
   const [wat, wit] = await Promise.all([
     readFile(join(FIXTURE_DIR, `${name}.wat`), 'utf8'),
-    readFile(join(FIXTURE_DIR, `${name}.wit`), 'utf8'),
+    readFile(join(FIXTURE_DIR, `${name}.wit`), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    }),
   ]);
   return { wat, wit };
 }
@@ -43,8 +51,9 @@ async function readSources(name: WatComponentName): Promise<{ wat: string; wit: 
 /** Builds one component from its WAT and WIT, in memory. */
 export async function buildWatComponent(name: WatComponentName): Promise<Uint8Array> {
   const { wat, wit } = await readSources(name);
-  const core = await parse(wat);
-  const embedded = await componentEmbed({ binary: core, witSource: wit, world: name });
+  const binary = await parse(wat);
+  if (wit === undefined) return binary;
+  const embedded = await componentEmbed({ binary, witSource: wit, world: name });
   return componentNew(embedded);
 }
 
@@ -67,7 +76,7 @@ function sourcesDir(): Promise<string> {
     hash.update(`${await jcoVersion()}\0`);
     for (const name of WAT_FIXTURES) {
       const { wat, wit } = await readSources(name);
-      hash.update(`${name}\0${wat}\0${wit}\0`);
+      hash.update(`${name}\0${wat}\0${wit ?? ''}\0`);
     }
     const dir = join(tmpdir(), `wasmhost-wat-${hash.digest('hex').slice(0, 16)}`);
     await mkdir(dir, { recursive: true });

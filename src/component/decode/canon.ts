@@ -6,13 +6,17 @@ import { corrupt, hex, unsupported } from './decode-error.js';
 import type { Scope } from './entries.js';
 import { peel, readValType, typeAt } from './val-types.js';
 
-function skipOpts(r: ByteReader): void {
+/** Reads a canonical options list, returning each option's code (immediates are stepped over). */
+export function readCanonOptions(r: ByteReader): number[] {
+  const codes: number[] = [];
   for (let n = r.count(); n > 0; n--) {
     const at = r.pos;
     const b = r.u8();
     if (b === 0x03 || b === 0x04 || b === 0x05 || b === 0x07) r.u32();
     else if (b > 0x07) throw unsupported(`canonical option ${hex(b)}`, at, r.where);
+    codes.push(b);
   }
+  return codes;
 }
 
 function skipResultList(r: ByteReader, scope: Scope): void {
@@ -37,7 +41,7 @@ export function readCanon(r: ByteReader, scope: Scope): void {
   if (op === 0x00 || op === 0x01) {
     if (r.u8() !== 0x00) throw corrupt('expected the func sort (0x00) in canon lift/lower', at, r.where);
     r.u32();
-    skipOpts(r);
+    readCanonOptions(r);
     if (op === 0x01) return;
     const idxAt = r.pos;
     const idx = r.u32();
@@ -48,13 +52,13 @@ export function readCanon(r: ByteReader, scope: Scope): void {
   }
   if (op === 0x09) {
     skipResultList(r, scope);
-    skipOpts(r);
+    readCanonOptions(r);
     return;
   }
   const imm = BUILTINS[op];
   if (imm === undefined) throw unsupported(`canonical built-in ${hex(op)}`, at, r.where);
   for (const c of imm) {
-    if (c === 'o') skipOpts(r);
+    if (c === 'o') readCanonOptions(r);
     else if (c === 'b' || c === 'v') r.u8();
     else r.u32();
   }

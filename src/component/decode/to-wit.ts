@@ -52,6 +52,7 @@ export class WitConverter {
     switch (e.k) {
       case 'named': {
         const inner = this.type(e.target);
+        if (inner.kind === 'primitive') return { ...inner, alias: e.name };
         return NAMEABLE.has(inner.kind) ? ({ ...inner, name: e.name } as WitType) : inner;
       }
       case 'prim': return { kind: 'primitive', name: e.prim };

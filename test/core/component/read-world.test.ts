@@ -1,5 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import { componentEmbed, componentNew, componentWit, parse, print } from '@bytecodealliance/jco';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { printFunction } from '../../../src/component/print-wit.js';
@@ -9,10 +8,9 @@ import { WasmhostError } from '../../../src/errors.js';
 import { component, section, sectionBounds, sleb, str, vec } from './decode/component-bytes.js';
 import { importedInstanceNames, parseRootWit } from './decode/jco-text.js';
 import { EXPECTED, SHAPES_WIT, WORLD_FUNCS } from './decode/wit-cases.js';
+import { WAT_FIXTURES, watComponentPath, type WatComponentName } from '../../support/wat-components.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/jco/', import.meta.url));
-const fixtureNames = readdirSync(FIXTURES).filter((f) => f.endsWith('.wasm')).sort();
-const fixture = (name: string) => new Uint8Array(readFileSync(`${FIXTURES}${name}.component.wasm`));
+const fixture = async (name: WatComponentName) => new Uint8Array(await readFile(await watComponentPath(name)));
 
 function iface(w: ComponentWorld, dir: 'imports' | 'exports', name: string): WitInterface {
   const item = w[dir].find((i) => i.kind === 'interface' && i.interface.name === name);
@@ -26,169 +24,194 @@ function fn(i: WitInterface, name: string): WitFunction {
 }
 const lines = (i: WitInterface) => i.functions.map(printFunction);
 const prim = (name: string): WitType => ({ kind: 'primitive', name } as WitType);
+const alias = (name: string, of: string): WitType => ({ kind: 'primitive', name: of, alias: name } as WitType);
 
-describe('readWorld on the jco fixtures', () => {
-  it('finds all eight fixtures', () => {
-    expect(fixtureNames).toHaveLength(8);
+/** The fixtures whose imported interfaces the WAT cross-check below must find. */
+const WITH_IMPORTS: WatComponentName[] = ['imports-logging', 'rich-types'];
+
+describe.each(WAT_FIXTURES)('readWorld on the %s fixture', (name) => {
+  let bytes: Uint8Array;
+  let world: ComponentWorld;
+  beforeAll(async () => {
+    bytes = await fixture(name);
+    world = readWorld(bytes);
   });
 
-  for (const file of fixtureNames) {
-    describe(file, () => {
-      const bytes = new Uint8Array(readFileSync(FIXTURES + file));
-      const world = readWorld(bytes);
-
-      it('has the imports, exports and root functions jco componentWit prints', async () => {
-        const { items, inlineFuncs } = parseRootWit(await componentWit(bytes));
-        const mine = [
-          ...world.imports.map((i) => ['import', i] as const),
-          ...world.exports.map((i) => ['export', i] as const),
-        ].map(([direction, i]) => {
-          if (i.kind === 'function') return `${direction} ${printFunction(i.function)};`;
-          if (i.kind === 'interface') return `${direction} ${i.interface.name}`;
-          return `${direction} type ${i.type.name}`;
-        });
-        const theirs = items.map((i) => (i.kind === 'func' ? i.line : `${i.direction} ${i.name}`));
-        expect(theirs.length).toBeGreaterThan(1);
-        expect(mine.sort()).toEqual(theirs.sort());
-        for (const [key, funcs] of inlineFuncs) {
-          const [direction, name] = key.split(' ');
-          const i = iface(world, direction === 'import' ? 'imports' : 'exports', name);
-          expect(lines(i).sort()).toEqual([...funcs].sort());
-        }
-      });
-
-      it('has, for every imported interface, the types and functions of its instance type in the WAT', async () => {
-        const wat = await print(bytes);
-        const fromWat = importedInstanceNames(wat);
-        const interfaces = world.imports.flatMap((i) => (i.kind === 'interface' ? [i.interface] : []));
-        expect(fromWat.size).toBeGreaterThan(0);
-        expect(interfaces.map((i) => i.name).sort()).toEqual([...fromWat.keys()].sort());
-        for (const i of interfaces) {
-          const expected = fromWat.get(i.name);
-          expect({ types: i.types.map((t) => t.name), funcs: i.functions.map((f) => f.name) }).toEqual(expected);
-        }
-      });
+  it('has the imports, exports and root functions jco componentWit prints', async () => {
+    const { items, inlineFuncs } = parseRootWit(await componentWit(bytes));
+    const mine = [
+      ...world.imports.map((i) => ['import', i] as const),
+      ...world.exports.map((i) => ['export', i] as const),
+    ].map(([direction, i]) => {
+      if (i.kind === 'function') return `${direction} ${printFunction(i.function)};`;
+      if (i.kind === 'interface') return `${direction} ${i.interface.name}`;
+      return `${direction} type ${i.type.name}`;
     });
-  }
+    const theirs = items.map((i) => (i.kind === 'func' ? i.line : `${i.direction} ${i.name}`));
+    expect(theirs.length).toBeGreaterThan(0);
+    expect(mine.sort()).toEqual(theirs.sort());
+    for (const [key, funcs] of inlineFuncs) {
+      const [direction, n] = key.split(' ');
+      const i = iface(world, direction === 'import' ? 'imports' : 'exports', n);
+      expect(lines(i).sort()).toEqual([...funcs].sort());
+    }
+  });
 
-  it('records: roundtrip-record1 takes and returns record r1 { a: u8, b: f1 } in import and export', () => {
-    const w = readWorld(fixture('records'));
+  it('has, for every imported interface, the types and functions of its instance type in the WAT', async () => {
+    const fromWat = importedInstanceNames(await print(bytes));
+    const interfaces = world.imports.flatMap((i) => (i.kind === 'interface' ? [i.interface] : []));
+    if (WITH_IMPORTS.includes(name)) expect(fromWat.size).toBeGreaterThan(1);
+    expect(interfaces.map((i) => i.name).sort()).toEqual([...fromWat.keys()].sort());
+    for (const i of interfaces) {
+      const expected = fromWat.get(i.name);
+      expect({ types: i.types.map((t) => t.name), funcs: i.functions.map((f) => f.name) }).toEqual(expected);
+    }
+  });
+});
+
+describe('readWorld on the fixtures written here', () => {
+  let rich: ComponentWorld;
+  beforeAll(async () => {
+    rich = readWorld(await fixture('rich-types'));
+  });
+  const count = alias('count', 'u32');
+  const point: WitType = { kind: 'record', name: 'point', fields: [{ name: 'x', type: prim('s32') }, { name: 'y', type: prim('s32') }] };
+
+  it('rich-types: the exported interface has the exact signatures of its WIT, through uses and aliases', () => {
+    const api = iface(rich, 'exports', 'example:rich/api@0.2.0');
+    expect(api.package).toEqual({ namespace: 'example', name: 'rich', version: '0.2.0' });
+    expect(api.interfaceName).toBe('api');
+    expect(lines(api)).toEqual([
+      'echo-record: func(a: r1) -> r1',
+      'echo-flags: func(a: flag8, b: flag16, c: flag32) -> tuple<flag8, flag16, flag32>',
+      'swap-tuple: func(a: tuple<u8, u32>) -> tuple<u32, u8>',
+      'echo-option: func(a: maybe-count) -> maybe-count',
+      'echo-result: func(a: result<count, my-errno>) -> result<count, my-errno>',
+      'echo-enum: func(a: my-errno) -> my-errno',
+      'echo-value: func(a: value) -> value',
+      'echo-points: func(a: point-list) -> point-list',
+      'echo-names: func(a: names) -> names',
+      'echo-labeled: func(a: labeled-alias) -> labeled',
+      'errno-result: func() -> result<_, my-errno>',
+      'add-counts: func(a: count, b: count) -> count',
+      'later: func(t: stamp, by: u32) -> stamp',
+      'count-nested: func(a: list<list<string>>, b: list<tuple<u8, u32, u8>>) -> count',
+      'unit-result: func(ok: bool) -> result',
+    ]);
     const f1: WitType = { kind: 'flags', flags: ['a', 'b'], name: 'f1' };
     const r1: WitType = { kind: 'record', name: 'r1', fields: [{ name: 'a', type: prim('u8') }, { name: 'b', type: f1 }] };
-    const expected: WitFunction = { name: 'roundtrip-record1', params: [{ name: 'a', type: r1 }], result: r1 };
-    expect(fn(iface(w, 'imports', 'test:records/test'), 'roundtrip-record1')).toEqual(expected);
-    expect(fn(iface(w, 'exports', 'test:records/test'), 'roundtrip-record1')).toEqual(expected);
-    const exported = iface(w, 'exports', 'test:records/test');
-    expect(exported.package).toEqual({ namespace: 'test', name: 'records' });
-    expect(exported.interfaceName).toBe('test');
-    expect(exported.types.map((t) => t.name)).toEqual(['f1', 'f2', 'flag8', 'flag16', 'flag32', 'r1']);
-    expect(lines(exported)).toEqual([
-      'multiple-results: func() -> tuple<u8, u16>',
-      'swap-tuple: func(a: tuple<u8, u32>) -> tuple<u32, u8>',
-      'roundtrip-flags1: func(a: f1) -> f1',
-      'roundtrip-flags2: func(a: f2) -> f2',
-      'roundtrip-flags3: func(a: flag8, b: flag16, c: flag32) -> tuple<flag8, flag16, flag32>',
-      'roundtrip-record1: func(a: r1) -> r1',
-      'tuple1: func(a: tuple<u8>) -> tuple<u8>',
+    expect(fn(api, 'echo-record')).toEqual({ name: 'echo-record', params: [{ name: 'a', type: r1 }], result: r1 });
+    expect(fn(api, 'add-counts')).toEqual({ name: 'add-counts', params: [{ name: 'a', type: count }, { name: 'b', type: count }], result: count });
+    expect(fn(api, 'count-nested').params.map((x) => x.type)).toEqual([
+      { kind: 'list', element: { kind: 'list', element: prim('string') } },
+      { kind: 'list', element: { kind: 'tuple', types: [prim('u8'), prim('u32'), prim('u8')] } },
     ]);
-  });
-
-  it('flavorful: the exported interface has the exact signatures of the WIT', () => {
-    const w = readWorld(fixture('flavorful'));
-    const expected = [
-      'f-list-in-record1: func(a: list-in-record1)',
-      'f-list-in-record2: func() -> list-in-record2',
-      'f-list-in-record3: func(a: list-in-record3) -> list-in-record3',
-      'f-list-in-record4: func(a: list-in-alias) -> list-in-alias',
-      'f-list-in-variant1: func(a: list-in-variant1-v1, b: list-in-variant1-v2)',
-      'f-list-in-variant2: func() -> list-in-variant2',
-      'f-list-in-variant3: func(a: list-in-variant3) -> list-in-variant3',
-      'errno-result: func() -> result<_, my-errno>',
-      'list-typedefs: func(a: string, c: list-typedef3) -> tuple<list-typedef2, list-typedef3>',
-      'list-of-variants: func(a: list<bool>, b: list<result>, c: list<my-errno>) -> tuple<list<bool>, list<result>, list<my-errno>>',
-    ];
-    expect(lines(iface(w, 'imports', 'test:flavorful/test'))).toEqual(expected);
-    expect(lines(iface(w, 'exports', 'test:flavorful/test'))).toEqual(expected);
-    const types = iface(w, 'exports', 'test:flavorful/test').types;
-    expect(types.find((t) => t.name === 'list-in-alias')?.type).toEqual({
-      kind: 'record', name: 'list-in-record4', fields: [{ name: 'a', type: prim('string') }],
-    });
-    expect(types.find((t) => t.name === 'my-errno')?.type).toEqual({ kind: 'enum', name: 'my-errno', cases: ['success', 'a', 'b'] });
-    expect(types.find((t) => t.name === 'list-in-variant1-v2')?.type).toEqual({
-      kind: 'result', name: 'list-in-variant1-v2', err: prim('string'),
-    });
-  });
-
-  it('lists: exact list signatures', () => {
-    const i = iface(readWorld(fixture('lists')), 'exports', 'test:lists/test');
-    expect(lines(i)).toContain('list-param4: func(a: list<list<string>>)');
-    expect(lines(i)).toContain('list-param5: func(a: list<tuple<u8, u32, u8>>)');
-    expect(lines(i)).toContain('list-minmax-float: func(a: list<f32>, b: list<f64>) -> tuple<list<f32>, list<f64>>');
-    expect(fn(i, 'list-result')).toEqual({ name: 'list-result', params: [], result: { kind: 'list', element: prim('u8') } });
-    expect(fn(i, 'string-roundtrip')).toEqual({
-      name: 'string-roundtrip', params: [{ name: 'a', type: prim('string') }], result: prim('string'),
-    });
-  });
-
-  it('resources: constructors, methods and statics of imported and exported resources', () => {
-    const w = readWorld(fixture('resources'));
-    const imports = iface(w, 'imports', 'imports');
-    expect(imports.package).toBeUndefined();
-    expect(imports.types).toEqual([{ name: 'y', type: { kind: 'resource' } }]);
-    expect(fn(imports, '[constructor]y')).toEqual({
-      name: '[constructor]y', kind: 'constructor', resource: 'y',
-      params: [{ name: 'a', type: prim('s32') }], result: { kind: 'own', resource: 'y' },
-    });
-    expect(fn(imports, '[method]y.get-a')).toEqual({
-      name: '[method]y.get-a', kind: 'method', resource: 'y',
-      params: [{ name: 'self', type: { kind: 'borrow', resource: 'y' } }], result: prim('s32'),
-    });
-    const exports = iface(w, 'exports', 'exports');
-    expect(exports.types.map((t) => [t.name, t.type.kind])).toEqual([['x', 'resource'], ['z', 'resource'], ['kebab-case', 'resource']]);
-    expect(lines(exports)).toEqual([
-      'constructor(a: s32)', 'get-a: func() -> s32', 'set-a: func(a: s32)', 'add: static func(x: x, a: s32) -> x',
-      'constructor(a: s32)', 'get-a: func() -> s32', 'num-dropped: static func() -> u32',
-      'constructor(a: u32)', 'get-a: func() -> u32', 'take-owned: static func(k: kebab-case) -> u32',
-      'add: func(a: borrow<z>, b: borrow<z>) -> z', 'consume: func(x: x)', 'test-imports: func() -> result<_, string>',
+    expect(fn(api, 'unit-result').result).toEqual({ kind: 'result' });
+    const used = ['count', 'stamp', 'flag8', 'flag16', 'flag32', 'r1', 'point-list', 'maybe-count', 'my-errno', 'value', 'labeled', 'labeled-alias'];
+    expect(api.types.map((t) => [t.name, t.from])).toEqual([
+      ...used.map((n) => [n, { interface: 'example:rich/types@0.2.0', name: n }]),
+      ['names', undefined],
     ]);
-    expect(fn(exports, '[static]kebab-case.take-owned').params).toEqual([{ name: 'k', type: { kind: 'own', resource: 'kebab-case' } }]);
-  });
-
-  it('many-arguments: sixteen u64 parameters', () => {
-    const w = readWorld(fixture('many-arguments'));
-    const params = Array.from({ length: 16 }, (_, i) => ({ name: `a${i + 1}`, type: prim('u64') }));
-    expect(w.exports).toEqual([{ kind: 'function', function: { name: 'many-arguments', params } }]);
-    expect(fn(iface(w, 'imports', 'imports'), 'many-arguments')).toEqual({ name: 'many-arguments', params });
-  });
-
-  it('simple-nested: the versioned interface through two levels of nested components', () => {
-    const w = readWorld(fixture('simple-nested'));
-    const expected: WitInterface = {
-      name: 'calvinrp:test-async-funcs/hello@0.1.0',
-      package: { namespace: 'calvinrp', name: 'test-async-funcs', version: '0.1.0' },
-      interfaceName: 'hello',
-      types: [],
-      functions: [{ name: 'hello-world', params: [], result: prim('string') }],
-    };
-    expect(w).toEqual({ imports: [{ kind: 'interface', interface: expected }], exports: [{ kind: 'interface', interface: expected }] });
-  });
-
-  it('wasi interfaces keep use-origins and the names of used types', () => {
-    const w = readWorld(fixture('smoke'));
-    const streams = iface(w, 'imports', 'wasi:io/streams@0.2.0');
-    expect(streams.package).toEqual({ namespace: 'wasi', name: 'io', version: '0.2.0' });
-    expect(streams.types.find((t) => t.name === 'error')).toEqual({
-      name: 'error', type: { kind: 'resource' }, from: { interface: 'wasi:io/error@0.2.0', name: 'error' },
+    const type = (n: string) => api.types.find((t) => t.name === n)?.type;
+    // In `types`, where it is declared, an alias of a record is that record under its own name.
+    expect(iface(rich, 'imports', 'example:rich/types@0.2.0').types.find((t) => t.name === 'labeled-alias')?.type).toEqual({
+      kind: 'record', name: 'labeled',
+      fields: [
+        { name: 'name', type: prim('string') },
+        { name: 'tags', type: { kind: 'list', element: prim('string') } },
+        { name: 'count', type: { kind: 'option', name: 'maybe-count', type: count } },
+      ],
     });
-    expect(streams.types.find((t) => t.name === 'stream-error')?.type).toEqual({
+    expect(type('my-errno')).toEqual({ kind: 'enum', name: 'my-errno', cases: ['success', 'a', 'b'] });
+    expect(type('value')).toEqual({
+      kind: 'variant', name: 'value',
+      cases: [{ name: 'int', type: prim('s64') }, { name: 'real', type: prim('f64') }, { name: 'text', type: prim('string') }, { name: 'nothing' }],
+    });
+    expect(type('point-list')).toEqual({ kind: 'list', name: 'point-list', element: point });
+    expect(type('stamp')).toEqual(alias('stamp', 'u64'));
+    expect(type('names')).toEqual({ kind: 'list', name: 'names', element: prim('string') });
+  });
+
+  it('rich-types: an imported resource with constructor, method and static, and used types keep their origins', () => {
+    const host = iface(rich, 'imports', 'example:rich/host@0.2.0');
+    expect(host.types.map((t) => [t.name, t.type.kind, t.from?.interface])).toEqual([
+      ['blob', 'resource', undefined],
+      ['count', 'primitive', 'example:rich/types@0.2.0'],
+      ['point', 'record', 'example:rich/types@0.2.0'],
+      ['metrics', 'record', undefined],
+      ['stream-error', 'variant', 'example:rich/types@0.2.0'],
+    ]);
+    expect(fn(host, '[constructor]blob')).toEqual({
+      name: '[constructor]blob', kind: 'constructor', resource: 'blob',
+      params: [{ name: 'init', type: { kind: 'list', element: prim('u8') } }], result: { kind: 'own', resource: 'blob' },
+    });
+    expect(fn(host, '[method]blob.size')).toEqual({
+      name: '[method]blob.size', kind: 'method', resource: 'blob',
+      params: [{ name: 'self', type: { kind: 'borrow', resource: 'blob' } }], result: count,
+    });
+    expect(fn(host, '[static]blob.merge')).toEqual({
+      name: '[static]blob.merge', kind: 'static', resource: 'blob',
+      params: [{ name: 'a', type: { kind: 'borrow', resource: 'blob' } }, { name: 'b', type: { kind: 'borrow', resource: 'blob' } }],
+      result: { kind: 'own', resource: 'blob' },
+    });
+    const streamError: WitType = {
       kind: 'variant', name: 'stream-error',
       cases: [{ name: 'last-operation-failed', type: { kind: 'own', resource: 'error' } }, { name: 'closed' }],
+    };
+    expect(fn(host, 'report')).toEqual({
+      name: 'report',
+      params: [{ name: 'm', type: { kind: 'record', name: 'metrics', fields: [{ name: 'total', type: count }, { name: 'at', type: point }] } }],
+      result: { kind: 'result', err: streamError },
     });
-    const fsTypes = iface(w, 'imports', 'wasi:filesystem/types@0.2.0');
-    const stat = fsTypes.types.find((t) => t.name === 'descriptor-stat')?.type;
-    expect(stat?.kind === 'record' && stat.fields[3]).toEqual({
-      name: 'data-access-timestamp',
-      type: { kind: 'option', type: { kind: 'record', name: 'datetime', fields: [{ name: 'seconds', type: prim('u64') }, { name: 'nanoseconds', type: prim('u32') }] } },
+    const types = iface(rich, 'imports', 'example:rich/types@0.2.0');
+    expect(types.types.find((t) => t.name === 'error')).toEqual({
+      name: 'error', type: { kind: 'resource' }, from: { interface: 'example:rich/errors@0.2.0', name: 'error' },
+    });
+    expect(iface(rich, 'imports', 'example:rich/errors@0.2.0').types).toEqual([{ name: 'error', type: { kind: 'resource' } }]);
+  });
+
+  it('resources: an exported resource with constructor and methods, borrowed and owned', async () => {
+    const counting = iface(readWorld(await fixture('resources')), 'exports', 'example:counters/counting');
+    expect(counting.types).toEqual([{ name: 'counter', type: { kind: 'resource' } }]);
+    expect(lines(counting)).toEqual([
+      'constructor(start: u32)', 'increment: func() -> u32', 'get: func() -> u32',
+      'make-and-count: func(n: u32) -> u32', 'peek: func(c: borrow<counter>) -> u32', 'consume: func(c: counter) -> u32', 'live: func() -> u32',
+    ]);
+    expect(fn(counting, 'consume').params).toEqual([{ name: 'c', type: { kind: 'own', resource: 'counter' } }]);
+  });
+
+  it('lists: exact list signatures', async () => {
+    const w = readWorld(await fixture('lists'));
+    const f = (n: string) => w.exports.flatMap((i) => (i.kind === 'function' && i.function.name === n ? [i.function] : []))[0];
+    expect(f('split')).toEqual({ name: 'split', params: [{ name: 's', type: prim('string') }], result: { kind: 'list', element: prim('string') } });
+    expect(printFunction(f('scale'))).toBe('scale: func(xs: list<f64>, k: f64) -> list<f64>');
+  });
+
+  it('many-arguments: sixteen u64 and seventeen u32 parameters', async () => {
+    const w = readWorld(await fixture('many-arguments'));
+    const params = (type: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `a${i + 1}`, type: prim(type) }));
+    expect(w).toEqual({
+      imports: [],
+      exports: [
+        { kind: 'function', function: { name: 'many-arguments', params: params('u64', 16), result: prim('u64') } },
+        { kind: 'function', function: { name: 'too-many-arguments', params: params('u32', 17), result: prim('u32') } },
+      ],
+    });
+  });
+
+  it('composed: the versioned interface through two levels of nested components', async () => {
+    const w = readWorld(await fixture('composed'));
+    const u32 = [{ name: 'x', type: prim('u32') }];
+    const expected: WitInterface = {
+      name: 'example:nested/api@0.1.0',
+      package: { namespace: 'example', name: 'nested', version: '0.1.0' },
+      interfaceName: 'api',
+      types: [],
+      functions: [{ name: 'quad', params: u32, result: prim('u32') }, { name: 'double', params: u32, result: prim('u32') }],
+    };
+    expect(w).toEqual({
+      imports: [],
+      exports: [{ kind: 'interface', interface: expected }, { kind: 'function', function: { name: 'octo', params: u32, result: prim('u32') } }],
     });
   });
 });
@@ -297,8 +320,8 @@ describe('readWorld on bad input', () => {
     expect([old.code, old.message]).toEqual(['unsupported', expect.stringMatching(/binary version 0xc/)]);
   });
 
-  it('a fixture cut inside each section names the section and offset', () => {
-    const bytes = fixture('records');
+  it('a fixture cut inside each section names the section and offset', async () => {
+    const bytes = await fixture('rich-types');
     const bounds = sectionBounds(bytes);
     expect(bounds.length).toBeGreaterThan(10);
     for (const s of bounds) {
@@ -324,14 +347,14 @@ describe('readWorld on bad input', () => {
     }
   });
 
-  it('random garbage after a valid preamble, and random byte flips in a fixture, never escape as other errors', () => {
+  it('random garbage after a valid preamble, and random byte flips in a fixture, never escape as other errors', async () => {
     const next = rng(42);
     for (let i = 0; i < 2000; i++) {
       const tail = Array.from({ length: 1 + Math.floor(next() * 64) }, () => Math.floor(next() * 256));
       const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, ...tail]);
       expect(['not-a-component', 'unsupported']).toContain(decodeError(bytes).code);
     }
-    const original = fixture('variants');
+    const original = await fixture('rich-types');
     const typeEnd = sectionBounds(original).find((s) => s.id === 1)?.start ?? original.length;
     for (let i = 0; i < 2000; i++) {
       const bytes = original.slice();

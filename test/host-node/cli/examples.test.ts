@@ -17,7 +17,8 @@ describe('the examples through the CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('export process: func(celsius: f64) -> f64;');
     expect(result.stdout).toContain('export classify: func(sensor: string, celsius: f64) -> string;');
-    expect(result.stdout).toContain('import wasi:logging/logging@0.1.0-draft: interface {');
+    expect(result.stdout).toContain('  import wasi:logging/logging@0.1.0-draft;\n');
+    expect(result.stdout).toContain('package wasi:logging@0.1.0-draft {\n  interface logging {\n');
     expect(result.stdout).toMatch(/digest sha256:[0-9a-f]{64}/);
   });
 

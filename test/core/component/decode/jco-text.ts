@@ -31,18 +31,20 @@ export function importedInstanceNames(wat: string): Map<string, { types: string[
   const typeBlocks = new Map<string, { types: string[]; funcs: string[] }>();
   const out = new Map<string, { types: string[]; funcs: string[] }>();
   for (let i = 0; i < lines.length; i++) {
-    const t = /^ {2}\(type (?:\$\S+ )?\(;(\d+);\)$/.exec(lines[i]);
+    const t = /^ {2}\(type (?:\$(\S+) )?\(;(\d+);\)$/.exec(lines[i]);
     if (t !== null && lines[i + 1]?.trim() === '(instance') {
       const block = { types: [] as string[], funcs: [] as string[] };
       for (let j = i + 2; j < lines.length && !/^ {2}\)/.test(lines[j]); j++) {
         const e = /^ {6}\(export (?:\$\S+ )?\(;\d+;\) "([^"]+)" \((type|func)/.exec(lines[j]);
         if (e !== null) (e[2] === 'type' ? block.types : block.funcs).push(e[1]);
       }
-      typeBlocks.set(t[1], block);
+      typeBlocks.set(t[2], block);
+      if (t[1] !== undefined) typeBlocks.set(`$${t[1]}`, block); // wit-component names types `$ty-<interface>`
     }
-    const imp = /^ {2}\(import "([^"]+)" \(instance (?:\$\S+ )?\(;\d+;\) \(type (?:\$\S+ )?(?:\(;)?(\d+)?/.exec(lines[i]);
-    if (imp !== null && imp[2] !== undefined) {
-      const block = typeBlocks.get(imp[2]);
+    const imp = /^ {2}\(import "([^"]+)" \(instance (?:\$\S+ )?\(;\d+;\) \(type (?:(\$[^\s)]+)\)|(?:\$\S+ )?(?:\(;)?(\d+)?)/.exec(lines[i]);
+    const ref = imp?.[2] ?? imp?.[3];
+    if (imp !== null && ref !== undefined) {
+      const block = typeBlocks.get(ref);
       if (block !== undefined) out.set(imp[1], block);
     }
   }
