@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from '@bytecodealliance/jco';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readWorld } from '../../../src/component/read-world.js';
-import { printWorld } from '../../../src/component/print-wit.js';
+import { printWorld } from '../../../src/component/print-world.js';
 import { resolveExport } from '../../../src/runtime/export-path.js';
 import { WasmhostError } from '../../../src/errors.js';
 import { buildWatComponent, WAT_FIXTURES } from '../../support/wat-components.js';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { readWorld } from '../../../src/component/read-world.js';
-import { printWorld } from '../../../src/component/print-wit.js';
+import { printWorld } from '../../../src/component/print-world.js';
 import { TYPE_NODE_BUDGET, TYPE_TEXT_BUDGET } from '../../../src/component/decode/to-wit.js';
 import { WasmhostError } from '../../../src/errors.js';
 
