@@ -6,6 +6,7 @@ import { printFunction } from '../../../src/component/print-wit.js';
 import { readWorld } from '../../../src/component/read-world.js';
 import type { ComponentWorld, WitFunction, WitInterface, WitType } from '../../../src/component/wit-types.js';
 import { WasmhostError } from '../../../src/errors.js';
+import { buildComponentWat } from '../../support/wat-components.js';
 import { component, section, sectionBounds, sleb, str, vec } from './decode/component-bytes.js';
 import { importedInstanceNames, parseRootWit } from './decode/jco-text.js';
 import { EXPECTED, SHAPES_WIT, WORLD_FUNCS } from './decode/wit-cases.js';
@@ -375,5 +376,20 @@ describe('readWorld on bad input', () => {
     expect([builtin.code, builtin.message]).toEqual(['unsupported', expect.stringMatching(/canonical built-in 0x3a/)]);
     const moduleImport = decodeError(component(section(3, vec([[0x50, 0x00]])), section(10, vec([[0x00, ...str('m'), 0x00, 0x11, 0x00]]))));
     expect([moduleImport.code, moduleImport.message]).toEqual(['unsupported', expect.stringMatching(/imports a core module named "m"/)]);
+  });
+});
+
+describe('readWorld on shapes other toolchains write', () => {
+  it('a composition passing a core module, aliased out of one inner instance, to another: an empty world', async () => {
+    expect(readWorld(await buildComponentWat('core-module-alias'))).toEqual({ imports: [], exports: [] });
+  });
+
+  it('still refuses an alias that asks an instance for a core item other than a module', async () => {
+    const bytes = (await buildComponentWat('core-module-alias')).slice();
+    const alias = sectionBounds(bytes).find((s) => s.id === 6);
+    expect(alias && [...bytes.subarray(alias.body, alias.body + 3)]).toEqual([0x01, 0x00, 0x11]); // one alias, sort core module
+    bytes[(alias?.body ?? 0) + 2] = 0x00; // core func
+    const e = decodeError(bytes);
+    expect([e.code, e.message]).toEqual(['not-a-component', expect.stringMatching(/^corrupt component: export "dep" of instance 0 is a module, not a core item of sort 0x0 at/)]);
   });
 });
