@@ -111,7 +111,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** Components written directly in component-model WAT (no WIT): `test/fixtures/wat/<name>.wat`. */
-export type ComponentWatName = 'core-module-alias';
+export type ComponentWatName = 'core-module-alias' | 'wit-package';
 
 /** Builds one component-model WAT fixture, in memory. */
 export async function buildComponentWat(name: ComponentWatName): Promise<Uint8Array> {

@@ -392,4 +392,31 @@ describe('readWorld on shapes other toolchains write', () => {
     const e = decodeError(bytes);
     expect([e.code, e.message]).toEqual(['not-a-component', expect.stringMatching(/^corrupt component: export "dep" of instance 0 is a module, not a core item of sort 0x0 at/)]);
   });
+
+  it('a WIT package is refused as one, carrying its interfaces and worlds', async () => {
+    const e = decodeError(await buildComponentWat('wit-package'));
+    expect(e.code).toBe('wit-package');
+    expect(e.message).toBe(
+      'this is a WIT package (interface types only), not a runnable component: it defines interface demo:calc/adder@0.1.0, '
+      + 'world demo:calc/calc@0.1.0; build a component that targets one of its worlds and run that',
+    );
+    const pair: WitType = { kind: 'record', name: 'pair', fields: [{ name: 'a', type: prim('s32') }, { name: 'b', type: prim('s32') }] };
+    const adder: WitInterface = {
+      name: 'demo:calc/adder@0.1.0', package: { namespace: 'demo', name: 'calc', version: '0.1.0' }, interfaceName: 'adder',
+      types: [{ name: 'pair', type: pair }],
+      functions: [{ name: 'add', params: [{ name: 'p', type: pair }], result: prim('s32') }],
+    };
+    const log: WitFunction = { name: 'log', params: [{ name: 'msg', type: prim('string') }] };
+    expect(e.data).toEqual({
+      package: {
+        interfaces: [adder],
+        worlds: [{ name: 'demo:calc/calc@0.1.0', imports: [{ kind: 'function', function: log }], exports: [{ kind: 'interface', interface: adder }] }],
+      },
+    });
+  });
+
+  it('a component type exported beside a runnable world is unsupported, not corrupt', async () => {
+    const e = decodeError(await parse('(component (import "f" (func)) (type $w (component)) (export "w" (type $w)))'));
+    expect([e.code, e.message]).toEqual(['unsupported', 'unsupported component: it exports a component type named "w", which WIT cannot describe']);
+  });
 });
