@@ -5,6 +5,7 @@
 export type WasmhostErrorCode =
   | 'not-a-component'      // empty, core module, truncated or corrupt bytes
   | 'unsupported'          // valid but uses something this host does not handle
+  | 'wit-package'          // a WIT package encoded as a component: types only, nothing to run
   | 'bad-input'            // a user-supplied value, call or argument is malformed
   | 'unknown-export'       // the call names no export of the component
   | 'missing-import'       // the component imports something no provider offers

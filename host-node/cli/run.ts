@@ -3,7 +3,7 @@ import { WasmhostError } from '../../src/errors.js';
 import type { Host } from '../../src/create-host.js';
 import type { ComponentWorld, WitParam, WitType } from '../../src/component/wit-types.js';
 import type { Workload } from '../../src/runtime/workload.js';
-import { resolveExport } from '../../src/runtime/export-path.js';
+import { exportedFunctions, resolveExport } from '../../src/runtime/export-path.js';
 import { parseCall, parseWaveArgs } from '../../src/component/parse-call.js';
 import { printWave } from '../../src/component/wave.js';
 import { printFunction } from '../../src/component/print-wit.js';
@@ -33,6 +33,9 @@ export async function runCommand(host: Host, path: string, options: RunOptions):
   const component = await readComponentFile(host, path);
   // A bad call is refused before anything is transpiled or instantiated.
   const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
+  if (call === undefined && exportedFunctions(component.world).length === 0) {
+    throw new WasmhostError('unknown-export', 'the component exports no functions (no wasi:cli/run, nothing to --invoke), so there is nothing to run');
+  }
   const wasi = createWasiProvider({ args: [basename(path), ...options.args] });
   const instance = { name: basename(path), config: options.config, grants: options.grants, providers: [wasi] };
   const { callTimeoutMs, memoryBytes } = options.limits;

@@ -26,10 +26,6 @@ export function printWorld(w: ComponentWorld): string {
   return lines.join('\n') + '\n';
 }
 
-function packageKey(p: WitPackageId): string {
-  return `${p.namespace}:${p.name}${p.version === undefined ? '' : `@${p.version}`}`;
-}
-
 /** A `use` of an interface in package `pkg` itself, as WIT writes it there (`use error.{error}`): a full path would be a cycle. */
 function localUse(t: WitTypeDef, pkg: string): WitTypeDef {
   const origin = t.from?.interface === undefined ? undefined : parseInterfaceName(t.from.interface);
@@ -62,6 +58,27 @@ function addUsedOnly(packages: Map<string, Map<string, WitInterface>>, w: Compon
     const type: WitTypeDef = { name: def.from.name, type: def.type };
     addInterface(packages, { name: origin as string, ...parsed, types: [type], functions: [] });
   }
+}
+
+/** An interface defined by a package, as its `interface name { … }` block. */
+export function printInterfaceBlock(i: WitInterface): string[] {
+  return printBody(`interface ${witId(i.interfaceName)}`, i, '');
+}
+
+/** A world defined by a package, as its `world name { … }` block; interfaces of package `pkg` are named short. */
+export function printWorldBlock(name: string, w: ComponentWorld, pkg: WitPackageId | undefined): string[] {
+  const short = (items: WorldItem[]) => items.map((item) =>
+    item.kind === 'interface' && pkg !== undefined && item.interface.package !== undefined
+      && packageKey(item.interface.package) === packageKey(pkg)
+      ? { ...item, interface: { ...item.interface, name: witId(item.interface.interfaceName) } } : item);
+  const lines: string[] = [];
+  printItems(short(w.imports), 'import', lines);
+  printItems(short(w.exports), 'export', lines);
+  return lines.length === 0 ? [`world ${witId(name)} {}`] : [`world ${witId(name)} {`, ...lines, '}'];
+}
+
+export function packageKey(p: WitPackageId): string {
+  return `${p.namespace}:${p.name}${p.version === undefined ? '' : `@${p.version}`}`;
 }
 
 /** The lines of a `head { … }` block holding an interface's types and functions, at `indent`. */

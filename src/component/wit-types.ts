@@ -89,3 +89,9 @@ export interface ComponentWorld {
   imports: WorldItem[];
   exports: WorldItem[];
 }
+
+/** A world a WIT package defines: its full name (`demo:calc/calc@0.1.0`) and contents. */
+export interface WitWorld extends ComponentWorld { name: string }
+
+/** What a WIT package encoded as a component defines (it has nothing to run). */
+export interface WitPackage { interfaces: WitInterface[]; worlds: WitWorld[] }

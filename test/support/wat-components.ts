@@ -118,3 +118,11 @@ async function exists(file: string): Promise<boolean> {
     throw error;
   }
 }
+
+/** Components written directly in component-model WAT (no WIT): `test/fixtures/wat/<name>.wat`. */
+export type ComponentWatName = 'core-module-alias' | 'wit-package';
+
+/** Builds one component-model WAT fixture, in memory. */
+export async function buildComponentWat(name: ComponentWatName): Promise<Uint8Array> {
+  return parse(await readFile(join(FIXTURE_DIR, `${name}.wat`), 'utf8'));
+}

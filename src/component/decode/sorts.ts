@@ -10,6 +10,9 @@ export type Sort = 'core' | 'func' | 'value' | 'type' | 'component' | 'instance'
 
 const SORTS: Record<number, Sort> = { 0x01: 'func', 0x02: 'value', 0x03: 'type', 0x04: 'component', 0x05: 'instance' };
 
+/** The core sort byte of a core module, the only core item a component instance can export. */
+const CORE_MODULE = 0x11;
+
 /** Reads a `sort` (a core sort is consumed and reported as `core`). */
 export function readSort(r: ByteReader): { sort: Sort; coreSort?: number } {
   const at = r.pos;
@@ -34,7 +37,7 @@ function outOfRange(what: string, idx: number, at: number, r: ByteReader): Error
 
 /** Reads one `alias` and pushes the aliased item onto `scope`'s index spaces. */
 export function readAlias(r: ByteReader, scope: Scope): void {
-  const { sort } = readSort(r);
+  const { sort, coreSort } = readSort(r);
   const at = r.pos;
   const target = r.u8();
   if (target === 0x00) {
@@ -45,7 +48,8 @@ export function readAlias(r: ByteReader, scope: Scope): void {
     if (slot === undefined) throw outOfRange('instance', idx, idxAt, r);
     const ext = slot.type.exports.get(name);
     if (ext === undefined) throw corrupt(`instance ${idx} has no export named "${name}"`, idxAt, r.where);
-    if (ext.sort !== sort) throw corrupt(`export "${name}" of instance ${idx} is a ${ext.sort}, not a ${sort}`, idxAt, r.where);
+    const wanted = sort !== 'core' ? sort : coreSort === CORE_MODULE ? 'module' : `core item of sort ${hex(coreSort ?? 0)}`;
+    if (ext.sort !== wanted) throw corrupt(`export "${name}" of instance ${idx} is a ${ext.sort}, not a ${wanted}`, idxAt, r.where);
     if (ext.sort === 'type') {
       scope.types.push(slot.name === undefined ? ext.type : { k: 'named', name, target: ext.type, origin: slot.name });
     } else if (ext.sort === 'func') scope.funcs.push(ext.type);

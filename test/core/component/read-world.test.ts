@@ -5,6 +5,7 @@ import { printFunction } from '../../../src/component/print-wit.js';
 import { readWorld } from '../../../src/component/read-world.js';
 import type { ComponentWorld, WitFunction, WitInterface, WitType } from '../../../src/component/wit-types.js';
 import { WasmhostError } from '../../../src/errors.js';
+import { buildComponentWat } from '../../support/wat-components.js';
 import { component, section, sectionBounds, sleb, str, vec } from './decode/component-bytes.js';
 import { importedInstanceNames, parseRootWit } from './decode/jco-text.js';
 import { EXPECTED, SHAPES_WIT, WORLD_FUNCS } from './decode/wit-cases.js';
@@ -398,5 +399,47 @@ describe('readWorld on bad input', () => {
     expect([builtin.code, builtin.message]).toEqual(['unsupported', expect.stringMatching(/canonical built-in 0x3a/)]);
     const moduleImport = decodeError(component(section(3, vec([[0x50, 0x00]])), section(10, vec([[0x00, ...str('m'), 0x00, 0x11, 0x00]]))));
     expect([moduleImport.code, moduleImport.message]).toEqual(['unsupported', expect.stringMatching(/imports a core module named "m"/)]);
+  });
+});
+
+describe('readWorld on shapes other toolchains write', () => {
+  it('a composition passing a core module, aliased out of one inner instance, to another: an empty world', async () => {
+    expect(readWorld(await buildComponentWat('core-module-alias'))).toEqual({ imports: [], exports: [] });
+  });
+
+  it('still refuses an alias that asks an instance for a core item other than a module', async () => {
+    const bytes = (await buildComponentWat('core-module-alias')).slice();
+    const alias = sectionBounds(bytes).find((s) => s.id === 6);
+    expect(alias && [...bytes.subarray(alias.body, alias.body + 3)]).toEqual([0x01, 0x00, 0x11]); // one alias, sort core module
+    bytes[(alias?.body ?? 0) + 2] = 0x00; // core func
+    const e = decodeError(bytes);
+    expect([e.code, e.message]).toEqual(['not-a-component', expect.stringMatching(/^corrupt component: export "dep" of instance 0 is a module, not a core item of sort 0x0 at/)]);
+  });
+
+  it('a WIT package is refused as one, carrying its interfaces and worlds', async () => {
+    const e = decodeError(await buildComponentWat('wit-package'));
+    expect(e.code).toBe('wit-package');
+    expect(e.message).toBe(
+      'this is a WIT package (interface types only), not a runnable component: it defines interface demo:calc/adder@0.1.0, '
+      + 'world demo:calc/calc@0.1.0; build a component that targets one of its worlds and run that',
+    );
+    const pair: WitType = { kind: 'record', name: 'pair', fields: [{ name: 'a', type: prim('s32') }, { name: 'b', type: prim('s32') }] };
+    const adder: WitInterface = {
+      name: 'demo:calc/adder@0.1.0', package: { namespace: 'demo', name: 'calc', version: '0.1.0' }, interfaceName: 'adder',
+      types: [{ name: 'pair', type: pair }],
+      functions: [{ name: 'add', params: [{ name: 'p', type: pair }], result: prim('s32') }],
+    };
+    const log: WitFunction = { name: 'log', params: [{ name: 'msg', type: prim('string') }] };
+    expect(e.data).toEqual({
+      package: {
+        interfaces: [adder],
+        worlds: [{ name: 'demo:calc/calc@0.1.0', imports: [{ kind: 'function', function: log }], exports: [{ kind: 'interface', interface: adder }] }],
+      },
+    });
+  });
+
+  it('a component type exported beside a runnable world is unsupported, not corrupt', async () => {
+    const e = decodeError(await parse('(component (import "f" (func)) (type $w (component)) (export "w" (type $w)))'));
+    expect([e.code, e.message]).toEqual(['unsupported', 'unsupported component: it exports a component type named "w", which WIT cannot describe']);
   });
 });
