@@ -1,9 +1,11 @@
 // `wasmhost serve` as a real process (bin/wasmhost.js, built dist/), and its page server as a
-// function for what needs counting: HTTP headers, types, caching, traversal, /config.json, MQTT
-// over WebSocket as the browser role, a peer over TCP, pre-transpiled artifacts, SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
+// function for what needs counting: HTTP headers, types, caching, traversal and symlinks,
+// /config.json without secrets, per-page credentials (POST /session) over WebSocket, a
+// provisioned peer over TCP, pre-transpiled artifacts, SIGTERM.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +16,11 @@ import { WebSocket } from 'ws';
 import { startPageServer } from '../../host-node/page-server.js';
 import { transpileWithJco } from '../../src/component/transpile.js';
 import { BROWSER_USERNAME } from '../../src/bridge/acl.js';
+import { openCredentialStore } from '../../host-node/credentials.js';
 
 const BIN = fileURLToPath(new URL('../../bin/wasmhost.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const ALARM = join(EXAMPLES, 'threshold-alarm-c/threshold-alarm.wasm');
-const TOKEN = 'test-browser-token';
 
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -61,14 +63,18 @@ describe('wasmhost serve (the real bin)', () => {
   let out = '';
   let base: string;
   let mqttUrl: string;
+  let state: string;
+  const secrets: Record<string, string> = {};
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    state = join(dir, 'state');
     const page = await fixturePage(dir);
+    for (const id of ['p1', 'p2']) secrets[id] = execFileSync(process.execPath, [BIN, 'peer', 'add', id, '--state', state], { encoding: 'utf8' }).trim();
     child = spawn(process.execPath, [
-      BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--page-dir', page,
-      '--cache-dir', join(dir, 'cache'), '--browser-token', TOKEN, '--wfm', 'http://127.0.0.1:9/',
+      BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--page-dir', page, '--state', state, '--page-peers', 'p1',
+      '--cache-dir', join(dir, 'cache'), '--wfm', 'http://127.0.0.1:9/',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -84,8 +90,8 @@ describe('wasmhost serve (the real bin)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const connect = async (url: string, username: string, password?: string) => {
-    const client = await connectAsync(url, { protocolVersion: 4, username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+  const connect = async (url: string, username: string, password?: string, clientId = username) => {
+    const client = await connectAsync(url, { protocolVersion: 4, username, password, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
     clients.push(client);
     return client;
   };
@@ -126,6 +132,8 @@ describe('wasmhost serve (the real bin)', () => {
       expect(res.status, method).toBe(405);
       expect(res.headers.allow).toBe('GET, HEAD');
     }
+    // POST /session wants JSON (a cross-site form post cannot make one without a preflight).
+    expect((await raw(base, '/session', 'POST', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
   });
 
   it('refuses path traversal, plain or percent-encoded', async () => {
@@ -139,20 +147,43 @@ describe('wasmhost serve (the real bin)', () => {
     expect((await raw(base, '/files/deployments/')).status).toBe(404);
   });
 
-  it('hands the page its configuration', async () => {
+  /** A page's own credential, as the browser gets it. */
+  const session = async () => {
+    const res = await fetch(new URL('/session', base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { username: string; password: string; clientId: string; peers: string[] };
+  };
+
+  it('hands the page its configuration, with no secret in it', async () => {
     const res = await fetch(new URL('/config.json', base));
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toEqual({
       deviceClass: 'browser',
-      broker: { path: '/mqtt', username: BROWSER_USERNAME, password: TOKEN, protocolVersion: 4, root: 'wasmhost/v1' },
+      broker: { path: '/mqtt', session: '/session', protocolVersion: 4, root: 'wasmhost/v1' },
       artifacts: '/artifacts/', files: '/files/', wfm: 'http://127.0.0.1:9/',
     });
   });
 
-  it('carries MQTT over WebSocket at /mqtt for the browser role, and TCP for peers, with their rules', async () => {
+  it('gives each page its own credential, kept hashed, for the peers --page-peers names', async () => {
+    const a = await session();
+    const b = await session();
+    expect(a.username).toMatch(/^page-[0-9a-f]{16}$/);
+    expect(b.username).not.toBe(a.username);
+    expect(a.clientId).toBe(a.username);
+    expect(a.peers).toEqual(['p1']);
+    const stored = await readFile(join(state, 'credentials.json'), 'utf8');
+    expect(stored).toContain(a.username);
+    expect(stored).not.toContain(a.password);
+    expect(stored).not.toContain(secrets.p1);
+  });
+
+  it('lets a page reach only its peers by rpc and hear only them; peers only with their credential; the old shared role is gone', async () => {
     const ws = `${base.replace('http:', 'ws:')}mqtt`;
-    await expect(connectAsync(ws, { protocolVersion: 4, username: BROWSER_USERNAME, password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow();
-    await expect(connectAsync(ws, { protocolVersion: 4, username: BROWSER_USERNAME, reconnectPeriod: 0 })).rejects.toThrow();
+    // Before: /config.json handed every page the browser role's password. That role no longer exists.
+    await expect(connectAsync(ws, { protocolVersion: 4, username: BROWSER_USERNAME, password: 'anything', reconnectPeriod: 0 })).rejects.toThrow();
+    // Before: anyone could connect as a peer id with no password.
+    await expect(connectAsync(mqttUrl, { protocolVersion: 4, username: 'p1', clientId: 'p1', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
+    await expect(connectAsync(mqttUrl, { protocolVersion: 4, username: 'p1', password: 'wrong', clientId: 'p1', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
     // Upgrades to any other path are refused.
     const elsewhere = new WebSocket(`${base.replace('http:', 'ws:')}other`, 'mqtt');
     expect(await new Promise((resolve) => {
@@ -162,30 +193,51 @@ describe('wasmhost serve (the real bin)', () => {
     })).toBe(404);
     elsewhere.terminate();
 
-    const watcher = await connect(ws, BROWSER_USERNAME, TOKEN);
+    const own = await session();
+    // A page's credential works only as its own client id.
+    await expect(connectAsync(ws, { protocolVersion: 4, username: own.username, password: own.password, clientId: 'other', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
+    const page = await connect(ws, own.username, own.password);
     const seen: string[] = [];
-    watcher.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
-    await watcher.subscribeAsync('wasmhost/v1/#', { qos: 1 });
-    const peer = await connect(mqttUrl, 'p1');
-    const peerGot: string[] = [];
-    peer.on('message', (topic, payload) => peerGot.push(`${topic} ${payload.toString()}`));
-    await peer.subscribeAsync('wasmhost/v1/peers/p1/rpc', { qos: 1 });
-
-    // A peer over TCP still publishes its own leaves; the page sees them.
-    await peer.publishAsync('wasmhost/v1/peers/p1/data', 'reading', { qos: 1 });
-    await eventually(() => seen.includes('wasmhost/v1/peers/p1/data reading'), 'the page to see the peer data');
-
-    // The page may ask a peer (rpc), and may not speak for it (birth).
-    const page = await connect(ws, BROWSER_USERNAME, TOKEN);
+    page.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+    await page.subscribeAsync('wasmhost/v1/#', { qos: 1 });
+    const peers: Record<string, string[]> = { p1: [], p2: [] };
+    for (const id of ['p1', 'p2'] as const) {
+      const peer = await connect(mqttUrl, id, secrets[id]);
+      peer.on('message', (topic, payload) => peers[id].push(`${topic} ${payload.toString()}`));
+      await peer.subscribeAsync(`wasmhost/v1/peers/${id}/rpc`, { qos: 1 });
+      await peer.publishAsync(`wasmhost/v1/peers/${id}/data`, `reading ${id}`, { qos: 1 });
+    }
+    // The page hears its peer, and may call it.
+    await eventually(() => seen.includes('wasmhost/v1/peers/p1/data reading p1'), 'the page to see p1 data');
     await page.publishAsync('wasmhost/v1/peers/p1/rpc', 'call', { qos: 1 });
-    await eventually(() => peerGot.includes('wasmhost/v1/peers/p1/rpc call'), 'the peer to get the rpc');
-    const forger = await connect(ws, BROWSER_USERNAME, TOKEN);
-    // aedes neither acknowledges nor disconnects a refused MQTT 3.1.1 publish: don't wait for it.
-    forger.publish('wasmhost/v1/peers/p1/birth', 'forged', { qos: 1 }, () => undefined);
-    await eventually(() => /refused a publish of \S+ \(username wasmhost-browser\) to wasmhost\/v1\/peers\/p1\/birth/.test(out), 'the broker to log the refusal');
+    await eventually(() => peers.p1.includes('wasmhost/v1/peers/p1/rpc call'), 'p1 to get the rpc');
+    // Before: any page could set any peer's actuators. Now p2 is not its peer: refused, and unheard.
+    // One connection per page id: a second one with the same credential is refused, the first stays.
+    expect(await connect(ws, own.username, own.password).catch(() => undefined)).toBeUndefined();
+    expect(page.connected).toBe(true);
+    const other = await session();
+    const rogue = await connect(ws, other.username, other.password);
+    rogue.publish('wasmhost/v1/peers/p2/rpc', 'set relay 1', { qos: 1 }, () => undefined);
+    await eventually(() => new RegExp(`refused a publish of ${other.username} \\(username ${other.username}\\) to wasmhost/v1/peers/p2/rpc`).test(out), 'the broker to refuse the rpc to p2');
+    // A page id without its password gets nowhere.
+    expect(await connect(ws, (await session()).username).catch(() => undefined)).toBeUndefined();
+    const third = await session();
+    const impostor = await connect(ws, third.username, third.password);
+    impostor.publish('wasmhost/v1/peers/p1/birth', 'forged', { qos: 1 }, () => undefined);
+    await eventually(() => new RegExp(`refused a publish of ${third.username} .* to wasmhost/v1/peers/p1/birth`).test(out), 'the broker to refuse the forged birth');
     await page.publishAsync('wasmhost/v1/workloads/w/out', 'done', { qos: 1 });
     await eventually(() => seen.includes('wasmhost/v1/workloads/w/out done'), 'the page to see the workload output');
-    expect(seen.some((l) => l.includes('forged'))).toBe(false);
+    expect(peers.p2).toEqual([]);
+    expect(seen.filter((l) => l.includes('p2') || l.includes('forged') || l.includes('/rpc '))).toEqual([]);
+  });
+
+  it('revokes a page: its connection is closed and it cannot come back', async () => {
+    const own = await session();
+    const page = await connect(`${base.replace('http:', 'ws:')}mqtt`, own.username, own.password);
+    const closed = new Promise<void>((resolve) => page.once('close', () => resolve()));
+    execFileSync(process.execPath, [BIN, 'peer', 'remove', own.username, '--state', state]);
+    await closed;
+    await expect(connectAsync(`${base.replace('http:', 'ws:')}mqtt`, { protocolVersion: 4, username: own.username, password: own.password, clientId: own.clientId, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
   });
 
   it('serves components pre-transpiled: the same files jco produces, digests that verify', async () => {
@@ -250,7 +302,7 @@ describe('the reference fleet manager, for page devices', () => {
 
 describe('the page server', () => {
   it('names npm run build when the page is missing', async () => {
-    await expect(startPageServer({ pageDir: join(tmpdir(), 'no-such-page'), cacheDir: tmpdir(), browserToken: 't', hostPassword: 'h' })).rejects.toThrow(/npm run build/);
+    await expect(startPageServer({ pageDir: join(tmpdir(), 'no-such-page'), cacheDir: tmpdir(), credentials: openCredentialStore(join(tmpdir(), 'no-such-state')), accessToken: 't', hostPassword: 'h' })).rejects.toThrow(/npm run build/);
   });
 
   it('transpiles a component once for concurrent first requests, and not again on the next start', async () => {
@@ -264,7 +316,7 @@ describe('the page server', () => {
       let transpiles = 0;
       const start = () => startPageServer({
         port: 0, host: '127.0.0.1', brokerPort: 0, pageDir: join(dir, 'page'), filesDir: files, cacheDir: join(dir, 'cache'),
-        browserToken: 't', hostPassword: 'h', log: () => {},
+        credentials: openCredentialStore(join(dir, 'state')), accessToken: 't', hostPassword: 'h', log: () => {},
         transpile: (bytes, d) => {
           transpiles += 1;
           return transpileWithJco(bytes, d);
