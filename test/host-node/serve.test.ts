@@ -14,6 +14,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startPageServer } from '../../host-node/page-server.js';
+import { createPageSessions } from '../../host-node/page-sessions.js';
 import { transpileWithJco } from '../../src/component/transpile.js';
 import { BROWSER_USERNAME } from '../../src/bridge/acl.js';
 import { openCredentialStore } from '../../host-node/credentials.js';
@@ -339,5 +340,91 @@ describe('the page server', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  /** A page server on free ports over `files`, with its own state. */
+  const serveFiles = async (dir: string, files: string, extra: Partial<Parameters<typeof startPageServer>[0]> = {}) => {
+    await fixturePage(dir);
+    return startPageServer({
+      port: 0, host: '127.0.0.1', brokerPort: 0, pageDir: join(dir, 'page'), filesDir: files, cacheDir: join(dir, 'cache'),
+      credentials: openCredentialStore(join(dir, 'state')), accessToken: 'the-token', hostPassword: 'h', log: () => {}, ...extra,
+    });
+  };
+
+  it('never serves outside --files: a symlink to a folder or file elsewhere is refused, one inside works', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    const outside = await mkdtemp(join(tmpdir(), 'wasmhost-outside-'));
+    try {
+      await writeFile(join(outside, 'shadow'), 'root:secret');
+      const files = join(dir, 'files');
+      await mkdir(join(files, 'sub'), { recursive: true });
+      await writeFile(join(files, 'sub', 'ok.txt'), 'inside');
+      await symlink(outside, join(files, 'etc'));
+      await symlink(join(outside, 'shadow'), join(files, 'shadow.txt'));
+      await symlink(join(files, 'sub', 'ok.txt'), join(files, 'alias.txt'));
+      const server = await serveFiles(dir, files);
+      try {
+        const get = (path: string) => fetch(`http://127.0.0.1:${server.port}${path}`).then(async (r) => ({ status: r.status, body: await r.text() }));
+        // Before: /files/etc/shadow followed the link and answered 200 with the file.
+        for (const path of ['/files/etc/shadow', '/files/shadow.txt']) {
+          const res = await get(path);
+          expect(res.status, path).toBe(404);
+          expect(res.body, path).not.toContain('root:secret');
+        }
+        expect(await get('/files/alias.txt')).toEqual({ status: 200, body: 'inside' });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('takes a free port when the broker port is taken, and says so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    const holder = createNetServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    const lines: string[] = [];
+    try {
+      await expect(serveFiles(dir, EXAMPLES, { brokerPort: taken })).rejects.toMatchObject({ code: 'io', message: expect.stringMatching(/EADDRINUSE/) });
+      const server = await serveFiles(dir, EXAMPLES, { brokerPort: taken, brokerPortFallback: true, log: (l) => lines.push(l) });
+      try {
+        expect(server.broker.port).not.toBe(taken);
+        expect(lines.join('\n')).toContain(`port ${taken} is taken (another MQTT broker?): the embedded broker listens on ${server.broker.url} instead`);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      holder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('issues a session off loopback only with the access token', () => {
+    const store = openCredentialStore(join(tmpdir(), `wasmhost-sessions-${process.pid}-${Date.now()}`));
+    const sessions = createPageSessions({ credentials: store, peers: ['p1'], accessToken: 'the-token', maxPages: 2 });
+    const req = (remoteAddress: string, headers: Record<string, string>) => ({ socket: { remoteAddress }, headers: { 'content-type': 'application/json', ...headers } }) as never;
+    expect(sessions(req('192.168.1.20', {}))).toMatchObject({ ok: false, status: 401 });
+    expect(sessions(req('192.168.1.20', { authorization: 'Bearer wrong' }))).toMatchObject({ ok: false, status: 401 });
+    expect(sessions(req('192.168.1.20', { authorization: 'Bearer the-token' }))).toMatchObject({ ok: true, session: { peers: ['p1'] } });
+    expect(sessions(req('::ffff:127.0.0.1', {}))).toMatchObject({ ok: true });
+    // Bounded: past maxPages, no more credentials until some are revoked.
+    expect(sessions(req('127.0.0.1', {}))).toMatchObject({ ok: false, status: 503 });
+    expect(store.list()).toHaveLength(2);
+  });
+});
+
+describe('wasmhost serve exposure', () => {
+  it('refuses a non-loopback --host without TLS unless --insecure', () => {
+    let result: { status: number | null; stderr: string } = { status: 0, stderr: '' };
+    try {
+      execFileSync(process.execPath, [BIN, 'serve', '--host', '0.0.0.0', '--port', '0', '--broker-port', '0'], { encoding: 'utf8', stdio: 'pipe', timeout: 20_000 });
+    } catch (error) {
+      result = error as { status: number | null; stderr: string };
+    }
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/--host 0\.0\.0\.0 exposes serve beyond this machine: give --tls-cert and --tls-key .* or --insecure/);
   });
 });
