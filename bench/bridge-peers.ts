@@ -33,7 +33,9 @@ const BATCH = 200;
 const PEERS = 1000;
 const SAMPLES = 2000;
 const PAYLOAD = new Uint8Array(76).fill(0xa5);
-const PEER_PASSWORD = 'bench'; // the embedded broker's rule: a peer logs in with username = its id
+const PEER_PASSWORD = 'bench'; // the embedded broker's rule: a peer logs in with username = client id = its id
+/** Every simulated peer shares the bench password (round trips are measured here, not logins). */
+const benchPeers = (_client: unknown, password: Uint8Array | undefined) => password !== undefined && new TextDecoder().decode(password) === PEER_PASSWORD;
 const MiB = 1048576;
 
 interface Figures { perSecond: number; p50: number; p99: number }
@@ -152,7 +154,7 @@ async function roundTrips(broker: Broker, label: string, cacheDir: string): Prom
 
 /** (b) PEERS simulated peers in a child process against the embedded broker. */
 async function manyPeers(singleRpc: Figures): Promise<string[]> {
-  const aedes = await startBroker({ port: 0, log: () => {} });
+  const aedes = await startBroker({ port: 0, log: () => {}, authenticate: benchPeers });
   const host = await hostBridge({ url: aedes.url, protocolVersion: aedes.protocolVersion, close: aedes.close });
   const script = join(ROOT, 'examples/peer-sim/peer-sim.mjs');
   try {
@@ -213,7 +215,7 @@ export async function bridgePeers(): Promise<string[]> {
   const lines = [`bridge peers: sequential peer round trips, QoS 1 both ways, loopback, ${ROUNDS}×${BATCH} per row interleaved (raw mqtt.js echo = baseline)`];
   const cacheDir = await mkdtemp(join(tmpdir(), 'wasmhost-bench-peers-'));
   try {
-    const aedes = await startBroker({ port: 0, log: () => {} });
+    const aedes = await startBroker({ port: 0, log: () => {}, authenticate: benchPeers });
     let single: Figures;
     try {
       const a = await roundTrips({ url: aedes.url, protocolVersion: aedes.protocolVersion, close: aedes.close }, 'aedes', cacheDir);
