@@ -402,6 +402,26 @@ describe('the page server', () => {
     }
   });
 
+  it('keeps pages\' credentials across a restart with the same state, so an open page reconnects', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    try {
+      const first = await serveFiles(dir, EXAMPLES);
+      const res = await fetch(`http://127.0.0.1:${first.port}/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      const own = (await res.json()) as { username: string; password: string };
+      await first.close();
+      const second = await serveFiles(dir, EXAMPLES);
+      try {
+        const client = await connectAsync(`ws://127.0.0.1:${second.port}/mqtt`, { protocolVersion: 4, username: own.username, password: own.password, clientId: own.username, reconnectPeriod: 0 });
+        expect(client.connected).toBe(true);
+        await client.endAsync();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('issues a session off loopback only with the access token', () => {
     const store = openCredentialStore(join(tmpdir(), `wasmhost-sessions-${process.pid}-${Date.now()}`));
     const sessions = createPageSessions({ credentials: store, peers: ['p1'], accessToken: 'the-token', maxPages: 2 });
