@@ -59,7 +59,12 @@ export async function peerMain(argv: string[]): Promise<number> {
       if (!id) throw bad('peer add needs an id');
       const secret = store.add(id, 'peer');
       if (values['secret-file']) {
-        writeFileSync(values['secret-file'], `${secret}\n`, { mode: 0o600 });
+        try {
+          writeFileSync(values['secret-file'], `${secret}\n`, { mode: 0o600 });
+        } catch (error) {
+          store.remove(id); // a credential whose secret nobody has is of no use
+          throw new WasmhostError('io', `--secret-file ${values['secret-file']} cannot be written (${(error as Error).message}); ${id} was not added`, { cause: error });
+        }
         process.stderr.write(`peer ${id} added; its secret is in ${values['secret-file']} (the host keeps only a hash in ${store.path})\n`);
       } else {
         process.stderr.write(`peer ${id} added; its secret follows, shown this once (the host keeps only a hash in ${store.path}):\n`);
