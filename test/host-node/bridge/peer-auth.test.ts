@@ -116,6 +116,22 @@ describe('peer credentials on the embedded broker', () => {
     expect(simOut).not.toMatch(/offline|close|reconnect/i);
   });
 
+  it("does not let another peer hear the host's rpc requests to sim-1", async () => {
+    const eavesdropper = await p2();
+    const heard: string[] = [];
+    eavesdropper.on('message', (topic) => heard.push(topic));
+    try {
+      for (const filter of [`${T}/sim-1/rpc`, `${T}/+/rpc`, '#']) {
+        expect(await eavesdropper.subscribeAsync(filter, { qos: 1 }).then(() => 'granted', (e: Error) => e.message), filter).toMatch(/Subscribe error/);
+      }
+      await simServed();
+      await simServed();
+      expect(heard).toEqual([]);
+    } finally {
+      await eavesdropper.endAsync();
+    }
+  });
+
   it('refuses a second connection as a connected peer id, keeping the first', async () => {
     const second = await attempt({ username: 'p2', password: p2Secret, clientId: 'p2' });
     expect(second).not.toBeInstanceOf(Error);
