@@ -29,7 +29,7 @@ export interface BrokerOptions {
   host?: string;
   /** Topic root the access rule applies to (default `wasmhost/v1`). */
   root?: string;
-  /** The password the host's own client (`wasmhost-host`) must give; unset, it needs none. */
+  /** The password the host's own client (`wasmhost-host`) must give; unset, nobody gets in as the host. */
   hostPassword?: string;
   /**
    * The peers' and pages' credentials (`wasmhost peer add`, `wasmhost serve`'s pages): a client
@@ -108,7 +108,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   async function roleOf(client: Client, username: string | undefined, password: Uint8Array | undefined): Promise<Role | string> {
     if (username === undefined) return 'no username';
     if (username === HOST_USERNAME) {
-      const ok = options.hostPassword === undefined || (password !== undefined && sameBytes(password, new TextEncoder().encode(options.hostPassword)));
+      const ok = options.hostPassword !== undefined && password !== undefined && sameBytes(password, new TextEncoder().encode(options.hostPassword));
       return ok ? { kind: 'host' } : 'wrong password';
     }
     if (client.id !== username) return `client id ${client.id} is not its username (a peer or page connects with client id = its id)`;
