@@ -276,4 +276,16 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
     expect(refused.code).toBe(3);
     expect(refused.out).toContain("the deployment grants 'filesystem', which a browser device cannot give (it has no directories to preopen)");
   });
+
+  it('a revoked page is disconnected, and on reload asks serve for a new credential', async () => {
+    const before = await page.evaluate(() => (JSON.parse(localStorage.getItem('wasmhost.page-credential')!) as { username: string }).username);
+    execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', 'remove', before, '--state', join(dir, 'state')], { stdio: 'pipe' });
+    await expect.poll(() => page.evaluate(() => window.wasmhost!.brokerState()), { timeout: 10_000 }).toBe('disconnected');
+    await page.reload();
+    await page.evaluate(() => window.wasmhostReady.then(() => undefined));
+    await expect.poll(() => page.textContent('#broker-state'), { timeout: 15_000 }).toBe('broker connected');
+    const after = await page.evaluate(() => (JSON.parse(localStorage.getItem('wasmhost.page-credential')!) as { username: string }).username);
+    expect(after).toMatch(/^page-[0-9a-f]{16}$/);
+    expect(after).not.toBe(before);
+  });
 });
