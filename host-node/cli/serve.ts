@@ -33,6 +33,8 @@ export interface ServeCommandOptions {
   insecure?: boolean;
   /** --broker-port was given: a taken port is an error rather than a fallback. */
   brokerPortGiven?: boolean;
+  /** The broker's largest MQTT packet (default 64 KiB). */
+  maxPacketBytes?: number;
   /** PEM files: serve https and wss (browsers on other machines need a secure context). */
   tlsCert?: string;
   tlsKey?: string;
@@ -40,7 +42,7 @@ export interface ServeCommandOptions {
 
 /** The synopsis line and the paragraph of `wasmhost --help`. */
 export const SERVE_USAGE = `wasmhost serve [--port 8080] [--host 127.0.0.1] [--files <dir>] [--broker-port 1883] [--broker-host 127.0.0.1]
-                 [--state <dir>] [--page-peers id,id] [--access-token-file <f>] [--tls-cert cert.pem --tls-key key.pem | --insecure]
+                 [--state <dir>] [--page-peers id,id] [--access-token-file <f>] [--tls-cert cert.pem --tls-key key.pem | --insecure] [--max-packet-bytes 65536]
                  [--wfm <url>] [--cache-dir <dir>] [--page-dir <dir>]`;
 
 export const SERVE_HELP = `Serve: turns every browser that opens the printed URL into a browser device. Serves the browser
@@ -51,6 +53,7 @@ revocable with \`wasmhost peer remove\`), --files (default: the package's exampl
 /artifacts/<digest>/, and an embedded MQTT broker: over WebSocket at /mqtt on the same port for the
 pages, over TCP on --broker-host:--broker-port for embedded peers (credentials from \`wasmhost peer
 add\` with the same --state). If 1883 is taken, the broker takes a free port and says which.
+A packet over --max-packet-bytes (default 65536; bridge frames are at most 4096) closes its connection.
 A page may call (rpc) and hear only the peers --page-peers names (default none); its workloads'
 grants are checked in the page as on Node.
 Listens on 127.0.0.1 by default. To let kiosks on the LAN in: --host 0.0.0.0 with --tls-cert and
@@ -78,6 +81,7 @@ export async function serveMain(argv: string[]): Promise<number> {
         'page-peers': { type: 'string', default: '' },
         'access-token-file': { type: 'string' },
         insecure: { type: 'boolean', default: false },
+        'max-packet-bytes': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
       },
@@ -90,8 +94,15 @@ export async function serveMain(argv: string[]): Promise<number> {
     cacheDir: values['cache-dir'] ?? defaultCacheDir(), brokerPort: portNumber(values['broker-port'] ?? '1883', '--broker-port'),
     brokerPortGiven: values['broker-port'] !== undefined, brokerHost: values['broker-host'], wfm: values.wfm,
     stateDir: values.state ?? defaultStateDir(), pagePeers: peerList(values['page-peers']), accessTokenFile: values['access-token-file'], insecure: values.insecure,
+    maxPacketBytes: values['max-packet-bytes'] === undefined ? undefined : packetLimit(values['max-packet-bytes']),
     tlsCert: values['tls-cert'], tlsKey: values['tls-key'],
   });
+}
+
+function packetLimit(text: string): number {
+  const bytes = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(bytes >= 4096 && bytes <= 268_435_455)) throw new WasmhostError('bad-input', `--max-packet-bytes must be 4096–268435455 (MQTT's maximum), got '${text}'`, { data: { usage: true } });
+  return bytes;
 }
 
 function peerList(text: string): string[] {
@@ -122,7 +133,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     tls,
     port: options.port, host: options.host, pageDir: options.pageDir, filesDir: options.files, cacheDir: options.cacheDir,
     credentials: openCredentialStore(options.stateDir), pagePeers: options.pagePeers, accessToken,
-    brokerPortFallback: !options.brokerPortGiven,
+    brokerPortFallback: !options.brokerPortGiven, maxPacketBytes: options.maxPacketBytes,
     // Nobody outside this process needs the host role; a random password keeps it closed.
     hostPassword: randomBytes(18).toString('base64url'),
     brokerPort: options.brokerPort, brokerHost: options.brokerHost, wfm: options.wfm,
