@@ -72,9 +72,9 @@ describe('wasmhost serve (the real bin)', () => {
     dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
     state = join(dir, 'state');
     const page = await fixturePage(dir);
-    for (const id of ['p1', 'p2']) secrets[id] = execFileSync(process.execPath, [BIN, 'peer', 'add', id, '--state', state], { encoding: 'utf8' }).trim();
+    for (const id of ['p1', 'p2', 'p3']) secrets[id] = execFileSync(process.execPath, [BIN, 'peer', 'add', id, '--state', state], { encoding: 'utf8' }).trim();
     child = spawn(process.execPath, [
-      BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--page-dir', page, '--state', state, '--page-peers', 'p1',
+      BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--page-dir', page, '--state', state, '--page-peers', 'p1', '--max-packet-bytes', '8192',
       '--cache-dir', join(dir, 'cache'), '--wfm', 'http://127.0.0.1:9/',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -230,6 +230,14 @@ describe('wasmhost serve (the real bin)', () => {
     await eventually(() => seen.includes('wasmhost/v1/workloads/w/out done'), 'the page to see the workload output');
     expect(peers.p2).toEqual([]);
     expect(seen.filter((l) => l.includes('p2') || l.includes('forged') || l.includes('/rpc '))).toEqual([]);
+  });
+
+  it('closes a connection whose packet exceeds --max-packet-bytes', async () => {
+    const peer = await connect(mqttUrl, 'p3', secrets.p3);
+    const closed = new Promise<void>((resolve) => peer.once('close', () => resolve()));
+    peer.publish('wasmhost/v1/peers/p3/data', Buffer.alloc(16 * 1024), { qos: 0 });
+    await closed;
+    await eventually(() => /closed a connection that sent a \d+-byte packet \(limit 8192\)/.test(out), 'the broker to log it');
   });
 
   it('revokes a page: its connection is closed and it cannot come back', async () => {
