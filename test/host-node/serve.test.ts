@@ -430,8 +430,9 @@ describe('the page server', () => {
     }
   });
 
-  it('issues a session off loopback only with the access token', () => {
-    const store = openCredentialStore(join(tmpdir(), `wasmhost-sessions-${process.pid}-${Date.now()}`));
+  it('issues a session off loopback only with the access token', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-sessions-'));
+    const store = openCredentialStore(dir);
     const sessions = createPageSessions({ credentials: store, peers: ['p1'], accessToken: 'the-token', maxPages: 2 });
     const req = (remoteAddress: string, headers: Record<string, string>) => ({ socket: { remoteAddress }, headers: { 'content-type': 'application/json', ...headers } }) as never;
     expect(sessions(req('192.168.1.20', {}))).toMatchObject({ ok: false, status: 401 });
@@ -441,6 +442,7 @@ describe('the page server', () => {
     // Bounded: past maxPages, no more credentials until some are revoked.
     expect(sessions(req('127.0.0.1', {}))).toMatchObject({ ok: false, status: 503 });
     expect(store.list()).toHaveLength(2);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
