@@ -18,6 +18,9 @@ const PAYLOAD = new Uint8Array(76).fill(0xa5); // about one CBOR rpc frame
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
 export interface Broker { url: string; protocolVersion: MqttProtocolVersion; close(): Promise<void> }
+
+/** The host role's password on the embedded broker (mosquitto here is anonymous and ignores it). */
+export const HOST_PASSWORD = 'bench-host';
 interface Figures { perSecond: number; p50: number; p99: number }
 /** One way of making a round trip, and how to tear it down. */
 interface Candidate { once: () => Promise<unknown>; close: () => Promise<unknown> }
@@ -51,7 +54,7 @@ async function compare(candidates: Record<string, Candidate>): Promise<Record<st
 }
 
 async function rawClient(broker: Broker): Promise<MqttClient> {
-  const opts: IClientOptions = { protocolVersion: broker.protocolVersion, username: 'wasmhost-host', reconnectPeriod: 0 };
+  const opts: IClientOptions = { protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: HOST_PASSWORD, reconnectPeriod: 0 };
   const client = await connectAsync(broker.url, opts);
   (client.stream as Partial<Socket>).setNoDelay?.(true);
   return client;
@@ -90,7 +93,7 @@ async function rawEcho(broker: Broker): Promise<Candidate> {
 }
 
 async function bus(broker: Broker): Promise<{ bus: MqttBus; close(): Promise<void> }> {
-  const transport = createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host' });
+  const transport = createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: HOST_PASSWORD });
   await transport.connect();
   return { bus: createMqttBus(transport), close: () => transport.close() };
 }
@@ -187,7 +190,7 @@ const percentiles = (f: Figures) => `  ${''.padEnd(46)} p50 ${f.p50.toFixed(0).p
  */
 export async function bridgeEcho(): Promise<string[]> {
   const lines = [`bridge echo: sequential round trips of ${PAYLOAD.byteLength} B, QoS 1 both ways, loopback, ${ROUNDS}×${BATCH} per row interleaved (raw mqtt.js = baseline)`];
-  const aedes = await startBroker({ port: 0, log: () => {} });
+  const aedes = await startBroker({ port: 0, hostPassword: HOST_PASSWORD, log: () => {} });
   try {
     const broker: Broker = { url: aedes.url, protocolVersion: aedes.protocolVersion, close: aedes.close };
     const f = await run({ raw: await rawEcho(broker), bus: await busEcho(broker) });

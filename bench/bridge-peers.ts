@@ -22,7 +22,7 @@ import { createBridge, type Bridge } from '../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../src/bridge/peer-device-provider.js';
 import { loadComponent } from '../src/component/component.js';
 import type { MqttTransport } from '../src/ports/mqtt-transport.js';
-import { startMosquitto, type Broker } from './bridge-echo.js';
+import { HOST_PASSWORD, startMosquitto, type Broker } from './bridge-echo.js';
 import { row } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,7 +33,9 @@ const BATCH = 200;
 const PEERS = 1000;
 const SAMPLES = 2000;
 const PAYLOAD = new Uint8Array(76).fill(0xa5);
-const PEER_PASSWORD = 'bench'; // the embedded broker's rule: a peer logs in with username = its id
+const PEER_PASSWORD = 'bench'; // the embedded broker's rule: a peer logs in with username = client id = its id
+/** Every simulated peer shares the bench password (round trips are measured here, not logins). */
+const benchPeers = (_client: unknown, password: Uint8Array | undefined) => password !== undefined && new TextDecoder().decode(password) === PEER_PASSWORD;
 const MiB = 1048576;
 
 interface Figures { perSecond: number; p50: number; p99: number }
@@ -66,7 +68,7 @@ async function compare(candidates: Record<string, Candidate>): Promise<Record<st
 }
 
 async function rawClient(broker: Broker): Promise<MqttClient> {
-  const client = await connectAsync(broker.url, { protocolVersion: broker.protocolVersion, username: 'wasmhost-host', reconnectPeriod: 0 });
+  const client = await connectAsync(broker.url, { protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: HOST_PASSWORD, reconnectPeriod: 0 });
   (client.stream as Partial<Socket>).setNoDelay?.(true);
   return client;
 }
@@ -91,7 +93,7 @@ async function rawEcho(broker: Broker): Promise<Candidate> {
 
 /** The host's side: a transport and a bridge on the broker. */
 async function hostBridge(broker: Broker): Promise<{ transport: MqttTransport; bridge: Bridge; close(): Promise<void> }> {
-  const transport = createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host' });
+  const transport = createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: HOST_PASSWORD });
   await transport.connect();
   const bridge = await createBridge({ transport, rpcTimeoutMs: 10_000, log: () => {} });
   return { transport, bridge, close: async () => { await bridge.close(); await transport.close(); } };
@@ -152,7 +154,7 @@ async function roundTrips(broker: Broker, label: string, cacheDir: string): Prom
 
 /** (b) PEERS simulated peers in a child process against the embedded broker. */
 async function manyPeers(singleRpc: Figures): Promise<string[]> {
-  const aedes = await startBroker({ port: 0, log: () => {} });
+  const aedes = await startBroker({ port: 0, hostPassword: HOST_PASSWORD, log: () => {}, authenticate: benchPeers });
   const host = await hostBridge({ url: aedes.url, protocolVersion: aedes.protocolVersion, close: aedes.close });
   const script = join(ROOT, 'examples/peer-sim/peer-sim.mjs');
   try {
@@ -213,7 +215,7 @@ export async function bridgePeers(): Promise<string[]> {
   const lines = [`bridge peers: sequential peer round trips, QoS 1 both ways, loopback, ${ROUNDS}×${BATCH} per row interleaved (raw mqtt.js echo = baseline)`];
   const cacheDir = await mkdtemp(join(tmpdir(), 'wasmhost-bench-peers-'));
   try {
-    const aedes = await startBroker({ port: 0, log: () => {} });
+    const aedes = await startBroker({ port: 0, hostPassword: HOST_PASSWORD, log: () => {}, authenticate: benchPeers });
     let single: Figures;
     try {
       const a = await roundTrips({ url: aedes.url, protocolVersion: aedes.protocolVersion, close: aedes.close }, 'aedes', cacheDir);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startPageServer, type RunningPageServer } from '../host-node/page-server.js';
 import { createNodeHost } from '../host-node/node-host.js';
+import { openCredentialStore } from '../host-node/credentials.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../src/capabilities/device-provider.js';
 import { median, row } from './measure.js';
 
@@ -142,7 +143,7 @@ export async function browserBench(alarmPath: string, runs = 3): Promise<string[
     }
     await copyFile(alarmPath, join(offered, 'alarm.wasm'));
     const start = (filesDir: string) => startPageServer({
-      port: 0, host: '127.0.0.1', brokerPort: 0, filesDir, cacheDir: join(dir, 'cache'), browserToken: 'bench', hostPassword: 'bench-host', log: () => {},
+      port: 0, host: '127.0.0.1', brokerPort: 0, filesDir, cacheDir: join(dir, 'cache'), credentials: openCredentialStore(join(dir, 'state')), accessToken: 'bench', hostPassword: 'bench-host', log: () => {},
     });
     const withArtifacts = await start(offered);
     servers.push(withArtifacts);

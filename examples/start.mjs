@@ -2,9 +2,13 @@
 // `npm start`: the device agent on examples/deployments with its embedded MQTT broker, and the
 // Node peer simulator (one peer, `sim-1`) connected to that broker once it is up. The broker
 // listens on 127.0.0.1:1883, or on a free port if 1883 is taken. Ctrl-C stops both.
+// sim-1 is provisioned in the agent's --state the first time (`wasmhost peer add sim-1`): its
+// secret is kept in <state>/sim-1.secret (mode 0600) for the simulator to log in with.
 // Extra arguments go to the agent and win over these (e.g. `--state /tmp/s --broker-port 0`).
 // Needs the build in dist/ (`npm ci` does it).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +20,22 @@ async function portFree(port) {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** The --state the agent will use (the last one given wins, as in parseArgs). */
+const args = process.argv.slice(2);
+const stateAt = args.lastIndexOf('--state');
+const state = resolve(root, stateAt >= 0 && args[stateAt + 1] ? args[stateAt + 1] : '.wasmhost');
+const secretFile = join(state, 'sim-1.secret');
+if (!existsSync(secretFile)) {
+  const wasmhost = (more) => execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', ...more, '--state', state], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    wasmhost(['remove', 'sim-1']); // a credential whose secret file is gone is of no use
+  } catch {
+    // none yet
+  }
+  wasmhost(['add', 'sim-1', '--secret-file', secretFile]);
+  process.stdout.write(`[start] provisioned peer sim-1 (secret in ${secretFile})\n`);
 }
 
 const port = (await portFree(1883)) ? 1883 : 0;
@@ -44,7 +64,7 @@ let sim;
 const agent = run(['bin/wasmhost.js', 'agent', '--desired', 'examples/deployments', '--state', '.wasmhost', '--broker-port', String(port), ...process.argv.slice(2)], '', (line) => {
   const url = /^\[bridge\] embedded MQTT broker at (mqtt:\/\/\S+)/.exec(line)?.[1];
   if (url && !sim) {
-    sim = run(['examples/peer-sim/peer-sim.mjs', '--url', url, '--count', '1', '--prefix', 'sim', '--password', 'sim', '--rate', '1', '--mqtt', '4'], '[peer-sim] ');
+    sim = run(['examples/peer-sim/peer-sim.mjs', '--url', url, '--count', '1', '--prefix', 'sim', '--password-file', secretFile, '--rate', '1', '--mqtt', '4'], '[peer-sim] ');
   }
 });
 

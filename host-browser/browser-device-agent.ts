@@ -27,13 +27,14 @@ import { createFetchHttpClient, createFetchPackageFetcher } from './fetch-ports.
 import { createWebWorkerIsolate } from './web-worker-isolate.js';
 import { createBrowserWasiProvider } from './wasi-provider.js';
 import { createWebSocketMqttTransport } from './mqtt-transport.js';
+import { forgetCredential, requestCredential, storedCredential } from './page-session.js';
 import { createBrowserDrivers, type BrowserDrivers } from './browser-sensors.js';
 import { browserDeviceId, browserProfile, browserResources } from './browser-device.js';
 
 /** What the page is told by the server that serves it (`/config.json`, see `wasmhost serve`). */
 export interface PageConfig {
   /** The broker: a `path` on the page's own server (`/mqtt`), or a full `url` (`wss://…`). */
-  broker?: { path?: string; url?: string; username?: string; password?: string; protocolVersion?: 4 | 5; root?: string };
+  broker?: { path?: string; url?: string; username?: string; password?: string; protocolVersion?: 4 | 5; root?: string; session?: string };
   /** Where the server offers pre-transpiled artifacts (`/artifacts/`). */
   artifacts?: string;
   /** A fleet manager to follow from the start. */
@@ -247,23 +248,41 @@ async function connectBroker(config: PageConfig, pageUrl: URL, id: string, say: 
   const broker = asked ? { url: asked } : config.broker;
   if (!broker) return undefined;
   const url = broker.url ?? `${pageUrl.protocol === 'https:' ? 'wss:' : 'ws:'}//${pageUrl.host}${broker.path ?? '/mqtt'}`;
-  const transport = createWebSocketMqttTransport({
-    url, username: broker.username, password: broker.password, protocolVersion: broker.protocolVersion ?? 4, clientId: `${id}-${Math.random().toString(36).slice(2, 8)}`, connectTimeoutMs: 8000,
-  });
+  // With `session` (wasmhost serve), the page logs in with a credential of its own: the stored
+  // one, or a fresh one when there is none or the broker refused the stored one (revoked).
+  const sessionPath = 'session' in broker ? broker.session : undefined;
+  const attempt = async (fresh: boolean): Promise<BrokerLink> => {
+    const own = sessionPath ? (!fresh && storedCredential()) || (await requestCredential(sessionPath, pageUrl)) : undefined;
+    const transport = createWebSocketMqttTransport({
+      url, username: own?.username ?? broker.username, password: own?.password ?? broker.password, protocolVersion: broker.protocolVersion ?? 4,
+      clientId: own?.clientId ?? `${id}-${Math.random().toString(36).slice(2, 8)}`, connectTimeoutMs: 8000,
+    });
+    try {
+      await transport.connect();
+      const bridge = await createBridge({ transport, root: broker.root, log: say });
+      say(`connected to ${url}${own ? ` as ${own.username} (peers: ${own.peers.join(', ') || 'none'})` : ''}`);
+      return {
+        transport, bridge,
+        async close() {
+          await bridge.close();
+          await transport.close();
+        },
+      };
+    } catch (error) {
+      await transport.close().catch(() => undefined);
+      throw error;
+    }
+  };
+  const hadStored = sessionPath !== undefined && storedCredential() !== undefined;
   try {
-    await transport.connect();
-    const bridge = await createBridge({ transport, root: broker.root, log: say });
-    say(`connected to ${url}`);
-    return {
-      transport, bridge,
-      async close() {
-        await bridge.close();
-        await transport.close();
-      },
-    };
+    return await attempt(false).catch((error: unknown) => {
+      if (!hadStored) throw error;
+      say(`the broker refused this page's stored credential (${(error as Error).message}); asking for a new one`);
+      forgetCredential();
+      return attempt(true);
+    });
   } catch (error) {
     say(`could not connect to the broker at ${url}: ${(error as Error).message}; running without peers`);
-    await transport.close().catch(() => undefined);
     return undefined;
   }
 }

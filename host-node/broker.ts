@@ -5,13 +5,21 @@ import { timingSafeEqual } from 'node:crypto';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { WasmhostError } from '../src/errors.js';
-import { BROWSER_USERNAME, HOST_USERNAME, isPeerId, mayPublish, maySubscribe, type AclPolicy } from '../src/bridge/acl.js';
+import { HOST_USERNAME, mayPublish, maySubscribe, pageMayPublish, pageMayReceive, pageMaySubscribe, type AclPolicy, type PageGrant } from '../src/bridge/acl.js';
+import { createLogLimiter } from '../src/bridge/rate-limit.js';
+import type { CredentialStore } from './credentials.js';
 
 /** Who is asking: the MQTT client id and the username it authenticated with. */
 export interface BrokerClient {
   clientId: string;
   username: string | undefined;
 }
+
+/** What the broker needs of the credential store (host-node/credentials.ts). */
+export type CredentialCheck = Pick<CredentialStore, 'verify' | 'get'> & Partial<Pick<CredentialStore, 'watch'>>;
+
+/** The largest MQTT packet the broker takes by default: bridge frames are ≤ 4 KiB, bus messages small. */
+export const DEFAULT_MAX_PACKET_BYTES = 64 * 1024;
 
 /** Options of the embedded broker. */
 export interface BrokerOptions {
@@ -21,20 +29,26 @@ export interface BrokerOptions {
   host?: string;
   /** Topic root the access rule applies to (default `wasmhost/v1`). */
   root?: string;
-  /** The password the host's own client (`wasmhost-host`) must give; unset, it needs none. */
+  /** The password the host's own client (`wasmhost-host`) must give; unset, nobody gets in as the host. */
   hostPassword?: string;
-  /** The password browser hosts (`wasmhost-browser`) must give; unset, that username is refused. */
-  browserPassword?: string;
   /**
-   * Decides who may connect (default: the host's client with its password, browser hosts with
-   * theirs, and any client whose username is a valid peer id; nobody anonymous).
+   * The peers' and pages' credentials (`wasmhost peer add`, `wasmhost serve`'s pages): a client
+   * whose username is a stored id gets in with that id's secret, as client id = username, once
+   * at a time. Unset: nobody but the host's client gets in.
+   */
+  credentials?: CredentialCheck;
+  /**
+   * Replaces the credential check for everyone but the host's client (tests): who it accepts is
+   * a peer named by its username. Client id binding and one-connection-per-id still apply.
    */
   authenticate?: (client: BrokerClient, password: Uint8Array | undefined) => boolean | Promise<boolean>;
-  /** Decides each publish (default: `mayPublish` from src/bridge/acl.ts). */
+  /** Decides each publish of a peer (default: `mayPublish` from src/bridge/acl.ts). */
   authorizePublish?: (client: BrokerClient, topic: string) => boolean;
-  /** Decides each subscription (default: `maySubscribe` from src/bridge/acl.ts). */
+  /** Decides each subscription of a peer (default: `maySubscribe` from src/bridge/acl.ts). */
   authorizeSubscribe?: (client: BrokerClient, filter: string) => boolean;
-  /** Told about refused connections, publishes and subscriptions (default: console.warn). */
+  /** A connection that sends a larger packet is closed (default 64 KiB). */
+  maxPacketBytes?: number;
+  /** Told about refused connections, publishes and subscriptions, at most a few lines per kind every 10 s (default: console.warn). */
   log?: (line: string) => void;
   /** Also serve MQTT over WebSocket on this port (0: any free one), for browser devices; off when unset. */
   wsPort?: number;
@@ -57,43 +71,88 @@ export interface RunningBroker {
   wsPath?: string;
   /** aedes 1.2 speaks MQTT 3.1.1 only: clients must connect with this protocol version. */
   protocolVersion: 4;
+  /** Disconnects the client connected as this peer or page id (after a revocation); false when none was. */
+  disconnect(id: string): boolean;
   /** Disconnects every client and stops listening. */
   close(): Promise<void>;
 }
 
+/** What a connected client is: the host's own, a peer, or a page with the peers it was issued for. */
+type Role = { kind: 'host' } | { kind: 'peer'; id: string; hash?: string } | { kind: 'page'; id: string; hash: string; grant: PageGrant };
+
 /**
  * Starts an in-process aedes broker on a TCP port with TCP_NODELAY on every connection and the
- * bridge's access rule: a peer publishes and subscribes only on its own topics; the host's client
- * may do anything; a browser host anything but speak for a peer. Publishing to `$SYS/` is
- * refused to everyone.
+ * bridge's access rule: a peer publishes and subscribes only on its own topics; a page reaches
+ * only its peers' rpc and hears only their outbound topics; the host's client may do anything.
+ * Publishing to `$SYS/` is refused to everyone; packets over `maxPacketBytes` close the connection.
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const host = options.host ?? '127.0.0.1';
   const policy: AclPolicy = { root: options.root };
-  const log = options.log ?? ((line) => console.warn(`broker: ${line}`));
+  const limited = createLogLimiter(options.log ?? ((line) => console.warn(`broker: ${line}`)), Date.now);
+  const maxPacket = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const roles = new WeakMap<Client, Role>();
   const usernames = new WeakMap<Client, string | undefined>();
+  /** Peer and page ids connected (or authenticating) now: a second connection as the same id is refused. */
+  const claimed = new Map<string, Client>();
+  /** A connection that is closing already does not hold its id. */
+  const isClaimed = (id: string) => {
+    const holder = claimed.get(id);
+    return holder !== undefined && !(holder as unknown as { closed: boolean }).closed && !holder.conn.destroyed;
+  };
   const who = (client: Client | null): BrokerClient => ({ clientId: client?.id ?? '', username: client ? usernames.get(client) : undefined });
-  const authenticate = options.authenticate ?? defaultAuthenticate(options.hostPassword, options.browserPassword);
   const authorizePublish = options.authorizePublish ?? ((c: BrokerClient, topic: string) => mayPublish(c.username, topic, policy));
   const authorizeSubscribe = options.authorizeSubscribe ?? ((c: BrokerClient, filter: string) => maySubscribe(c.username, filter, policy));
+
+  /** The role of a client presenting `username`/`password`, or why it is refused. */
+  async function roleOf(client: Client, username: string | undefined, password: Uint8Array | undefined): Promise<Role | string> {
+    if (username === undefined) return 'no username';
+    if (username === HOST_USERNAME) {
+      const ok = options.hostPassword !== undefined && password !== undefined && sameBytes(password, new TextEncoder().encode(options.hostPassword));
+      return ok ? { kind: 'host' } : 'wrong password';
+    }
+    if (client.id !== username) return `client id ${client.id} is not its username (a peer or page connects with client id = its id)`;
+    if (isClaimed(username)) return `${username} is already connected (one connection per id)`;
+    if (options.authenticate) return (await options.authenticate({ clientId: client.id, username }, password)) ? { kind: 'peer', id: username } : 'refused';
+    const credential = options.credentials?.verify(username, password);
+    if (!credential) return options.credentials?.get(username) ? 'wrong password' : 'unknown id (provision it with wasmhost peer add)';
+    if (credential.kind === 'page') return { kind: 'page', id: username, hash: credential.hash, grant: { id: username, peers: credential.peers ?? [] } };
+    return { kind: 'peer', id: username, hash: credential.hash };
+  }
 
   const hooks: AedesOptions = {
     authenticate(client, username, password, done) {
       usernames.set(client, username);
-      Promise.resolve(authenticate({ clientId: client.id, username }, password === undefined ? undefined : new Uint8Array(password)))
-        .then((ok) => {
-          if (!ok) log(`refused the connection of ${client.id} (username ${username ?? 'none'})`);
-          done(null, ok);
+      roleOf(client, username, password === undefined ? undefined : new Uint8Array(password))
+        .then((role) => {
+          if (typeof role === 'string') {
+            limited('connect', `refused the connection of ${client.id} (username ${username ?? 'none'}): ${role}`);
+            // 5 (not authorized) for every refusal: clients report it as such and retry with backoff.
+            const error = Object.assign(new Error(role), { returnCode: 5 });
+            return done(error as never, false);
+          }
+          if (role.kind !== 'host') {
+            if (isClaimed(role.id)) return done(Object.assign(new Error(`${role.id} is already connected`), { returnCode: 5 }) as never, false);
+            claimed.set(role.id, client);
+            client.conn.once('close', () => {
+              if (claimed.get(role.id) === client) claimed.delete(role.id);
+            });
+          }
+          roles.set(client, role);
+          done(null, true);
         })
         .catch((error: unknown) => {
-          log(`authenticate failed for ${client.id}: ${String(error)}`);
+          limited('connect', `authenticate failed for ${client.id}: ${String(error)}`);
           done(null, false);
         });
     },
     authorizePublish(client, packet, done) {
       const c = who(client);
-      if (packet.topic.startsWith('$SYS/') || !authorizePublish(c, packet.topic)) {
-        log(`refused a publish of ${c.clientId} (username ${c.username ?? 'none'}) to ${packet.topic}`);
+      const role = client ? roles.get(client) : undefined;
+      const ok = !packet.topic.startsWith('$SYS/') && role !== undefined && (role.kind === 'host'
+        || (role.kind === 'page' ? pageMayPublish(role.grant, packet.topic, policy) : authorizePublish(c, packet.topic)));
+      if (!ok) {
+        limited('publish', `refused a publish of ${c.clientId} (username ${c.username ?? 'none'}) to ${packet.topic}`);
         done(new WasmhostError('denied', `${c.username ?? 'an anonymous client'} may not publish to ${packet.topic}`));
         return;
       }
@@ -101,18 +160,26 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     },
     authorizeSubscribe(client, subscription, done) {
       const c = who(client);
-      if (!authorizeSubscribe(c, subscription.topic)) {
-        log(`refused a subscription of ${c.clientId} (username ${c.username ?? 'none'}) to ${subscription.topic}`);
+      const role = client ? roles.get(client) : undefined;
+      const ok = role !== undefined && (role.kind === 'host'
+        || (role.kind === 'page' ? pageMaySubscribe(subscription.topic) : authorizeSubscribe(c, subscription.topic)));
+      if (!ok) {
+        limited('subscribe', `refused a subscription of ${c.clientId} (username ${c.username ?? 'none'}) to ${subscription.topic}`);
         done(null, null);
         return;
       }
       done(null, subscription);
     },
+    authorizeForward(client, packet) {
+      const role = roles.get(client);
+      return role?.kind !== 'page' || pageMayReceive(role.grant, packet.topic, policy) ? packet : null;
+    },
   };
   const broker = await Aedes.createBroker(hooks);
+  const handle = (stream: Duplex) => guardPacketSize(broker.handle(stream as never), stream, maxPacket, (size) => limited('packet', `closed a connection that sent a ${size}-byte packet (limit ${maxPacket})`));
   const server = createServer((socket) => {
     socket.setNoDelay(true);
-    broker.handle(socket);
+    handle(socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(new WasmhostError('io', `the embedded MQTT broker could not listen on ${host}:${options.port ?? 1883}: ${error.message}`, { cause: error })));
@@ -123,8 +190,26 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   });
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  const ws = options.wsPort === undefined ? undefined : await listenWebSocket(broker, host, options.wsPort);
-  const attached = options.attach && attachWebSocket(broker, options.attach.server, options.attach.path);
+  const ws = options.wsPort === undefined ? undefined : await listenWebSocket(handle, host, options.wsPort, maxPacket);
+  const attached = options.attach && attachWebSocket(handle, options.attach.server, options.attach.path, maxPacket);
+  const disconnect = (id: string) => {
+    const client = claimed.get(id);
+    if (!client) return false;
+    claimed.delete(id);
+    client.close();
+    return true;
+  };
+  // A revoked (or re-issued) credential ends the connection made with it.
+  const unwatch = options.credentials?.watch?.(() => {
+    for (const [id, client] of claimed) {
+      const role = roles.get(client);
+      const hash = role && role.kind !== 'host' ? role.hash : undefined;
+      if (hash !== undefined && options.credentials?.get(id)?.hash !== hash) {
+        limited('revoked', `disconnected ${id}: its credential was removed or replaced`);
+        disconnect(id);
+      }
+    }
+  });
   let closed: Promise<void> | undefined;
   return {
     url: `mqtt://${hostInUrl}:${port}`,
@@ -132,8 +217,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     ...(ws ? { wsUrl: `ws://${hostInUrl}:${ws.port}` } : {}),
     ...(options.attach ? { wsPath: options.attach.path } : {}),
     protocolVersion: 4,
+    disconnect,
     close() {
       closed ??= new Promise<void>((resolve) => {
+        unwatch?.();
         ws?.server.close();
         attached?.close();
         server.close(() => resolve());
@@ -144,10 +231,29 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   };
 }
 
+/**
+ * Closes the connection when a packet's fixed header announces more than `max` bytes, before
+ * the body is buffered (the MQTT parser would otherwise collect it all). Wraps the parser's
+ * length step, which runs as soon as the remaining-length field is complete.
+ */
+function guardPacketSize(client: Client, stream: Duplex, max: number, onRefused: (size: number) => void): void {
+  const parser = (client as unknown as { _parser: { _parseLength(): boolean; packet: { length: number } } })._parser;
+  const parseLength = parser._parseLength;
+  parser._parseLength = function guarded(this: typeof parser) {
+    const ok = parseLength.call(this);
+    if (ok && this.packet.length > max) {
+      onRefused(this.packet.length);
+      stream.destroy();
+      return false;
+    }
+    return ok;
+  };
+}
+
 /** MQTT over WebSocket (subprotocol `mqtt`) into the same broker. */
-async function listenWebSocket(broker: Aedes, host: string, port: number): Promise<{ server: WebSocketServer; port: number }> {
-  const server = new WebSocketServer({ host, port, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
-  server.on('connection', (socket) => broker.handle(createWebSocketStream(socket) as never));
+async function listenWebSocket(handle: (stream: Duplex) => void, host: string, port: number, maxPacket: number): Promise<{ server: WebSocketServer; port: number }> {
+  const server = new WebSocketServer({ host, port, maxPayload: maxPacket + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  server.on('connection', (socket) => handle(createWebSocketStream(socket)));
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
     server.once('error', (error) => reject(new WasmhostError('io', `the embedded MQTT broker could not listen for WebSocket on ${host}:${port}: ${error.message}`, { cause: error })));
@@ -156,9 +262,9 @@ async function listenWebSocket(broker: Aedes, host: string, port: number): Promi
 }
 
 /** MQTT over WebSocket on the caller's HTTP server, at one path; `close` detaches and drops its clients. */
-function attachWebSocket(broker: Aedes, server: HttpServer, path: string): { close(): void } {
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
-  wss.on('connection', (socket) => broker.handle(createWebSocketStream(socket) as never));
+function attachWebSocket(handle: (stream: Duplex) => void, server: HttpServer, path: string, maxPacket: number): { close(): void } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacket + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  wss.on('connection', (socket) => handle(createWebSocketStream(socket)));
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((request.url ?? '').split('?')[0] === path) {
       wss.handleUpgrade(request, socket, head, (client) => wss.emit('connection', client, request));
@@ -173,14 +279,6 @@ function attachWebSocket(broker: Aedes, server: HttpServer, path: string): { clo
       for (const client of wss.clients) client.terminate();
       wss.close();
     },
-  };
-}
-
-function defaultAuthenticate(hostPassword: string | undefined, browserPassword: string | undefined) {
-  return (client: BrokerClient, password: Uint8Array | undefined): boolean => {
-    if (client.username === HOST_USERNAME) return hostPassword === undefined || sameBytes(password, new TextEncoder().encode(hostPassword));
-    if (client.username === BROWSER_USERNAME) return browserPassword !== undefined && sameBytes(password, new TextEncoder().encode(browserPassword));
-    return client.username !== undefined && isPeerId(client.username);
   };
 }
 

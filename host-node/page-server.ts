@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -8,17 +8,19 @@ import { join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { WasmhostError } from '../src/errors.js';
-import { BROWSER_USERNAME, DEFAULT_TOPIC_ROOT } from '../src/bridge/acl.js';
+import { DEFAULT_TOPIC_ROOT } from '../src/bridge/acl.js';
 import { transpileWithJco } from '../src/component/transpile.js';
 import type { TranspiledArtifact } from '../src/ports/artifact-cache.js';
 import { createFileArtifactCache } from './file-artifact-cache.js';
 import { startBroker, type RunningBroker } from './broker.js';
+import type { CredentialStore } from './credentials.js';
+import { createPageSessions } from './page-sessions.js';
 
 /** Options of the page server behind `wasmhost serve`. */
 export interface PageServerOptions {
   /** HTTP port; 0 picks a free one (default 8080). */
   port?: number;
-  /** Interface to listen on (default 0.0.0.0: every browser on the network). */
+  /** Interface to listen on (default 127.0.0.1: this machine's browsers only). */
   host?: string;
   /** The browser host bundle (default: dist/host-browser/ of this package, from `npm run build`). */
   pageDir?: string;
@@ -26,12 +28,20 @@ export interface PageServerOptions {
   filesDir?: string;
   /** The file artifact cache transpiled components are kept in. */
   cacheDir: string;
-  /** The password of the browser role (`wasmhost-browser`) on the broker; handed to every page. */
-  browserToken: string;
+  /** Peers' and pages' credentials: the broker checks them, POST /session adds pages to them. */
+  credentials: CredentialStore;
+  /** The peers a page may reach (rpc) and hear (birth, death, data, reply); default none. */
+  pagePeers?: readonly string[];
+  /** What POST /session wants from a non-loopback address (`Authorization: Bearer …`). */
+  accessToken: string;
   /** The password of the host role (`wasmhost-host`); never served. */
   hostPassword: string;
   /** The embedded broker's TCP port for peers (default 1883; 0: any free one). */
   brokerPort?: number;
+  /** When brokerPort is taken, listen on a free one instead (and log it) rather than fail. */
+  brokerPortFallback?: boolean;
+  /** The broker's largest packet (default 64 KiB). */
+  maxPacketBytes?: number;
   /** The interface the broker's TCP listener is on (default 127.0.0.1). */
   brokerHost?: string;
   /** A fleet manager the pages follow (handed to them in /config.json). */
@@ -88,37 +98,43 @@ export async function startPageServer(options: PageServerOptions): Promise<Runni
   if (!existsSync(join(pageDir, 'index.html'))) {
     throw new WasmhostError('io', `the browser host page is not built: ${join(pageDir, 'index.html')} is missing; run \`npm run build\` in the wasmhost package`);
   }
-  const filesDir = resolve(options.filesDir ?? packageDir('examples'));
+  // Real paths: a served file must resolve (symlinks followed) inside these.
+  const filesDir = await realpath(resolve(options.filesDir ?? packageDir('examples'))).catch(() => resolve(options.filesDir ?? packageDir('examples')));
   if (!(await stat(filesDir).catch(() => undefined))?.isDirectory()) throw new WasmhostError('io', `--files ${filesDir} is not a directory`);
+  const realPageDir = await realpath(pageDir);
   const log = options.log ?? ((line) => console.warn(`serve: ${line}`));
   const components = await findComponents(filesDir);
   const artifacts = createArtifactServer(filesDir, components, options);
   const root = options.root ?? DEFAULT_TOPIC_ROOT;
-  // Anyone who can load the page gets the browser token: that is the point of serve, every
-  // browser that reaches it becomes a device. The token only carries the browser role (it cannot
-  // speak for a peer nor touch $SYS); the host's own broker password is never served.
+  // No secret here: each page asks POST /session for a credential of its own.
   const config = Buffer.from(JSON.stringify({
     deviceClass: 'browser',
-    broker: { path: MQTT_PATH, username: BROWSER_USERNAME, password: options.browserToken, protocolVersion: 4, root },
+    broker: { path: MQTT_PATH, session: '/session', protocolVersion: 4, root },
     artifacts: '/artifacts/',
     files: '/files/',
     ...(options.wfm ? { wfm: options.wfm } : {}),
   }));
+  const sessions = createPageSessions({ credentials: options.credentials, peers: options.pagePeers ?? [], accessToken: options.accessToken });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(req, res, 405, { error: `${req.method} is not served; use GET or HEAD` }, { Allow: 'GET, HEAD' });
     const segments = pathSegments(req.url ?? '/');
+    if (req.method === 'POST' && segments?.length === 1 && segments[0] === 'session') {
+      const result = sessions(req);
+      req.resume();
+      return result.ok ? sendJson(req, res, 200, result.session, { 'Cache-Control': 'no-store' }) : sendJson(req, res, result.status, { error: result.error });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(req, res, 405, { error: `${req.method} is not served; use GET or HEAD (or POST /session)` }, { Allow: 'GET, HEAD' });
     if (!segments) return sendJson(req, res, 400, { error: 'path not allowed' });
     const [first, ...rest] = segments;
     if (segments.length === 1 && first === 'config.json') return send(req, res, 200, config, { 'Content-Type': TYPES.json, 'Cache-Control': 'no-store' });
     if (first === 'files' && rest.length > 0) return sendFile(req, res, filesDir, rest);
     if (first === 'artifacts' && rest.length === 2) return artifacts(req, res, rest[0], rest[1]);
     if (first === 'artifacts' || first === 'files') return sendJson(req, res, 404, { error: `no such resource ${req.url}` });
-    return sendFile(req, res, pageDir, segments.at(-1) === '' ? [...segments.slice(0, -1), 'index.html'] : segments);
+    return sendFile(req, res, realPageDir, segments.at(-1) === '' ? [...segments.slice(0, -1), 'index.html'] : segments);
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -131,12 +147,18 @@ export async function startPageServer(options: PageServerOptions): Promise<Runni
   };
   // An https server handles requests and upgrades as an http one does (the broker attaches to it alike).
   const server: Server = options.tls ? (createHttpsServer({ cert: Buffer.from(options.tls.cert), key: Buffer.from(options.tls.key) }, onRequest) as unknown as Server) : createServer(onRequest);
-  const broker = await startBroker({
-    port: options.brokerPort ?? 1883, host: options.brokerHost ?? '127.0.0.1', root,
-    hostPassword: options.hostPassword, browserPassword: options.browserToken,
-    attach: { server, path: MQTT_PATH }, log: (line) => log(`broker: ${line}`),
+  const brokerOptions = {
+    host: options.brokerHost ?? '127.0.0.1', root, credentials: options.credentials, maxPacketBytes: options.maxPacketBytes,
+    hostPassword: options.hostPassword, attach: { server, path: MQTT_PATH }, log: (line: string) => log(`broker: ${line}`),
+  };
+  const wanted = options.brokerPort ?? 1883;
+  const broker = await startBroker({ ...brokerOptions, port: wanted }).catch(async (error: WasmhostError) => {
+    if (!options.brokerPortFallback || !/EADDRINUSE/.test(error.message)) throw error;
+    const fallback = await startBroker({ ...brokerOptions, port: 0 });
+    log(`port ${wanted} is taken (another MQTT broker?): the embedded broker listens on ${fallback.url} instead; point peers there (or use --broker-port)`);
+    return fallback;
   });
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((done, reject) => {
     server.once('error', (error) => reject(new WasmhostError('io', `serve could not listen on ${host}:${options.port ?? 8080}: ${error.message}`, { cause: error })));
     server.listen(options.port ?? 8080, host, () => done());
@@ -258,8 +280,11 @@ export function pathSegments(target: string): string[] | undefined {
 
 async function sendFile(req: IncomingMessage, res: ServerResponse, root: string, segments: string[]): Promise<void> {
   const path = join(root, ...segments);
-  const info = segments.some((s) => s.startsWith('.') || s === '') || !path.startsWith(root + sep) ? undefined : await stat(path).catch(() => undefined);
-  if (!info?.isFile()) return sendJson(req, res, 404, { error: `not found: ${req.url}` });
+  const inside = !segments.some((s) => s.startsWith('.') || s === '') && path.startsWith(root + sep);
+  // `root` is a real path; the file's real path (symlinks followed) must stay under it.
+  const real = inside ? await realpath(path).catch(() => undefined) : undefined;
+  const info = real?.startsWith(root + sep) ? await stat(real).catch(() => undefined) : undefined;
+  if (!real || !info?.isFile()) return sendJson(req, res, 404, { error: `not found: ${req.url}` });
   const headers = {
     'Content-Type': TYPES[path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': String(info.size),
@@ -269,7 +294,7 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, root: string,
   if (notModified(req, headers.ETag)) return void res.writeHead(304, { ETag: headers.ETag, 'Cache-Control': headers['Cache-Control'] }).end();
   res.writeHead(200, headers);
   if (req.method === 'HEAD') return void res.end();
-  await pipeline(createReadStream(path), res);
+  await pipeline(createReadStream(real), res);
 }
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: Uint8Array, headers: Record<string, string>): void {

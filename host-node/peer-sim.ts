@@ -27,6 +27,8 @@ export interface PeerSimOptions {
   prefix?: string;
   /** With a password, each peer logs in with username = its id. */
   password?: string;
+  /** Per-peer secrets (`wasmhost peer add`), by peer id; win over `password`. */
+  passwords?: Record<string, string>;
   /** 4 (MQTT 3.1.1) or 5 (default 5). */
   protocolVersion?: 4 | 5;
   /** Also report every data publish. */
@@ -108,10 +110,14 @@ class SimPeer {
   private client: MqttClient | undefined;
   private stopped = false;
 
-  constructor(index: number, private readonly o: Required<Omit<PeerSimOptions, 'password' | 'connectConcurrency'>> & { password?: string }) {
+  constructor(index: number, private readonly o: Required<Omit<PeerSimOptions, 'password' | 'passwords' | 'connectConcurrency'>> & { password?: string; passwords?: Record<string, string> }) {
     this.id = `${o.prefix}-${index}`;
     this.base = `${o.root}/peers/${this.id}`;
     this.nextSeq();
+  }
+
+  private secret(): string | undefined {
+    return this.o.passwords?.[this.id] ?? this.o.password;
   }
 
   /** A uint32 (as the host requires): the wall clock in seconds, or the previous seq + 1. */
@@ -155,8 +161,8 @@ class SimPeer {
         protocolVersion: o.protocolVersion,
         reconnectPeriod: 1000,
         connectTimeout: 10_000,
-        username: o.password !== undefined ? this.id : undefined,
-        password: o.password,
+        username: this.secret() !== undefined ? this.id : undefined,
+        password: this.secret(),
         will: { topic: `${this.base}/death`, payload: this.death(), qos: 1, retain: false },
       });
       this.client = client;
@@ -289,6 +295,7 @@ export async function startPeerSim(options: PeerSimOptions): Promise<PeerSim> {
     rate: options.rate ?? 1,
     prefix: options.prefix ?? 'sim',
     password: options.password,
+    passwords: options.passwords,
     protocolVersion: options.protocolVersion ?? 5,
     verbose: options.verbose ?? false,
     out: options.out ?? (() => {}),

@@ -3,7 +3,7 @@
  * (docs/bridge-protocol.md): one `temperature` sensor and one `relay` actuator.
  *
  *   ./peer --host 127.0.0.1 --port 1883 --id peer-7 [--root wasmhost/v1]
- *          [--username U --password P] [--period-ms 1000] [--seq-file PATH]
+ *          [--username U] [--password P | --password-file PATH] [--period-ms 1000] [--seq-file PATH]
  *          [--temp-file PATH] [--mqtt5] [--keepalive S]
  *
  * Written for clarity over size; the protocol logic (frames, checks, replies)
@@ -43,6 +43,7 @@ typedef struct {
     const char *root;
     const char *username;
     const char *password;
+    char password_buf[256]; /* --password-file: its first line */
     long period_ms;
     const char *seq_file;
     const char *temp_file;
@@ -679,7 +680,8 @@ static int valid_id(const char *s)
 static void usage(void)
 {
     fputs("usage: peer --id ID [--host 127.0.0.1] [--port 1883] [--root " ROOT_DEFAULT "]\n"
-          "            [--username U] [--password P] [--period-ms 1000] [--seq-file PATH]\n"
+          "            [--username U] [--password P | --password-file PATH] [--period-ms 1000]\n"
+          "            [--seq-file PATH]\n"
           "            [--temp-file PATH] [--mqtt5] [--keepalive 30]\n",
           stderr);
 }
@@ -693,6 +695,27 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     if (errno || end == s || *end || v < lo || v > hi)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* The secret is the file's first line (without its newline); a file keeps it out of `ps`. */
+static int read_password_file(peer *pe, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+    if (!f) {
+        logmsg("--password-file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!fgets(pe->password_buf, sizeof pe->password_buf, f)) {
+        fclose(f);
+        logmsg("--password-file %s is empty", path);
+        return -1;
+    }
+    fclose(f);
+    n = strcspn(pe->password_buf, "\r\n");
+    pe->password_buf[n] = '\0';
+    pe->password = pe->password_buf;
     return 0;
 }
 
@@ -727,6 +750,10 @@ static int parse_args(peer *pe, int argc, char **argv)
             pe->username = v;
         else if (strcmp(a, "--password") == 0)
             pe->password = v;
+        else if (strcmp(a, "--password-file") == 0) {
+            if (read_password_file(pe, v) != 0)
+                return -1;
+        }
         else if (strcmp(a, "--period-ms") == 0 && parse_long(v, 0, 86400000L, &n) == 0)
             pe->period_ms = n;
         else if (strcmp(a, "--keepalive") == 0 && parse_long(v, 5, 65535, &n) == 0)
@@ -744,6 +771,9 @@ static int parse_args(peer *pe, int argc, char **argv)
         logmsg("--id is required: 1-64 characters of [A-Za-z0-9_-]");
         return -1;
     }
+    /* A provisioned peer logs in as its id (the broker binds the id to its credential). */
+    if (pe->password && !pe->username)
+        pe->username = pe->id;
     if (!pe->root[0] || strlen(pe->root) > 128 || strpbrk(pe->root, "+#") ||
         mosquitto_pub_topic_check(pe->root) != MOSQ_ERR_SUCCESS) {
         logmsg("--root must be a topic name without wildcards, at most 128 bytes");

@@ -6,14 +6,15 @@
 // (`npm run build`).
 //
 //   node examples/peer-sim/peer-sim.mjs --url mqtt://127.0.0.1:1883 --count N
-//        [--root wasmhost/v1] [--rate hz] [--prefix sim] [--password P]
+//        [--root wasmhost/v1] [--rate hz] [--prefix sim] [--password P | --password-file F]
 //        [--mqtt 4|5] [--verbose]
 //
 // Peer ids are `<prefix>-1` … `<prefix>-N`. Each peer connects with its death as
 // Last Will, publishes its retained birth, answers `read`/`set` on its rpc topic
 // (MQTT 5 Response Topic + Correlation Data when present, else the envelope's
 // `reply`), and publishes a SenML CBOR pack `--rate` times a second (default 1,
-// 0 for none). With --password each peer logs in with username = its id.
+// 0 for none). With --password (or --password-file, one secret or `<id> <secret>` lines, as
+// `wasmhost peer add` prints them) each peer logs in with username = client id = its id.
 // SIGTERM/SIGINT: every peer publishes its death, then exit 0.
 //
 // stdout: `birth <id> seq=<n>` per peer, `ready <N>` once all births are

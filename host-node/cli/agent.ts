@@ -17,6 +17,7 @@ import { createNodeHttpClient } from '../https-client.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { randomBytes } from 'node:crypto';
 import { startBroker, type RunningBroker } from '../broker.js';
+import { openCredentialStore } from '../credentials.js';
 import { createMqttTransport } from '../mqtt-transport.js';
 import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.js';
@@ -69,7 +70,9 @@ async function connectPeers(options: AgentCommandOptions): Promise<PeerLink | un
     const hostPassword = randomBytes(18).toString('base64url');
     const port = options.brokerPort ?? 1883;
     try {
-      broker = await startBroker({ port, wsPort: options.brokerWsPort, hostPassword, log: (line) => say(`broker: ${line}`) });
+      // Peers log in with the credentials `wasmhost peer add --state <the same dir>` provisioned.
+      const credentials = openCredentialStore(options.stateDir);
+      broker = await startBroker({ port, wsPort: options.brokerWsPort, hostPassword, credentials, log: (line) => say(`broker: ${line}`) });
     } catch (error) {
       say(`the embedded broker could not listen on 127.0.0.1:${port} (${(error as Error).message}); running without peers (use --broker-port or --broker)`);
       return undefined;

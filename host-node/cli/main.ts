@@ -12,6 +12,7 @@ import { defaultStateDir } from '../node-host.js';
 import { agentCommand, statusCommand } from './agent.js';
 import { peerSimMain, PEER_SIM_USAGE } from './peer-sim.js';
 import { serveMain, SERVE_HELP, SERVE_USAGE } from './serve.js';
+import { peerMain, PEER_HELP, PEER_USAGE } from './peer.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 
 const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
@@ -26,6 +27,7 @@ Usage:
   wasmhost status [--state <dir>] [--json]
   ${SERVE_USAGE}
   ${PEER_SIM_USAGE}
+  ${PEER_USAGE}
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
 
@@ -42,6 +44,8 @@ loopback; \`wasmhost status\` reads it. Embedded peers join through MQTT: an in-
 --broker-port by default, or an external one with --broker (docs/bridge-protocol.md).
 
 ${SERVE_HELP}
+
+${PEER_HELP}
 
 Run options:
   --invoke '<call>'    call an export with WAVE arguments, e.g. 'add(1, 2)', 'greet("hi")',
@@ -72,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'peer-sim') return peerSimMain(rest);
   if (command === 'serve') return serveMain(rest);
+  if (command === 'peer') return peerMain(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -1,11 +1,12 @@
 // `wasmhost peer-sim --url mqtt://127.0.0.1:1883 --count N [--root wasmhost/v1] [--rate hz]
-// [--prefix sim] [--password P] [--mqtt 4|5] [--verbose]`: simulated embedded peers in this
+// [--prefix sim] [--password P | --password-file F] [--mqtt 4|5] [--verbose]`: simulated embedded peers in this
 // process (host-node/peer-sim.ts) until SIGINT/SIGTERM, when each publishes its death.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WasmhostError } from '../../src/errors.js';
 import { startPeerSim, type PeerSimOptions } from '../peer-sim.js';
 
-export const PEER_SIM_USAGE = 'wasmhost peer-sim --url mqtt://host:port --count N [--root wasmhost/v1] [--rate hz] [--prefix sim] [--password P] [--mqtt 4|5] [--verbose]';
+export const PEER_SIM_USAGE = 'wasmhost peer-sim --url mqtt://host:port --count N [--root wasmhost/v1] [--rate hz] [--prefix sim] [--password P | --password-file F] [--mqtt 4|5] [--verbose]';
 
 /**
  * Runs the simulator until SIGINT/SIGTERM (or `signal` aborts); prints `birth <id> seq=<n>`,
@@ -46,6 +47,7 @@ export async function peerSimMain(argv: string[], signal?: AbortSignal): Promise
         rate: { type: 'string', default: '1' },
         prefix: { type: 'string', default: 'sim' },
         password: { type: 'string' },
+        'password-file': { type: 'string' },
         mqtt: { type: 'string', default: '5' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -62,7 +64,29 @@ export async function peerSimMain(argv: string[], signal?: AbortSignal): Promise
   if (mqtt !== 4 && mqtt !== 5) throw bad('--mqtt must be 4 (3.1.1) or 5');
   const options = {
     url: values.url, count: Number(values.count), root: values.root, rate: Number(values.rate), prefix: values.prefix,
-    password: values.password, protocolVersion: mqtt as 4 | 5, verbose: values.verbose,
+    password: values.password, ...(values['password-file'] ? readPasswordFile(values['password-file'], bad) : {}), protocolVersion: mqtt as 4 | 5, verbose: values.verbose,
   };
   return peerSimCommand(options, signal);
+}
+
+/**
+ * `--password-file`: one line holding the secret every peer uses (for one peer, what `wasmhost
+ * peer add` printed), or lines of `<peer id> <secret>`.
+ */
+function readPasswordFile(path: string, bad: (message: string) => Error): { password?: string; passwords?: Record<string, string> } {
+  let lines: string[];
+  try {
+    lines = readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  } catch (error) {
+    throw bad(`--password-file ${path} cannot be read: ${(error as Error).message}`);
+  }
+  if (lines.length === 0) throw bad(`--password-file ${path} is empty`);
+  if (lines.length === 1 && !/\s/.test(lines[0])) return { password: lines[0] };
+  const passwords: Record<string, string> = {};
+  for (const line of lines) {
+    const [id, secret, ...more] = line.split(/\s+/);
+    if (!secret || more.length > 0) throw bad(`--password-file ${path}: each line is '<peer id> <secret>' (or the file is one secret)`);
+    passwords[id] = secret;
+  }
+  return { passwords };
 }

@@ -1,14 +1,14 @@
 // Who may publish and subscribe where on the bridge's broker (docs/bridge-protocol.md §11,
 // "Access control"): a peer, authenticated with its peer id as username, talks only on its own
-// topics; the host's own client may do anything; a browser host (`wasmhost serve`'s pages) may
-// do almost anything but speak for a peer. Pure functions, used by the embedded broker and
-// rendered as a mosquitto acl_file for an external one.
+// topics; the host's own client may do anything; a page (a browser device served by `wasmhost
+// serve`, with its own credential) reaches only the peers it was issued for, and only by rpc.
+// Pure functions, used by the embedded broker and rendered as a mosquitto acl_file.
 import { WasmhostError } from '../errors.js';
 
 /** The username of the host's own MQTT client. */
 export const HOST_USERNAME = 'wasmhost-host';
 
-/** The username of browser hosts (pages served by `wasmhost serve`); never a peer id. */
+/** Reserved: the shared browser role of earlier versions; never a peer or page id. */
 export const BROWSER_USERNAME = 'wasmhost-browser';
 
 /** The default topic root. */
@@ -17,11 +17,10 @@ export const DEFAULT_TOPIC_ROOT = 'wasmhost/v1';
 /** What a peer may publish under `<root>/peers/<peer>/`. */
 export const PEER_PUBLISH_LEAVES = ['birth', 'death', 'reply', 'data'] as const;
 
-/** Where the rule applies: the topic root, the host's username and the browser hosts' username. */
+/** Where the rule applies: the topic root and the host's username. */
 export interface AclPolicy {
   root?: string;
   hostUsername?: string;
-  browserUsername?: string;
 }
 
 /** True for a valid peer id: 1–64 of `[A-Za-z0-9_-]`. */
@@ -36,7 +35,6 @@ export function isPeerId(id: string): boolean {
 export function mayPublish(username: string | undefined, topic: string, policy: AclPolicy = {}): boolean {
   if (username === undefined) return false;
   if (username === (policy.hostUsername ?? HOST_USERNAME)) return true;
-  if (username === (policy.browserUsername ?? BROWSER_USERNAME)) return browserMayPublish(topic, policy);
   if (!isPeerId(username)) return false;
   const own = `${policy.root ?? DEFAULT_TOPIC_ROOT}/peers/${username}/`;
   return topic.startsWith(own) && (PEER_PUBLISH_LEAVES as readonly string[]).includes(topic.slice(own.length));
@@ -49,21 +47,50 @@ export function mayPublish(username: string | undefined, topic: string, policy: 
 export function maySubscribe(username: string | undefined, filter: string, policy: AclPolicy = {}): boolean {
   if (username === undefined) return false;
   if (username === (policy.hostUsername ?? HOST_USERNAME)) return true;
-  if (username === (policy.browserUsername ?? BROWSER_USERNAME)) return !isSys(filter);
   return isPeerId(username) && filter === `${policy.root ?? DEFAULT_TOPIC_ROOT}/peers/${username}/rpc`;
 }
 
+/** A page (`wasmhost serve`'s per-page credential): its id and the peers it was issued for. */
+export interface PageGrant {
+  id: string;
+  peers: readonly string[];
+}
+
 /**
- * A browser host publishes anywhere (rpc requests to peers, workload topics, `$reply/…` inboxes)
- * except a peer's own outbound leaves `<root>/peers/<any>/{birth,death,reply,data}`, so a page
- * cannot impersonate a peer, and `$SYS`.
+ * True when a page may publish to `topic`: under `<root>/peers/` only rpc requests to the peers
+ * it was issued for (never a peer's own leaves, never another peer); elsewhere (workload
+ * messaging, whose topics the deployments' messaging grants govern) anything but `$SYS`.
  */
-function browserMayPublish(topic: string, policy: AclPolicy): boolean {
-  if (isSys(topic)) return false;
-  const peers = `${policy.root ?? DEFAULT_TOPIC_ROOT}/peers/`;
-  if (!topic.startsWith(peers)) return true;
-  const [, leaf, ...more] = topic.slice(peers.length).split('/');
-  return more.length > 0 || !(PEER_PUBLISH_LEAVES as readonly (string | undefined)[]).includes(leaf);
+export function pageMayPublish(page: PageGrant, topic: string, policy: AclPolicy = {}): boolean {
+  if (isSys(topic) || topic.startsWith('$reply/')) return topic.startsWith(`$reply/${page.id}/`);
+  const where = peerLeaf(topic, policy);
+  if (!where) return true;
+  return where.leaf === 'rpc' && page.peers.includes(where.peer);
+}
+
+/**
+ * True when a page may receive a message on `topic` (checked on each delivery, so a wildcard
+ * subscription hears only what this allows): under `<root>/peers/` only the birth, death, data
+ * and reply of its peers (not rpc requests, not other peers); `$reply/` inboxes only its own.
+ */
+export function pageMayReceive(page: PageGrant, topic: string, policy: AclPolicy = {}): boolean {
+  if (isSys(topic) || topic.startsWith('$reply/')) return topic.startsWith(`$reply/${page.id}/`);
+  const where = peerLeaf(topic, policy);
+  if (!where) return true;
+  return page.peers.includes(where.peer) && (PEER_PUBLISH_LEAVES as readonly string[]).includes(where.leaf);
+}
+
+/** A page may subscribe to any filter but `$SYS`: what it hears is decided per message by pageMayReceive. */
+export function pageMaySubscribe(filter: string): boolean {
+  return !isSys(filter);
+}
+
+/** `<root>/peers/<peer>/<leaf>` split, or undefined for a topic outside `<root>/peers/` (the bare `<root>/peers` counts as inside). */
+function peerLeaf(topic: string, policy: AclPolicy): { peer: string; leaf: string } | undefined {
+  const peers = `${policy.root ?? DEFAULT_TOPIC_ROOT}/peers`;
+  if (topic !== peers && !topic.startsWith(`${peers}/`)) return undefined;
+  const [peer = '', leaf = '', ...more] = topic.slice(peers.length + 1).split('/');
+  return more.length > 0 ? { peer: '', leaf: '' } : { peer, leaf };
 }
 
 /** `$SYS`, `$SYS/…` (a filter or a topic). */
@@ -73,12 +100,12 @@ function isSys(topic: string): boolean {
 
 /**
  * The same rule as a mosquitto 2.x `acl_file`: the host reads and writes everything (`$`
- * topics included, for reply inboxes), each user its own peer topics through `%u` patterns.
- * mosquitto's acl_file only grants, so the browser role is rendered narrower than the embedded
- * broker's "anywhere but a peer's leaves": it reads everything (`#` does not match `$SYS`) and
- * writes rpc requests, workload topics and `$reply/…` inboxes.
+ * topics included, for reply inboxes), each peer its own topics through `%u` patterns, and
+ * each page (`pages`) the rpc topics of its peers, their outbound leaves, its own `$reply/`
+ * inbox and the workload topics. mosquitto's acl_file only grants, so a page's "anything
+ * outside the peers' topics" is narrowed to `<root>/workloads/#` there.
  */
-export function mosquittoAcl(policy: AclPolicy = {}): string {
+export function mosquittoAcl(policy: AclPolicy = {}, pages: readonly PageGrant[] = []): string {
   const root = policy.root ?? DEFAULT_TOPIC_ROOT;
   if (/[+#\s]/.test(root)) throw new WasmhostError('bad-input', `topic root "${root}" must not contain wildcards or white space`);
   const host = policy.hostUsername ?? HOST_USERNAME;
@@ -87,12 +114,13 @@ export function mosquittoAcl(policy: AclPolicy = {}): string {
     'topic readwrite #',
     'topic readwrite $reply/#',
     '',
-    `user ${policy.browserUsername ?? BROWSER_USERNAME}`,
-    'topic read #',
-    'topic readwrite $reply/#',
-    `topic write ${root}/peers/+/rpc`,
-    `topic write ${root}/workloads/#`,
-    '',
+    ...pages.flatMap((page) => [
+      `user ${page.id}`,
+      `topic readwrite $reply/${page.id}/#`,
+      `topic readwrite ${root}/workloads/#`,
+      ...page.peers.flatMap((peer) => [`topic write ${root}/peers/${peer}/rpc`, ...PEER_PUBLISH_LEAVES.map((leaf) => `topic read ${root}/peers/${peer}/${leaf}`)]),
+      '',
+    ]),
     ...PEER_PUBLISH_LEAVES.map((leaf) => `pattern write ${root}/peers/%u/${leaf}`),
     `pattern read ${root}/peers/%u/rpc`,
     '',

@@ -5,7 +5,7 @@
 // Platform-neutral: no Node APIs.
 
 import type { MqttMessage, MqttTransport } from '../ports/mqtt-transport.js';
-import { createRateLimiter } from './rate-limit.js';
+import { createLogLimiter, createRateLimiter } from './rate-limit.js';
 import { decodeBirth, decodeDeath, decodeRpcReply, encodeRpcRequest } from './codec.js';
 import { decodeSenml } from './senml.js';
 import {
@@ -45,6 +45,8 @@ export interface BridgeOptions {
   now?: () => number;
   /** Unsolicited frames (births, deaths, data) per second one peer may send before the rest are dropped (default 200, bursts of 400). */
   framesPerSecond?: number;
+  /** Peers the registry holds at most (default 1024). */
+  maxPeers?: number;
   /**
    * The first rpc id for each peer (default: a random uint32). Replies come back on the peer's
    * one reply topic, which every host on the broker hears: random starts keep two hosts (a Linux
@@ -90,6 +92,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   if (rootProblem) throw new BridgeError('bad-input', `bridge topic root '${root}' ${rootProblem}`);
   const timeoutMs = options.rpcTimeoutMs ?? 5000;
   const log = options.log ?? ((line: string) => console.warn(`bridge: ${line}`));
+  const now = options.now ?? (() => Date.now());
   const perSecond = options.framesPerSecond ?? 200;
   const limiter = createRateLimiter(perSecond, perSecond * 2, options.now ?? Date.now);
   let lastFloodReport = 0;
@@ -100,8 +103,9 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     lastFloodReport = t;
     for (const [peer, count] of limiter.drainRefused()) log(`peer ${peer} sends faster than ${perSecond} frames/s: dropped ${count} frame(s)`);
   };
-  const now = options.now ?? (() => Date.now());
-  const registry = createPeerRegistry();
+  const registry = createPeerRegistry({ maxPeers: options.maxPeers });
+  // Bad frames and unmatched replies: a few lines per kind every 10 s, then a count.
+  const limitedLog = createLogLimiter(log, now);
   const pending = new Map<string, Map<number, Pending>>();
   const nextIds = new Map<string, number>();
   const firstId = options.firstRpcId ?? crypto.getRandomValues(new Uint32Array(1))[0];
@@ -149,7 +153,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     const { peer, kind } = where;
     // Replies are bounded by the host's own requests; unsolicited frames are what a flood is made of.
     if (kind !== 'reply' && !limiter.take(peer)) return reportFloods();
-    const drop = (reason: string) => log(`dropped a bad ${kind} frame on ${message.topic}: ${reason}`);
+    const drop = (reason: string) => limitedLog(`bad-${kind}`, `dropped a bad ${kind} frame on ${message.topic}: ${reason}`);
     switch (kind) {
       case 'birth': {
         if (message.payload.length === 0) return apply(registry.clear(peer));
@@ -164,7 +168,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const decoded = decodeRpcReply(message.payload);
         if (!decoded.ok) return drop(decoded.reason);
         const waiting = pending.get(peer)?.get(decoded.frame.id);
-        if (!waiting) return log(`ignored a reply of peer ${peer} with id ${decoded.frame.id}: no request is waiting for it`);
+        if (!waiting) return limitedLog('unmatched-reply', `ignored a reply of peer ${peer} with id ${decoded.frame.id}: no request is waiting for it`);
         settle(waiting, decoded.frame.id);
         return waiting.resolve(decoded.frame);
       }
@@ -181,7 +185,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   }
 
   function apply(result: { change?: PeerChange; note?: string }): void {
-    if (result.note) log(result.note);
+    if (result.note) limitedLog(result.change ? 'peer-note' : 'peer-refused', result.note);
     if (result.change) emit(result.change);
   }
 

@@ -38,11 +38,33 @@ export interface PeerRegistry {
   list(): PeerState[];
 }
 
-export function createPeerRegistry(): PeerRegistry {
+/**
+ * How far one birth may move a peer's sequence number forward (section 5): above both the
+ * current seq + SEQ_WINDOW and the Unix time in seconds + SEQ_CLOCK_SLACK, it is refused, so no
+ * single frame can push it to 2^32-1, while counters and wall-clock seqs both fit. A lower one is
+ * taken as the peer losing its counter (only the peer, authenticated, publishes on its topics).
+ */
+export const SEQ_WINDOW = 65536;
+/** Seconds a wall-clock seq may run ahead of the host's clock. */
+export const SEQ_CLOCK_SLACK = 86400;
+
+/** Options of the registry. */
+export interface PeerRegistryOptions {
+  /** Peers the registry holds at most; births of further new peers are refused (default 1024). */
+  maxPeers?: number;
+}
+
+export function createPeerRegistry(options: PeerRegistryOptions = {}): PeerRegistry {
   const peers = new Map<string, PeerState>();
+  const maxPeers = options.maxPeers ?? 1024;
   return {
     applyBirth(birth, now) {
       const before = peers.get(birth.id);
+      if (!before && peers.size >= maxPeers) return { note: `birth of peer ${birth.id} refused: the registry holds its maximum of ${maxPeers} peers` };
+      const ceiling = Math.max((before?.birth.seq ?? 0) + SEQ_WINDOW, Math.floor(now / 1000) + SEQ_CLOCK_SLACK);
+      if (birth.seq > ceiling) {
+        return { note: `birth of peer ${birth.id} with seq ${birth.seq} refused: above ${ceiling} (its current seq + ${SEQ_WINDOW}, or the clock in seconds + ${SEQ_CLOCK_SLACK})` };
+      }
       const state: PeerState = { id: birth.id, birth, online: true, since: now };
       peers.set(birth.id, state);
       const note = before && before.online && birth.seq < before.birth.seq

@@ -1,7 +1,8 @@
 // `npm start` (examples/start.mjs): the agent with its embedded broker and the Node peer
-// simulator as sim-1; the greenhouse-peer deployment runs on the peer's sensor and relay.
+// simulator as sim-1, provisioned in the state on first start (the broker lets no peer in
+// without its credential); the greenhouse-peer deployment runs on the peer's sensor and relay.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -21,6 +22,11 @@ it('npm start runs the greenhouse on the simulated peer sim-1 and stops cleanly 
     }
   };
   try {
+    await until(/\[start\] provisioned peer sim-1/);
+    // Only a hash in the credential file; the secret in a file only its owner reads.
+    const secret = readFileSync(join(state, 'sim-1.secret'), 'utf8').trim();
+    expect(statSync(join(state, 'sim-1.secret')).mode & 0o077).toBe(0);
+    expect(readFileSync(join(state, 'credentials.json'), 'utf8')).not.toContain(secret);
     await until(/\[bridge\] embedded MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+/);
     await until(/\[agent\] greenhouse-peer installed/);
     await until(/\[peer-sim\] rpc sim-1 read temperature -> /);

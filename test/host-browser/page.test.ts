@@ -125,17 +125,20 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
     writeFileSync(join(files, 'kiosk.yaml'), [peerReader('sensor-filter.wasm'), counter('kv-counter.wasm'), needsFiles].join('---\n'));
     writeFileSync(join(files, 'runaway.yaml'), [peerReader('sensor-filter.wasm'), counter('kv-counter.wasm'), runaway(digestOf(join(files, 'runaway.wasm')))].join('---\n'));
 
-    start(process.execPath, ['bin/wasmhost.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--files', files, '--cache-dir', join(dir, 'cache')], (t) => (serveOut += t));
+    // peer-7 is provisioned in serve's state; pages may reach it (--page-peers) and nothing else.
+    execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', 'add', 'peer-7', '--state', join(dir, 'state'), '--secret-file', join(dir, 'peer-7.secret')], { stdio: 'pipe' });
+    start(process.execPath, ['bin/wasmhost.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--files', files, '--cache-dir', join(dir, 'cache'),
+      '--state', join(dir, 'state'), '--page-peers', 'peer-7'], (t) => (serveOut += t));
     pageUrl = (await until(() => /listening on (http:\S+)/.exec(serveOut)?.[1], () => `serve to listen:\n${serveOut}`)).replace(/\/?$/, '/');
     const brokerPort = Number(await until(() => /MQTT: mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(serveOut)?.[1], () => `serve's broker:\n${serveOut}`));
 
     writeFileSync(join(dir, 'temperature'), '21.5\n');
-    start(join(dir, 'peer'), ['--host', '127.0.0.1', '--port', String(brokerPort), '--id', 'peer-7', '--username', 'peer-7',
+    start(join(dir, 'peer'), ['--host', '127.0.0.1', '--port', String(brokerPort), '--id', 'peer-7', '--password-file', join(dir, 'peer-7.secret'),
       '--period-ms', '200', '--seq-file', join(dir, 'peer-7.seq'), '--temp-file', join(dir, 'temperature')]);
 
-    // Watches what pages publish, with the same credentials the page gets from /config.json.
-    const config = (await (await fetch(`${pageUrl}config.json`)).json()) as { broker: { username: string; password: string } };
-    watcher = createMqttTransport({ url: `mqtt://127.0.0.1:${brokerPort}`, username: config.broker.username, password: config.broker.password, protocolVersion: 4 });
+    // Watches what pages publish, with a page credential of its own (POST /session, as a page gets one).
+    const own = (await (await fetch(`${pageUrl}session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).json()) as { username: string; password: string };
+    watcher = createMqttTransport({ url: `mqtt://127.0.0.1:${brokerPort}`, username: own.username, password: own.password, clientId: own.username, protocolVersion: 4 });
     await watcher.connect();
     watcher.onMessage((m) => published.push({ topic: m.topic, text: new TextDecoder().decode(m.payload), at: Date.now() }));
     await watcher.subscribe('test/#');
@@ -165,6 +168,10 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
     expect(profile.wasm.grants).not.toContain('filesystem');
     expect(profile.wasm.grants).not.toContain('network');
     await expect.poll(() => page.textContent('#broker-state')).toBe('broker connected');
+    // The page logged in with a credential of its own from POST /session, scoped to peer-7.
+    const credential = await page.evaluate(() => JSON.parse(localStorage.getItem('wasmhost.page-credential') ?? 'null') as { username: string; peers: string[] } | null);
+    expect(credential).toMatchObject({ username: expect.stringMatching(/^page-[0-9a-f]{16}$/), peers: ['peer-7'] });
+    expect(await page.evaluate(() => window.wasmhost!.events().map((e) => e.text))).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`as ${credential!.username} \\(peers: peer-7\\)`))]));
     expect(await page.textContent('#device-class')).toBe('class browser');
     // The C peer's birth reaches the page through the bridge; it is listed, and in the profile.
     await page.waitForSelector('[data-peer="peer-7"].online');
@@ -268,5 +275,17 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
     const refused = check(['--dir', '/srv/data::/data']);
     expect(refused.code).toBe(3);
     expect(refused.out).toContain("the deployment grants 'filesystem', which a browser device cannot give (it has no directories to preopen)");
+  });
+
+  it('a revoked page is disconnected, and on reload asks serve for a new credential', async () => {
+    const before = await page.evaluate(() => (JSON.parse(localStorage.getItem('wasmhost.page-credential')!) as { username: string }).username);
+    execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', 'remove', before, '--state', join(dir, 'state')], { stdio: 'pipe' });
+    await expect.poll(() => page.evaluate(() => window.wasmhost!.brokerState()), { timeout: 10_000 }).toBe('disconnected');
+    await page.reload();
+    await page.evaluate(() => window.wasmhostReady.then(() => undefined));
+    await expect.poll(() => page.textContent('#broker-state'), { timeout: 15_000 }).toBe('broker connected');
+    const after = await page.evaluate(() => (JSON.parse(localStorage.getItem('wasmhost.page-credential')!) as { username: string }).username);
+    expect(after).toMatch(/^page-[0-9a-f]{16}$/);
+    expect(after).not.toBe(before);
   });
 });

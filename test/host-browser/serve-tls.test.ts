@@ -3,7 +3,7 @@
 // Node clients trust it as their CA, Chromium is told to accept it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { get } from 'node:https';
+import { get, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe.skipIf(!OPENSSL || !haveChromium)('wasmhost serve over TLS', () => {
     execFileSync(OPENSSL!, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
       '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
     ca = readFileSync(join(dir, 'cert.pem'));
-    serve = spawn(process.execPath, ['bin/wasmhost.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--cache-dir', join(dir, 'cache'),
+    serve = spawn(process.execPath, ['bin/wasmhost.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--cache-dir', join(dir, 'cache'), '--state', join(dir, 'state'),
       '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
     serve.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     serve.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -58,16 +58,21 @@ describe.skipIf(!OPENSSL || !haveChromium)('wasmhost serve over TLS', () => {
   it('takes MQTT over wss at /mqtt, and refuses a client that does not trust the certificate', async () => {
     const config = await (await fetch(`${url}config.json`).catch(() => undefined))?.json().catch(() => undefined);
     expect(config).toBeUndefined(); // Node's fetch does not trust the self-signed certificate
-    const token = JSON.parse(await new Promise<string>((resolve, reject) => get(`${url}config.json`, { ca }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject))).broker.password as string;
+    // The page's own credential, over https (POST /session).
+    const own = JSON.parse(await new Promise<string>((resolve, reject) => {
+      const req = request(`${url}session`, { ca, method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    })) as { username: string; password: string };
     const wss = url.replace(/^https/, 'wss') + 'mqtt';
-    const client = connect(wss, { ca, username: 'wasmhost-browser', password: token, protocolVersion: 4, reconnectPeriod: 0 });
+    const client = connect(wss, { ca, username: own.username, password: own.password, clientId: own.username, protocolVersion: 4, reconnectPeriod: 0 });
     await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
     await client.endAsync();
-    const untrusting = connect(wss, { username: 'wasmhost-browser', password: token, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000 });
+    const untrusting = connect(wss, { username: own.username, password: own.password, clientId: own.username, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000 });
     const error = await new Promise<Error>((resolve) => untrusting.once('error', resolve));
     expect(error.message).toMatch(/self.signed|certificate/i);
     await untrusting.endAsync(true);

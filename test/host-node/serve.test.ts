@@ -1,9 +1,11 @@
 // `wasmhost serve` as a real process (bin/wasmhost.js, built dist/), and its page server as a
-// function for what needs counting: HTTP headers, types, caching, traversal, /config.json, MQTT
-// over WebSocket as the browser role, a peer over TCP, pre-transpiled artifacts, SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
+// function for what needs counting: HTTP headers, types, caching, traversal and symlinks,
+// /config.json without secrets, per-page credentials (POST /session) over WebSocket, a
+// provisioned peer over TCP, pre-transpiled artifacts, SIGTERM.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +14,14 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startPageServer } from '../../host-node/page-server.js';
+import { createPageSessions } from '../../host-node/page-sessions.js';
 import { transpileWithJco } from '../../src/component/transpile.js';
 import { BROWSER_USERNAME } from '../../src/bridge/acl.js';
+import { openCredentialStore } from '../../host-node/credentials.js';
 
 const BIN = fileURLToPath(new URL('../../bin/wasmhost.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const ALARM = join(EXAMPLES, 'threshold-alarm-c/threshold-alarm.wasm');
-const TOKEN = 'test-browser-token';
 
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -61,14 +64,18 @@ describe('wasmhost serve (the real bin)', () => {
   let out = '';
   let base: string;
   let mqttUrl: string;
+  let state: string;
+  const secrets: Record<string, string> = {};
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    state = join(dir, 'state');
     const page = await fixturePage(dir);
+    for (const id of ['p1', 'p2', 'p3']) secrets[id] = execFileSync(process.execPath, [BIN, 'peer', 'add', id, '--state', state], { encoding: 'utf8' }).trim();
     child = spawn(process.execPath, [
-      BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--page-dir', page,
-      '--cache-dir', join(dir, 'cache'), '--browser-token', TOKEN, '--wfm', 'http://127.0.0.1:9/',
+      BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--page-dir', page, '--state', state, '--page-peers', 'p1', '--max-packet-bytes', '8192',
+      '--cache-dir', join(dir, 'cache'), '--wfm', 'http://127.0.0.1:9/',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -84,8 +91,8 @@ describe('wasmhost serve (the real bin)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const connect = async (url: string, username: string, password?: string) => {
-    const client = await connectAsync(url, { protocolVersion: 4, username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+  const connect = async (url: string, username: string, password?: string, clientId = username) => {
+    const client = await connectAsync(url, { protocolVersion: 4, username, password, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
     clients.push(client);
     return client;
   };
@@ -126,6 +133,8 @@ describe('wasmhost serve (the real bin)', () => {
       expect(res.status, method).toBe(405);
       expect(res.headers.allow).toBe('GET, HEAD');
     }
+    // POST /session wants JSON (a cross-site form post cannot make one without a preflight).
+    expect((await raw(base, '/session', 'POST', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
   });
 
   it('refuses path traversal, plain or percent-encoded', async () => {
@@ -139,20 +148,43 @@ describe('wasmhost serve (the real bin)', () => {
     expect((await raw(base, '/files/deployments/')).status).toBe(404);
   });
 
-  it('hands the page its configuration', async () => {
+  /** A page's own credential, as the browser gets it. */
+  const session = async () => {
+    const res = await fetch(new URL('/session', base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { username: string; password: string; clientId: string; peers: string[] };
+  };
+
+  it('hands the page its configuration, with no secret in it', async () => {
     const res = await fetch(new URL('/config.json', base));
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toEqual({
       deviceClass: 'browser',
-      broker: { path: '/mqtt', username: BROWSER_USERNAME, password: TOKEN, protocolVersion: 4, root: 'wasmhost/v1' },
+      broker: { path: '/mqtt', session: '/session', protocolVersion: 4, root: 'wasmhost/v1' },
       artifacts: '/artifacts/', files: '/files/', wfm: 'http://127.0.0.1:9/',
     });
   });
 
-  it('carries MQTT over WebSocket at /mqtt for the browser role, and TCP for peers, with their rules', async () => {
+  it('gives each page its own credential, kept hashed, for the peers --page-peers names', async () => {
+    const a = await session();
+    const b = await session();
+    expect(a.username).toMatch(/^page-[0-9a-f]{16}$/);
+    expect(b.username).not.toBe(a.username);
+    expect(a.clientId).toBe(a.username);
+    expect(a.peers).toEqual(['p1']);
+    const stored = await readFile(join(state, 'credentials.json'), 'utf8');
+    expect(stored).toContain(a.username);
+    expect(stored).not.toContain(a.password);
+    expect(stored).not.toContain(secrets.p1);
+  });
+
+  it('lets a page reach only its peers by rpc and hear only them; peers only with their credential; the old shared role is gone', async () => {
     const ws = `${base.replace('http:', 'ws:')}mqtt`;
-    await expect(connectAsync(ws, { protocolVersion: 4, username: BROWSER_USERNAME, password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow();
-    await expect(connectAsync(ws, { protocolVersion: 4, username: BROWSER_USERNAME, reconnectPeriod: 0 })).rejects.toThrow();
+    // Before: /config.json handed every page the browser role's password. That role no longer exists.
+    await expect(connectAsync(ws, { protocolVersion: 4, username: BROWSER_USERNAME, password: 'anything', reconnectPeriod: 0 })).rejects.toThrow();
+    // Before: anyone could connect as a peer id with no password.
+    await expect(connectAsync(mqttUrl, { protocolVersion: 4, username: 'p1', clientId: 'p1', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
+    await expect(connectAsync(mqttUrl, { protocolVersion: 4, username: 'p1', password: 'wrong', clientId: 'p1', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
     // Upgrades to any other path are refused.
     const elsewhere = new WebSocket(`${base.replace('http:', 'ws:')}other`, 'mqtt');
     expect(await new Promise((resolve) => {
@@ -162,30 +194,59 @@ describe('wasmhost serve (the real bin)', () => {
     })).toBe(404);
     elsewhere.terminate();
 
-    const watcher = await connect(ws, BROWSER_USERNAME, TOKEN);
+    const own = await session();
+    // A page's credential works only as its own client id.
+    await expect(connectAsync(ws, { protocolVersion: 4, username: own.username, password: own.password, clientId: 'other', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
+    const page = await connect(ws, own.username, own.password);
     const seen: string[] = [];
-    watcher.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
-    await watcher.subscribeAsync('wasmhost/v1/#', { qos: 1 });
-    const peer = await connect(mqttUrl, 'p1');
-    const peerGot: string[] = [];
-    peer.on('message', (topic, payload) => peerGot.push(`${topic} ${payload.toString()}`));
-    await peer.subscribeAsync('wasmhost/v1/peers/p1/rpc', { qos: 1 });
-
-    // A peer over TCP still publishes its own leaves; the page sees them.
-    await peer.publishAsync('wasmhost/v1/peers/p1/data', 'reading', { qos: 1 });
-    await eventually(() => seen.includes('wasmhost/v1/peers/p1/data reading'), 'the page to see the peer data');
-
-    // The page may ask a peer (rpc), and may not speak for it (birth).
-    const page = await connect(ws, BROWSER_USERNAME, TOKEN);
+    page.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+    await page.subscribeAsync('wasmhost/v1/#', { qos: 1 });
+    const peers: Record<string, string[]> = { p1: [], p2: [] };
+    for (const id of ['p1', 'p2'] as const) {
+      const peer = await connect(mqttUrl, id, secrets[id]);
+      peer.on('message', (topic, payload) => peers[id].push(`${topic} ${payload.toString()}`));
+      await peer.subscribeAsync(`wasmhost/v1/peers/${id}/rpc`, { qos: 1 });
+      await peer.publishAsync(`wasmhost/v1/peers/${id}/data`, `reading ${id}`, { qos: 1 });
+    }
+    // The page hears its peer, and may call it.
+    await eventually(() => seen.includes('wasmhost/v1/peers/p1/data reading p1'), 'the page to see p1 data');
     await page.publishAsync('wasmhost/v1/peers/p1/rpc', 'call', { qos: 1 });
-    await eventually(() => peerGot.includes('wasmhost/v1/peers/p1/rpc call'), 'the peer to get the rpc');
-    const forger = await connect(ws, BROWSER_USERNAME, TOKEN);
-    // aedes neither acknowledges nor disconnects a refused MQTT 3.1.1 publish: don't wait for it.
-    forger.publish('wasmhost/v1/peers/p1/birth', 'forged', { qos: 1 }, () => undefined);
-    await eventually(() => /refused a publish of \S+ \(username wasmhost-browser\) to wasmhost\/v1\/peers\/p1\/birth/.test(out), 'the broker to log the refusal');
+    await eventually(() => peers.p1.includes('wasmhost/v1/peers/p1/rpc call'), 'p1 to get the rpc');
+    // Before: any page could set any peer's actuators. Now p2 is not its peer: refused, and unheard.
+    // One connection per page id: a second one with the same credential is refused, the first stays.
+    expect(await connect(ws, own.username, own.password).catch(() => undefined)).toBeUndefined();
+    expect(page.connected).toBe(true);
+    const other = await session();
+    const rogue = await connect(ws, other.username, other.password);
+    rogue.publish('wasmhost/v1/peers/p2/rpc', 'set relay 1', { qos: 1 }, () => undefined);
+    await eventually(() => new RegExp(`refused a publish of ${other.username} \\(username ${other.username}\\) to wasmhost/v1/peers/p2/rpc`).test(out), 'the broker to refuse the rpc to p2');
+    // A page id without its password gets nowhere.
+    expect(await connect(ws, (await session()).username).catch(() => undefined)).toBeUndefined();
+    const third = await session();
+    const impostor = await connect(ws, third.username, third.password);
+    impostor.publish('wasmhost/v1/peers/p1/birth', 'forged', { qos: 1 }, () => undefined);
+    await eventually(() => new RegExp(`refused a publish of ${third.username} .* to wasmhost/v1/peers/p1/birth`).test(out), 'the broker to refuse the forged birth');
     await page.publishAsync('wasmhost/v1/workloads/w/out', 'done', { qos: 1 });
     await eventually(() => seen.includes('wasmhost/v1/workloads/w/out done'), 'the page to see the workload output');
-    expect(seen.some((l) => l.includes('forged'))).toBe(false);
+    expect(peers.p2).toEqual([]);
+    expect(seen.filter((l) => l.includes('p2') || l.includes('forged') || l.includes('/rpc '))).toEqual([]);
+  });
+
+  it('closes a connection whose packet exceeds --max-packet-bytes', async () => {
+    const peer = await connect(mqttUrl, 'p3', secrets.p3);
+    const closed = new Promise<void>((resolve) => peer.once('close', () => resolve()));
+    peer.publish('wasmhost/v1/peers/p3/data', Buffer.alloc(16 * 1024), { qos: 0 });
+    await closed;
+    await eventually(() => /closed a connection that sent a \d+-byte packet \(limit 8192\)/.test(out), 'the broker to log it');
+  });
+
+  it('revokes a page: its connection is closed and it cannot come back', async () => {
+    const own = await session();
+    const page = await connect(`${base.replace('http:', 'ws:')}mqtt`, own.username, own.password);
+    const closed = new Promise<void>((resolve) => page.once('close', () => resolve()));
+    execFileSync(process.execPath, [BIN, 'peer', 'remove', own.username, '--state', state]);
+    await closed;
+    await expect(connectAsync(`${base.replace('http:', 'ws:')}mqtt`, { protocolVersion: 4, username: own.username, password: own.password, clientId: own.clientId, reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/i);
   });
 
   it('serves components pre-transpiled: the same files jco produces, digests that verify', async () => {
@@ -250,7 +311,7 @@ describe('the reference fleet manager, for page devices', () => {
 
 describe('the page server', () => {
   it('names npm run build when the page is missing', async () => {
-    await expect(startPageServer({ pageDir: join(tmpdir(), 'no-such-page'), cacheDir: tmpdir(), browserToken: 't', hostPassword: 'h' })).rejects.toThrow(/npm run build/);
+    await expect(startPageServer({ pageDir: join(tmpdir(), 'no-such-page'), cacheDir: tmpdir(), credentials: openCredentialStore(join(tmpdir(), 'no-such-state')), accessToken: 't', hostPassword: 'h' })).rejects.toThrow(/npm run build/);
   });
 
   it('transpiles a component once for concurrent first requests, and not again on the next start', async () => {
@@ -264,7 +325,7 @@ describe('the page server', () => {
       let transpiles = 0;
       const start = () => startPageServer({
         port: 0, host: '127.0.0.1', brokerPort: 0, pageDir: join(dir, 'page'), filesDir: files, cacheDir: join(dir, 'cache'),
-        browserToken: 't', hostPassword: 'h', log: () => {},
+        credentials: openCredentialStore(join(dir, 'state')), accessToken: 't', hostPassword: 'h', log: () => {},
         transpile: (bytes, d) => {
           transpiles += 1;
           return transpileWithJco(bytes, d);
@@ -287,5 +348,113 @@ describe('the page server', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  /** A page server on free ports over `files`, with its own state. */
+  const serveFiles = async (dir: string, files: string, extra: Partial<Parameters<typeof startPageServer>[0]> = {}) => {
+    await fixturePage(dir);
+    return startPageServer({
+      port: 0, host: '127.0.0.1', brokerPort: 0, pageDir: join(dir, 'page'), filesDir: files, cacheDir: join(dir, 'cache'),
+      credentials: openCredentialStore(join(dir, 'state')), accessToken: 'the-token', hostPassword: 'h', log: () => {}, ...extra,
+    });
+  };
+
+  it('never serves outside --files: a symlink to a folder or file elsewhere is refused, one inside works', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    const outside = await mkdtemp(join(tmpdir(), 'wasmhost-outside-'));
+    try {
+      await writeFile(join(outside, 'shadow'), 'root:secret');
+      const files = join(dir, 'files');
+      await mkdir(join(files, 'sub'), { recursive: true });
+      await writeFile(join(files, 'sub', 'ok.txt'), 'inside');
+      await symlink(outside, join(files, 'etc'));
+      await symlink(join(outside, 'shadow'), join(files, 'shadow.txt'));
+      await symlink(join(files, 'sub', 'ok.txt'), join(files, 'alias.txt'));
+      const server = await serveFiles(dir, files);
+      try {
+        const get = (path: string) => fetch(`http://127.0.0.1:${server.port}${path}`).then(async (r) => ({ status: r.status, body: await r.text() }));
+        // Before: /files/etc/shadow followed the link and answered 200 with the file.
+        for (const path of ['/files/etc/shadow', '/files/shadow.txt']) {
+          const res = await get(path);
+          expect(res.status, path).toBe(404);
+          expect(res.body, path).not.toContain('root:secret');
+        }
+        expect(await get('/files/alias.txt')).toEqual({ status: 200, body: 'inside' });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('takes a free port when the broker port is taken, and says so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    const holder = createNetServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    const lines: string[] = [];
+    try {
+      await expect(serveFiles(dir, EXAMPLES, { brokerPort: taken })).rejects.toMatchObject({ code: 'io', message: expect.stringMatching(/EADDRINUSE/) });
+      const server = await serveFiles(dir, EXAMPLES, { brokerPort: taken, brokerPortFallback: true, log: (l) => lines.push(l) });
+      try {
+        expect(server.broker.port).not.toBe(taken);
+        expect(lines.join('\n')).toContain(`port ${taken} is taken (another MQTT broker?): the embedded broker listens on ${server.broker.url} instead`);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      holder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps pages\' credentials across a restart with the same state, so an open page reconnects', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    try {
+      const first = await serveFiles(dir, EXAMPLES);
+      const res = await fetch(`http://127.0.0.1:${first.port}/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      const own = (await res.json()) as { username: string; password: string };
+      await first.close();
+      const second = await serveFiles(dir, EXAMPLES);
+      try {
+        const client = await connectAsync(`ws://127.0.0.1:${second.port}/mqtt`, { protocolVersion: 4, username: own.username, password: own.password, clientId: own.username, reconnectPeriod: 0 });
+        expect(client.connected).toBe(true);
+        await client.endAsync();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('issues a session off loopback only with the access token', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-sessions-'));
+    const store = openCredentialStore(dir);
+    const sessions = createPageSessions({ credentials: store, peers: ['p1'], accessToken: 'the-token', maxPages: 2 });
+    const req = (remoteAddress: string, headers: Record<string, string>) => ({ socket: { remoteAddress }, headers: { 'content-type': 'application/json', ...headers } }) as never;
+    expect(sessions(req('192.168.1.20', {}))).toMatchObject({ ok: false, status: 401 });
+    expect(sessions(req('192.168.1.20', { authorization: 'Bearer wrong' }))).toMatchObject({ ok: false, status: 401 });
+    expect(sessions(req('192.168.1.20', { authorization: 'Bearer the-token' }))).toMatchObject({ ok: true, session: { peers: ['p1'] } });
+    expect(sessions(req('::ffff:127.0.0.1', {}))).toMatchObject({ ok: true });
+    // Bounded: past maxPages, no more credentials until some are revoked.
+    expect(sessions(req('127.0.0.1', {}))).toMatchObject({ ok: false, status: 503 });
+    expect(store.list()).toHaveLength(2);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('wasmhost serve exposure', () => {
+  it('refuses a non-loopback --host without TLS unless --insecure', () => {
+    let result: { status: number | null; stderr: string } = { status: 0, stderr: '' };
+    try {
+      execFileSync(process.execPath, [BIN, 'serve', '--host', '0.0.0.0', '--port', '0', '--broker-port', '0'], { encoding: 'utf8', stdio: 'pipe', timeout: 20_000 });
+    } catch (error) {
+      result = error as { status: number | null; stderr: string };
+    }
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/--host 0\.0\.0\.0 exposes serve beyond this machine: give --tls-cert and --tls-key .* or --insecure/);
   });
 });

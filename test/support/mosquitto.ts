@@ -34,13 +34,14 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts Debian's mosquitto on a free loopback port with a config of its own (never as a
- * system service): with `users` (name → password) and an acl_file text, or anonymous when
- * `auth` is omitted.
+ * system service): with `users` (name → password) and an acl_file text, with `options.access`
+ * config lines, or anonymous.
  */
-export async function startMosquitto(auth?: { users: Record<string, string>; acl: string }): Promise<Mosquitto> {
+export async function startMosquitto(auth?: { users: Record<string, string>; acl: string }, options: { access?: string[] } = {}): Promise<Mosquitto> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmhost-mosquitto-'));
   const port = await freePort();
-  const access: string[] = ['allow_anonymous true'];
+  // `options.access`: the access lines as given (e.g. what `wasmhost peer export-mosquitto` wrote).
+  const access: string[] = options.access ?? ['allow_anonymous true'];
   if (auth) {
     const passwd = join(dir, 'passwd');
     await writeFile(passwd, Object.entries(auth.users).map(([u, p]) => `${u}:${p}\n`).join(''), { mode: 0o600 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BROWSER_USERNAME, HOST_USERNAME, isPeerId, mayPublish, maySubscribe, mosquittoAcl } from '../../../src/bridge/acl.js';
+import { BROWSER_USERNAME, HOST_USERNAME, isPeerId, mayPublish, maySubscribe, mosquittoAcl, pageMayPublish, pageMayReceive, pageMaySubscribe } from '../../../src/bridge/acl.js';
 import { badInput } from '../../support/bad-input.js';
 
 describe('bridge access control', () => {
@@ -39,53 +39,49 @@ describe('bridge access control', () => {
     }
   });
 
-  it('lets a browser host publish anywhere but a peer\'s own leaves and $SYS', () => {
+  const page = { id: 'page-1', peers: ['p1'] };
+
+  it('lets a page publish rpc requests only to its own peers, never a peer\'s leaves, another page\'s inbox or $SYS', () => {
     const table: [string, boolean][] = [
       ['wasmhost/v1/peers/p1/rpc', true],
-      ['wasmhost/v1/peers/any-peer/rpc', true],
-      ['wasmhost/v1/workloads/alarm/in', true],
-      ['wasmhost/v1/workloads/alarm/out', true],
-      ['$reply/abc/1', true],
-      ['elsewhere/topic', true],
-      ['wasmhost/v1/peers/p1/data/extra', true], // not a peer leaf
-      ['wasmhost/v1/peers/p1', true],
-      ['wasmhost/v2/peers/p1/birth', true], // another root
+      ['wasmhost/v1/peers/p2/rpc', false], // not issued for p2
       ['wasmhost/v1/peers/p1/birth', false],
       ['wasmhost/v1/peers/p1/death', false],
       ['wasmhost/v1/peers/p1/reply', false],
       ['wasmhost/v1/peers/p1/data', false],
-      [`wasmhost/v1/peers/${BROWSER_USERNAME}/birth`, false],
-      ['wasmhost/v1/peers//data', false],
-      ['wasmhost/v1/peers/not a peer id/birth', false],
+      ['wasmhost/v1/peers/p1/rpc/extra', false],
+      ['wasmhost/v1/peers/p1', false],
+      ['wasmhost/v1/peers', false],
+      ['wasmhost/v1/workloads/alarm/in', true],
+      ['elsewhere/topic', true],
+      ['$reply/page-1/1', true],
+      ['$reply/page-2/1', false],
+      ['$reply/x', false],
       ['$SYS', false],
       ['$SYS/broker/x', false],
     ];
-    for (const [topic, allowed] of table) expect(mayPublish(BROWSER_USERNAME, topic), topic).toBe(allowed);
+    for (const [topic, allowed] of table) expect(pageMayPublish(page, topic), topic).toBe(allowed);
   });
 
-  it('lets a browser host subscribe to anything but $SYS', () => {
+  it("lets a page hear only its peers' outbound topics and its own inbox, whatever it subscribed to", () => {
     const table: [string, boolean][] = [
-      ['#', true],
-      ['wasmhost/v1/#', true],
-      ['wasmhost/v1/peers/+/birth', true],
-      ['wasmhost/v1/peers/p1/rpc', true],
-      ['$reply/abc/#', true],
-      ['$SYS', false],
-      ['$SYS/#', false],
-      ['$SYS/broker/+', false],
+      ['wasmhost/v1/peers/p1/birth', true],
+      ['wasmhost/v1/peers/p1/death', true],
+      ['wasmhost/v1/peers/p1/data', true],
+      ['wasmhost/v1/peers/p1/reply', true],
+      ['wasmhost/v1/peers/p1/rpc', false], // other hosts' requests
+      ['wasmhost/v1/peers/p2/data', false],
+      ['wasmhost/v1/peers/p2/birth', false],
+      ['wasmhost/v1/workloads/alarm/out', true],
+      ['$reply/page-1/3', true],
+      ['$reply/host/3', false],
+      ['$SYS/broker/x', false],
     ];
-    for (const [filter, allowed] of table) expect(maySubscribe(BROWSER_USERNAME, filter), filter).toBe(allowed);
-  });
-
-  it('follows a configured browser username, and reserves the default one from peers', () => {
-    const policy = { browserUsername: 'kiosk' };
-    expect(mayPublish('kiosk', 'wasmhost/v1/peers/p1/rpc', policy)).toBe(true);
-    expect(mayPublish('kiosk', 'wasmhost/v1/peers/p1/birth', policy)).toBe(false);
-    expect(maySubscribe('kiosk', '#', policy)).toBe(true);
-    // The default browser name is then an ordinary peer id; by default it is never a peer.
-    expect(mayPublish(BROWSER_USERNAME, `wasmhost/v1/peers/${BROWSER_USERNAME}/birth`, policy)).toBe(true);
-    expect(maySubscribe(BROWSER_USERNAME, '#', policy)).toBe(false);
-    expect(mayPublish(BROWSER_USERNAME, `wasmhost/v1/peers/${BROWSER_USERNAME}/birth`)).toBe(false);
+    for (const [topic, allowed] of table) expect(pageMayReceive(page, topic), topic).toBe(allowed);
+    expect(pageMaySubscribe('#')).toBe(true);
+    expect(pageMaySubscribe('$SYS/#')).toBe(false);
+    // A page is not a peer nor the host under the username rule either.
+    expect(mayPublish(BROWSER_USERNAME, 'wasmhost/v1/peers/p1/rpc')).toBe(false);
   });
 
   it('follows a configured root and host username', () => {
@@ -97,8 +93,6 @@ describe('bridge access control', () => {
     // The default host name is then an ordinary peer id.
     expect(mayPublish(HOST_USERNAME, 'site/a/peers/p1/data', policy)).toBe(false);
     expect(mayPublish(HOST_USERNAME, `site/a/peers/${HOST_USERNAME}/data`, policy)).toBe(true);
-    expect(mayPublish(BROWSER_USERNAME, 'site/a/peers/p1/birth', policy)).toBe(false);
-    expect(mayPublish(BROWSER_USERNAME, 'wasmhost/v1/peers/p1/birth', policy)).toBe(true);
   });
 
   it('accepts peer ids of 1 to 64 letters, digits, _ and -', () => {
@@ -107,16 +101,19 @@ describe('bridge access control', () => {
   });
 
   it('renders the same rule as a mosquitto acl_file', () => {
-    expect(mosquittoAcl({ root: 'site/a' })).toBe([
+    expect(mosquittoAcl({ root: 'site/a' }, [{ id: 'page-1', peers: ['p1'] }])).toBe([
       'user wasmhost-host',
       'topic readwrite #',
       'topic readwrite $reply/#',
       '',
-      'user wasmhost-browser',
-      'topic read #',
-      'topic readwrite $reply/#',
-      'topic write site/a/peers/+/rpc',
-      'topic write site/a/workloads/#',
+      'user page-1',
+      'topic readwrite $reply/page-1/#',
+      'topic readwrite site/a/workloads/#',
+      'topic write site/a/peers/p1/rpc',
+      'topic read site/a/peers/p1/birth',
+      'topic read site/a/peers/p1/death',
+      'topic read site/a/peers/p1/reply',
+      'topic read site/a/peers/p1/data',
       '',
       'pattern write site/a/peers/%u/birth',
       'pattern write site/a/peers/%u/death',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPeerRegistry } from '../../../src/bridge/peer-registry.js';
+import { SEQ_CLOCK_SLACK, SEQ_WINDOW, createPeerRegistry } from '../../../src/bridge/peer-registry.js';
 import type { BirthFrame } from '../../../src/bridge/frames.js';
 
 const birth = (seq: number, id = 'peer-7'): BirthFrame => ({
@@ -72,5 +72,32 @@ describe('peer registry (section 5, the host)', () => {
     expect(r.get('peer-7')).toBeUndefined();
     expect(r.list().map((p) => p.id)).toEqual(['peer-8']);
     expect(r.clear('peer-7')).toEqual({});
+  });
+
+  it('refuses a birth that would push the seq to 2^32-1 in one frame; counters and wall-clock seqs still fit', () => {
+    const now = Date.UTC(2026, 11, 6); // ms
+    const clock = Math.floor(now / 1000);
+    const r = createPeerRegistry();
+    // The attack: a first birth at the maximum, which would make every later death "stale".
+    const max = r.applyBirth(birth(2 ** 32 - 1), now);
+    expect(max.change).toBeUndefined();
+    expect(max.note).toMatch(/seq 4294967295 refused/);
+    expect(r.get('peer-7')).toBeUndefined();
+    // A counter moves within the window; a wall-clock seq within the clock slack.
+    expect(r.applyBirth(birth(5), now).change).toMatchObject({ type: 'up' });
+    expect(r.applyBirth(birth(5 + SEQ_WINDOW), now).change).toMatchObject({ type: 'up' });
+    expect(r.applyBirth(birth(clock + SEQ_CLOCK_SLACK), now).change).toMatchObject({ type: 'up' });
+    expect(r.applyBirth(birth(clock + SEQ_CLOCK_SLACK + SEQ_WINDOW + 1), now).change).toBeUndefined();
+    // A peer that lost its counter comes back lower, and its death still counts.
+    expect(r.applyBirth(birth(1), now).change).toMatchObject({ type: 'up' });
+    expect(r.applyDeath({ id: 'peer-7', seq: 1 }, now).change).toMatchObject({ type: 'down' });
+  });
+
+  it('holds at most maxPeers peers: births of further new ids are refused, known ones still served', () => {
+    const r = createPeerRegistry({ maxPeers: 3 });
+    for (let i = 0; i < 2000; i++) r.applyBirth(birth(1, `invented-${i}`), 1000);
+    expect(r.list()).toHaveLength(3);
+    expect(r.applyBirth(birth(2, 'invented-0'), 2000).change).toMatchObject({ type: 'up' });
+    expect(r.applyBirth(birth(1, 'new'), 2000).note).toMatch(/registry holds its maximum of 3 peers/);
   });
 });

@@ -118,7 +118,7 @@ describe.skipIf(MISSING.length > 0)('wasmhost agent + embedded broker + the C pe
 
   let peerOut = '';
   function startPeer(port: number): ChildProcess {
-    const child = spawn(join(dir, 'peer'), ['--host', '127.0.0.1', '--port', String(port), '--id', 'peer-7', '--username', 'peer-7',
+    const child = spawn(join(dir, 'peer'), ['--host', '127.0.0.1', '--port', String(port), '--id', 'peer-7', '--password-file', join(dir, 'peer-7.secret'),
       '--period-ms', '200', '--seq-file', join(dir, 'peer-7.seq'), '--temp-file', join(dir, 'temperature')], { stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout!.on('data', (d: Buffer) => (peerOut += d.toString()));
     children.push(child);
@@ -136,6 +136,8 @@ describe.skipIf(MISSING.length > 0)('wasmhost agent + embedded broker + the C pe
     await writeFile(join(desired, 'peer-filter.yaml'), deployment(digest(FILTER)));
     const port = await freePort();
 
+    // peer-7 is provisioned in the agent's state; the C peer reads its secret from a file.
+    execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', 'add', 'peer-7', '--state', join(dir, 'state'), '--secret-file', join(dir, 'peer-7.secret')], { stdio: 'pipe' });
     agent = startAgent(['--desired', desired, '--broker-port', String(port)], join(dir, 'state'));
     await agent.untilOutput(`embedded MQTT broker at mqtt://127.0.0.1:${port}`);
     const waiting = await agent.until((s) => deploymentOf(s)?.status.state === 'pending' && !!deploymentOf(s)?.status.error);

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../../host-node/broker.js';
 import { createMqttTransport } from '../../../host-node/mqtt-transport.js';
 import { WasmhostError } from '../../../src/errors.js';
-import { HOST_PASSWORD, eventually, mqttContract } from './contract.js';
+import { HOST_PASSWORD, PEERS, eventually, mqttContract } from './contract.js';
+import { knownCredentials } from '../../support/credentials.js';
 
 async function embedded(lines: string[], port = 0): Promise<RunningBroker> {
-  return startBroker({ port, hostPassword: HOST_PASSWORD, log: (line) => lines.push(line) });
+  return startBroker({ port, hostPassword: HOST_PASSWORD, credentials: knownCredentials(PEERS), log: (line) => lines.push(line) });
 }
 
 mqttContract('aedes', { protocolVersion: 4, persistsAcrossRestart: false, refusesForeignSubscriptions: true }, async () => {
@@ -61,8 +62,8 @@ describe('embedded aedes broker', () => {
     const deaths: string[] = [];
     host.onMessage((m) => deaths.push(new TextDecoder().decode(m.payload)));
     const will = (seq: number) => ({ topic: 'wasmhost/v1/peers/p1/death', payload: new TextEncoder().encode(`death ${seq}`) });
-    const clean = createMqttTransport({ url: broker.url, protocolVersion: 4, username: 'p1', clientId: 'p1-clean', will: will(1) });
-    const dropped = createMqttTransport({ url: broker.url, protocolVersion: 4, username: 'p1', clientId: 'p1-dropped', will: will(2), reconnectMinMs: 5000 });
+    const clean = createMqttTransport({ url: broker.url, protocolVersion: 4, username: 'p1', password: PEERS.p1, clientId: 'p1', will: will(1) });
+    const dropped = createMqttTransport({ url: broker.url, protocolVersion: 4, username: 'p1', password: PEERS.p1, clientId: 'p1', will: will(2), reconnectMinMs: 5000 });
     try {
       await host.connect();
       await host.subscribe('wasmhost/v1/peers/+/death');

@@ -214,6 +214,17 @@ export function mqttContract(name: string, traits: BrokerTraits, start: () => Pr
       const host = await client();
       const seen = record(host);
       await host.subscribe('wasmhost/v1/#');
+      // MQTT 5 answers a refused publish; MQTT 3.1.1 cannot, so aedes logs it and drops the connection
+      // (a QoS 1 publish would be sent again on each reconnect, so this one uses a connection of its own,
+      // before the peer's: one connection per peer id).
+      const forger = await client({ username: 'p1', password: PEERS.p1, clientId: 'p1' });
+      const refusal = forger.publish('wasmhost/v1/peers/p2/data', bytes('forged'), { qos: 1 });
+      if (v5) expect(((await refusal.catch((e: unknown) => e)) as WasmhostError).code).toBe('denied');
+      else {
+        refusal.catch(() => {});
+        await eventually(() => /refused a publish of p1 \(username p1\) to wasmhost\/v1\/peers\/p2\/data/.test(broker.log()), 'the broker to log the refusal');
+      }
+      await forger.close();
       const peer = await client({ username: 'p1', password: PEERS.p1, clientId: 'p1' });
       const peerSeen = record(peer);
       await peer.subscribe('wasmhost/v1/peers/p1/rpc');
@@ -222,16 +233,6 @@ export function mqttContract(name: string, traits: BrokerTraits, start: () => Pr
         const refused = await peer.subscribe(filter).then(() => undefined, (e: unknown) => e);
         expect((refused as WasmhostError | undefined)?.code, filter).toBe(traits.refusesForeignSubscriptions ? 'denied' : undefined);
       }
-      // MQTT 5 answers a refused publish; MQTT 3.1.1 cannot, so aedes logs it and drops the connection
-      // (a QoS 1 publish would be sent again on each reconnect, so this one uses a connection of its own).
-      const forger = await client({ username: 'p1', password: PEERS.p1, clientId: 'p1-forger' });
-      const refusal = forger.publish('wasmhost/v1/peers/p2/data', bytes('forged'), { qos: 1 });
-      if (v5) expect(((await refusal.catch((e: unknown) => e)) as WasmhostError).code).toBe('denied');
-      else {
-        refusal.catch(() => {});
-        await eventually(() => /refused a publish of p1-forger \(username p1\) to wasmhost\/v1\/peers\/p2\/data/.test(broker.log()), 'the broker to log the refusal');
-      }
-      await forger.close();
       const other = await client({ username: 'p2', password: PEERS.p2, clientId: 'p2' });
       await other.publish('wasmhost/v1/peers/p2/data', bytes('real'));
       await host.publish('wasmhost/v1/peers/p2/rpc', bytes('to p2'));

@@ -19,9 +19,9 @@ describe('MQTT transport', () => {
   it('refuses a URL it cannot use, use before connect() and use after close()', async () => {
     const bad = (await createMqttTransport({ url: 'gopher://127.0.0.1:1' }).connect().catch((e: unknown) => e)) as WasmhostError;
     expect(bad.code).toBe('bad-input');
-    const broker = await startBroker({ port: 0, log: () => {} });
+    const broker = await startBroker({ port: 0, hostPassword: 'h', log: () => {} });
     try {
-      const t = createMqttTransport({ url: broker.url, protocolVersion: 4, username: 'wasmhost-host' });
+      const t = createMqttTransport({ url: broker.url, protocolVersion: 4, username: 'wasmhost-host', password: 'h' });
       await expect(t.publish('a', new Uint8Array())).rejects.toMatchObject({ code: 'bad-input', message: expect.stringMatching(/before connect/) });
       await t.connect();
       await expect(t.connect()).rejects.toMatchObject({ code: 'bad-input' });
