@@ -11,6 +11,11 @@ import { valueFromJson, valueToJson } from '../../src/component/json-values.js';
 import { createWasiProvider, WasiExit } from '../wasi-provider.js';
 import type { Grants } from '../../src/capabilities/grants.js';
 import { readComponentFile } from './read-component.js';
+import { formatInvocableExports, invocable } from './export-list.js';
+import { trackStdoutTail } from './stdout-tail.js';
+import { nodeEngineFeatures } from './engine-features.js';
+import { findEngineProblems } from '../../src/component/engine-support.js';
+import type { Component } from '../../src/component/component.js';
 
 /** Options of `wasmhost run`. */
 export interface RunOptions {
@@ -26,30 +31,40 @@ export interface RunOptions {
 /** `wasmhost run`: calls one export (`--invoke`) or runs a `wasi:cli/run` command component. */
 export async function runCommand(host: Host, path: string, options: RunOptions): Promise<number> {
   const component = await readComponentFile(host, path);
-  // A bad call is refused before anything is transpiled or instantiated.
+  // A bad call, or a component this command cannot run, is refused before anything is transpiled.
+  refuseUnrunnable(component, path);
   const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
-  const wasi = createWasiProvider({ args: [basename(path), ...options.args] });
+  const stdout = trackStdoutTail(createWasiProvider({ args: [basename(path), ...options.args] }));
   const workload = await host.instantiate(component, {
     name: basename(path),
     config: options.config,
     grants: options.grants,
-    providers: [wasi],
+    providers: [stdout.provider],
     fastCalls: options.fastCalls,
   });
-  if (!call) return runMain(workload);
+  if (!call) return runMain(workload, component.world);
   const result = await workload.call(call.path, ...call.args);
   const type = call.function.result;
-  if (options.json) process.stdout.write(`${JSON.stringify(type ? valueToJson(result, type) : null)}\n`);
-  else if (type) process.stdout.write(`${printWave(result, type)}\n`);
+  const text = options.json ? JSON.stringify(type ? valueToJson(result, type) : null) : type ? printWave(result, type) : undefined;
+  // The result goes on a line of its own, after whatever the guest printed.
+  if (text !== undefined) process.stdout.write(`${stdout.endsMidLine() ? '\n' : ''}${text}\n`);
   return 0;
 }
 
+/** What this engine cannot run is refused before transpiling, one line per reason with what would make it run. */
+function refuseUnrunnable(component: Component, path: string): void {
+  const problems = findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => `${p.problem}; ${p.fix}`);
+  throw new WasmhostError('unsupported', `${path} cannot run here: ${lines.join('\n  ')}`, { data: { problems } });
+}
+
 function prepareCall(world: ComponentWorld, text: string, json: boolean) {
-  const { target, args } = parseCall(text);
-  const entry = resolveExport(world, target);
+  const { target, args, offsets } = parseCall(text);
+  const entry = resolveInvocable(world, target);
   const params = entry.function.params;
   try {
-    return { path: entry.path, function: entry.function, args: json ? jsonArgs(args, params) : parseWaveArgs(args, params) };
+    return { path: entry.path, function: entry.function, args: json ? jsonArgs(args, params) : parseWaveArgs(args, params, { text, offsets }) };
   } catch (error) {
     if (!(error instanceof WasmhostError) || error.code !== 'bad-input') throw error;
     const signature = printFunction({ ...entry.function, name: entry.path });
@@ -72,12 +87,26 @@ function jsonArgs(args: string[], params: WitParam[]): unknown[] {
   });
 }
 
+/** The export a call names, if `--invoke` can call it; otherwise an error listing those it can. */
+function resolveInvocable(world: ComponentWorld, target: string) {
+  let entry;
+  try {
+    entry = resolveExport(world, target);
+  } catch (error) {
+    if (!(error instanceof WasmhostError) || error.code !== 'unknown-export' || (error.data as { target?: string })?.target === undefined) throw error;
+    throw new WasmhostError('unknown-export', `the component has no export '${target}' that --invoke can call. It can call:\n${formatInvocableExports(world)}`, { cause: error, data: error.data });
+  }
+  if (!invocable(entry)) {
+    throw new WasmhostError('unsupported', `${entry.path} uses resources or is async, which --invoke cannot call. It can call:\n${formatInvocableExports(world)}`);
+  }
+  return entry;
+}
+
 /** Runs `wasi:cli/run#run`; the exit code is the component's. */
-async function runMain(workload: Workload): Promise<number> {
+async function runMain(workload: Workload, world: ComponentWorld): Promise<number> {
   const run = workload.exports().find((e) => e.interface?.name.startsWith('wasi:cli/run@') && e.function.name === 'run');
   if (!run) {
-    const names = workload.exports().map((e) => e.path);
-    throw new WasmhostError('unknown-export', `the component is not a command (it does not export wasi:cli/run); call one of its exports with --invoke: ${names.join(', ') || '(none)'}`);
+    throw new WasmhostError('unknown-export', `the component is not a command (it does not export wasi:cli/run); call one of its exports with --invoke '<name>(<args>)':\n${formatInvocableExports(world)}`);
   }
   try {
     const result = (await workload.call(run.path)) as { tag: 'ok' | 'err' };

@@ -1,3 +1,4 @@
+import { withArticle } from '../article.js';
 import { WasmhostError } from '../errors.js';
 import type { ComponentWorld } from '../component/wit-types.js';
 import type { ImportObject } from '../component/engine.js';
@@ -73,8 +74,31 @@ export function unversioned(name: string): string {
   return at < 0 ? name : name.slice(0, at);
 }
 
+/**
+ * For reports: the imports that lack the same grant as one problem (`wasi:sockets/network@0.2.3,
+ * wasi:sockets/tcp@0.2.3` needing `network` is one line), others as they are.
+ */
+export function groupUngranted<T extends object>(problems: readonly T[]): T[] {
+  const out: T[] = [];
+  const byGrant = new Map<string, T & ImportProblem>();
+  for (const p of problems) {
+    if (!isUngranted(p)) { out.push(p); continue; }
+    const first = byGrant.get(p.grant);
+    if (first) { first.import = `${first.import}, ${p.import}`; continue; }
+    const copy = { ...p };
+    byGrant.set(p.grant, copy);
+    out.push(copy);
+  }
+  return out;
+}
+
+function isUngranted<T extends object>(p: T): p is T & ImportProblem & { grant: GrantKey } {
+  const q = p as Partial<ImportProblem>;
+  return q.reason === 'ungranted' && typeof q.import === 'string' && q.grant !== undefined;
+}
+
 function missingImportsError(problems: ImportProblem[]): WasmhostError {
-  const lines = problems.map(describeImportProblem);
+  const lines = groupUngranted(problems).map(describeImportProblem);
   const denied = problems.every((p) => p.reason === 'ungranted');
   const headline = denied ? 'the deployment does not grant what the component imports' : 'the component needs imports this host does not provide or grant';
   return new WasmhostError(denied ? 'denied' : 'missing-import', `${headline}:\n${lines.map((l) => `  ${l}`).join('\n')}`, {
@@ -86,7 +110,7 @@ function missingImportsError(problems: ImportProblem[]): WasmhostError {
 export function describeImportProblem(p: ImportProblem): string {
   switch (p.reason) {
     case 'version': return `${p.import}: this host offers version ${p.offered}, which is not compatible`;
-    case 'ungranted': return `${p.import}: not granted (the deployment needs a '${p.grant}' grant)`;
+    case 'ungranted': return `${p.import}: not granted (the deployment needs ${withArticle(`'${p.grant}'`)} grant)`;
     default: return `${p.import}: not provided by this host`;
   }
 }

@@ -1,6 +1,7 @@
 // Reads a component's world (imports and exports with full WIT types) straight from
 // its binary, without transpiling: the component-model binary format, types only.
 
+import { withArticle } from '../article.js';
 import { WasmhostError } from '../errors.js';
 import { decodeComponent } from './decode/decode-component.js';
 import type { Extern, Scope } from './decode/entries.js';
@@ -29,7 +30,7 @@ function buildWorld(scope: Scope, suffixes: Map<string, string>): ComponentWorld
       case 'type': return { kind: 'type', type: wit.typeDef(name, ext.type) };
       default: throw new WasmhostError(
         'unsupported',
-        `unsupported component: it ${direction}s a ${ext.sort === 'module' ? 'core module' : ext.sort} named "${name}", which WIT cannot describe`,
+        `unsupported component: it ${direction}s ${withArticle(ext.sort === 'module' ? 'core module' : ext.sort)} named "${name}", which WIT cannot describe`,
       );
     }
   };
