@@ -1,10 +1,13 @@
+import { loadComponent } from '../../src/component/component.js';
 import { printWorld } from '../../src/component/print-wit.js';
-import type { Host } from '../../src/create-host.js';
 import { readComponentFile } from './read-component.js';
 
-/** `wasmhost inspect <component.wasm> [--json]`: the component's world, digest and size. */
-export async function inspectCommand(host: Host, path: string, json: boolean): Promise<number> {
-  const component = await readComponentFile(host, path);
+/**
+ * `wasmhost inspect <component.wasm> [--json]`: the component's world, digest and size. It reads
+ * the binary only, so it needs no host (nothing to run, nothing cached).
+ */
+export async function inspectCommand(path: string, json: boolean): Promise<number> {
+  const component = await readComponentFile({ load: (bytes) => loadComponent(bytes) }, path);
   if (json) {
     process.stdout.write(`${JSON.stringify({ path, digest: component.digest, size: component.size, world: component.world }, null, 2)}\n`);
     return 0;
