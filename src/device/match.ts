@@ -2,7 +2,7 @@
 // cannot, from the same rules the host applies when it builds imports (findImportProblems).
 
 import { withArticle } from '../article.js';
-import { describeImportProblem, findImportProblems, groupUngranted, type ImportProblem } from '../capabilities/build-imports.js';
+import { describeImportProblem, findImportProblems, groupUngranted, unversioned, type ImportProblem } from '../capabilities/build-imports.js';
 import type { CapabilityProvider } from '../capabilities/provider.js';
 import type { GrantKey, Grants } from '../capabilities/grants.js';
 import type { ComponentWorld } from '../component/wit-types.js';
@@ -73,6 +73,7 @@ export function describeMatchProblem(p: MatchProblem): { problem: string; fix: s
     case 'import': {
       const problem = describeImportProblem(p);
       if (p.reason === 'ungranted') return { problem, fix: `add the '${p.grant}' grant to the deployment` };
+      if (p.reason === 'unversioned') return { problem, fix: `build the component against the WIT this host offers (${unversioned(p.import)}@${p.offered?.split(', ')[0]}, vendored in wasmhost's wit/deps/)` };
       if (p.reason === 'version') return { problem, fix: `build the component against ${p.offered}, or move the device to a host that offers the version it imports` };
       return { problem, fix: 'deploy to a device that offers it, or build the component without this import' };
     }

@@ -128,7 +128,7 @@ describe('version rules (versionsCompatible, through match)', () => {
     const result = match(await importsLogging(), offering('wasi:logging/', '0.1.0-draft2'), {});
     expect(formatMatchReport(result)).toBe([
       'line-2.pi: cannot run the component (1 problem)',
-      '  - wasi:logging/logging@0.1.0-draft: this host offers version 0.1.0-draft2, which is not compatible → build the component against 0.1.0-draft2, or move the device to a host that offers the version it imports',
+      '  - wasi:logging/logging@0.1.0-draft: this host offers version 0.1.0-draft2, none compatible with it → build the component against 0.1.0-draft2, or move the device to a host that offers the version it imports',
     ].join('\n'));
   });
 });
