@@ -101,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const dashDash = rest.indexOf('--');
   const [file, ...extra] = dashDash < 0 ? positionals : positionals.slice(0, positionals.length - (rest.length - dashDash - 1));
+  if (!['inspect', 'device', 'check', 'agent', 'status', 'run'].includes(command)) throw usage(`unknown command '${command}'`);
   if (!file && !['device', 'agent', 'status'].includes(command)) throw usage(`${command} needs a component file`);
   if (extra.length) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
   const cacheDir = values['cache-dir'];
@@ -123,10 +124,8 @@ export async function main(argv: string[]): Promise<number> {
         brokerUsername: values['broker-username'],
         brokerPassword: values['broker-password'],
       });
-    case 'device': case 'check': case 'run':
+    default: // device, check, run: they need the host
       break;
-    default:
-      throw usage(`unknown command '${command}'`);
   }
   const [{ createCliHost }, { grantsFromFlags }] = await Promise.all([import('./cli-host.js'), import('./grant-flags.js')]);
   const { host, mock, mocks } = await createCliHost({ cacheDir, dataDir: values['data-dir'], mockFile: values.mock });

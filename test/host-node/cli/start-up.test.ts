@@ -38,4 +38,10 @@ describe('start-up loads only what the command uses', () => {
     expect(result.stdout).toMatch(/^Usage: wasmhost serve \[--port 8080\]/);
     expect(result.stdout).toContain('turns every browser that opens the printed URL into a browser device');
   });
+
+  it('an unknown command is named as such (not as one missing its file)', () => {
+    const result = withoutHeavyModules(['bogus']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^wasmhost: error\[bad-input\]: unknown command 'bogus'\n/);
+  });
 });
