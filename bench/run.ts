@@ -11,6 +11,7 @@ import { isolation } from './isolation.js';
 import { bridgeEcho } from './bridge-echo.js';
 import { bridgePeers } from './bridge-peers.js';
 import { browserBench } from './browser.js';
+import { cliStart } from './cli-start.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,6 +23,8 @@ async function exampleWasm(dir: string): Promise<string> {
 
 const alarm = await exampleWasm('threshold-alarm-c');
 console.log(`wasmhost bench — node ${process.version}, ${new Date().toISOString()}\n`);
+for (const line of await cliStart(alarm)) console.log(line);
+console.log();
 for (const line of await callOverhead(alarm)) console.log(line);
 console.log();
 for (const line of await startTime(alarm, 'C example')) console.log(line);

@@ -7,8 +7,10 @@ import type { GlueModule } from '../src/ports/artifact-cache.js';
 import type { HostToWorker, WorkerToHost } from '../src/runtime/isolate-protocol.js';
 import { runWorkloadWorker, sandboxedWasi } from '../src/runtime/worker-runtime.js';
 import { glueAsScript } from './glue-script.js';
+import type { StdoutTail } from '../src/capabilities/stdout-tail.js';
 
 const port = parentPort;
+let stdout: StdoutTail | undefined;
 if (!port) throw new Error('workload-worker.js runs as a worker_threads worker');
 
 runWorkloadWorker({
@@ -17,9 +19,11 @@ runWorkloadWorker({
   loadGlue: async (source, name, digest) => scriptGlue(source, name) ?? importGlue(source, digest),
   // The same provider the host uses in-process, loaded only when the component imports WASI.
   async wasiImports(init) {
-    const { createWasiProvider } = await import('./wasi-provider.js');
-    return sandboxedWasi(createWasiProvider({ args: init.wasi?.sandbox.args }), init);
+    const [{ createWasiProvider }, { trackStdoutTail }] = await Promise.all([import('./wasi-provider.js'), import('../src/capabilities/stdout-tail.js')]);
+    stdout = trackStdoutTail(createWasiProvider({ args: init.wasi?.sandbox.args }));
+    return sandboxedWasi(stdout.provider, init);
   },
+  stdoutEndsMidLine: () => stdout?.endsMidLine() ?? false,
 });
 
 /** jco's glue as a classic script (fast, see glue-script.ts), or undefined if its shape is unexpected. */

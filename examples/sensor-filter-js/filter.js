@@ -4,6 +4,15 @@
 // default 5). A new value more than `sigma` standard deviations (config
 // "sigma", default 3) from the mean of a full-enough window is an anomaly:
 // it is logged and left out. Everything else is added and smoothed.
+//
+// A slowly drifting sensor must still be followed, so the filter never trusts
+// a window that is too quiet or has lost touch with the signal:
+// - the standard deviation counts as at least `min-relative-sd` (default
+//   0.005, i.e. 0.5 %) of the mean's magnitude: a window of 21.00, 21.02, 21.01
+//   does not make 21.2 an anomaly;
+// - `follow-after` (default 3) anomalies in a row on the same side of the mean
+//   are the signal itself having moved: the window restarts from them. A single
+//   spike is still dropped, since the next normal value ends the run.
 
 import logging from 'wasi:logging/logging@0.1.0-draft';
 import store from 'wasi:config/store@0.2.0-draft';
@@ -14,6 +23,7 @@ const MIN_SAMPLES = 3; // values needed before anomalies are judged
 
 let settings;
 const windows = new Map(); // sensor name -> recent accepted values
+const outliers = new Map(); // sensor name -> the anomalies since the last accepted value
 const plain = [];          // values passed to process()
 
 function configNumber(key, fallback) {
@@ -37,6 +47,8 @@ function config() {
   settings ??= {
     window: Math.max(1, Math.floor(configNumber('window', 5))),
     sigma: configNumber('sigma', 3),
+    minRelativeSd: configNumber('min-relative-sd', 0.005),
+    followAfter: Math.max(1, Math.floor(configNumber('follow-after', 3))),
   };
   return settings;
 }
@@ -50,21 +62,43 @@ function push(values, value, size) {
   if (values.length > size) values.splice(0, values.length - size);
 }
 
+function standardDeviation(values) {
+  const m = mean(values);
+  return Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
+}
+
+// Whether `value` is an anomaly against `values`; the spread never counts as less than the floor.
+function isAnomaly(values, value) {
+  const { sigma, minRelativeSd } = config();
+  const m = mean(values);
+  const spread = Math.max(standardDeviation(values), minRelativeSd * Math.abs(m), 1e-9);
+  return Math.abs(value - m) > sigma * spread;
+}
+
 // Adds `value` to the sensor's window unless it is an anomaly; returns the average.
 function filter(sensor, value, unit) {
-  const { window, sigma } = config();
+  const { window, followAfter } = config();
   let values = windows.get(sensor);
   if (!values) windows.set(sensor, (values = []));
-  if (values.length >= MIN_SAMPLES) {
+  if (values.length >= MIN_SAMPLES && isAnomaly(values, value)) {
     const m = mean(values);
-    const sd = Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
-    const distance = Math.abs(value - m);
-    if (distance > sigma * Math.max(sd, 1e-9)) {
+    const run = outliers.get(sensor) ?? [];
+    // Anomalies in a row on the same side of the mean are where the signal is now.
+    const agrees = run.length > 0 && Math.sign(value - m) === Math.sign(run[0] - m);
+    const next = agrees ? [...run, value] : [value];
+    if (next.length < followAfter) {
+      outliers.set(sensor, next);
       logging.log('warn', CONTEXT,
-        `${sensor}: ${value} ${unit} dropped as an anomaly (mean ${m.toFixed(2)}, sd ${sd.toFixed(2)})`);
+        `${sensor}: ${value} ${unit} dropped as an anomaly (mean ${m.toFixed(2)}, sd ${standardDeviation(values).toFixed(2)})`);
       return m;
     }
+    logging.log('info', CONTEXT,
+      `${sensor}: following the signal to ${value} ${unit} (${next.length} readings in a row away from mean ${m.toFixed(2)})`);
+    values.splice(0, values.length, ...next.slice(-window));
+    outliers.delete(sensor);
+    return mean(values);
   }
+  outliers.delete(sensor);
   push(values, value, window);
   return mean(values);
 }

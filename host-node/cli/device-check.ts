@@ -1,3 +1,4 @@
+import { withArticle } from '../../src/article.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -10,6 +11,8 @@ import { parseDeviceConstraints, type DeviceConstraints } from '../../src/device
 import { fleetQuery, formatFleetReport, formatMatchReport, match } from '../../src/device/match.js';
 import { linuxDeviceProfile } from '../device-identity.js';
 import { readComponentFile } from './read-component.js';
+import { findEngineProblems, httpHandlerProblems } from '../../src/component/engine-support.js';
+import { nodeEngineFeatures } from './engine-features.js';
 
 /** Exit code of `check` when the component cannot run (0: it can; 1: an error). */
 export const INCOMPATIBLE = 3;
@@ -40,7 +43,7 @@ export function deviceCommand(host: Host, stateDir: string, json: boolean): numb
     `  vendor ${identity.vendor}, model ${identity.modelNumber}`,
     `  cpu ${resources.cpu.map((c) => `${c.cores} × ${c.architecture}`).join(', ')}, memory ${Math.round(resources.memory / 2 ** 20)} MiB`,
     '  offers:',
-    ...profile.wasm.interfaces.map((o) => `    ${o.name}@${o.version ?? ''}${o.grant ? `  (needs a '${o.grant}' grant)` : ''}`),
+    ...profile.wasm.interfaces.map((o) => `    ${o.name}@${o.version ?? ''}${o.grant ? `  (needs ${withArticle(`'${o.grant}'`)} grant)` : ''}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
@@ -65,7 +68,9 @@ export async function checkCommand(host: Host, stateDir: string, path: string, o
     return result.compatible.length > 0 ? 0 : INCOMPATIBLE;
   }
   const profile = options.device ? await readProfile(options.device) : thisDevice(host, stateDir);
-  const result = match(component.world, profile, options.grants, constraints);
+  // This device's engine is measured; another device's is known only by its profile.
+  const engine = options.device ? httpHandlerProblems(component.world, path) : findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
+  const result = match(component.world, profile, options.grants, constraints, engine);
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatMatchReport(result)}\n`);
   return result.compatible ? 0 : INCOMPATIBLE;
 }

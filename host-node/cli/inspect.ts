@@ -1,18 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import type { Component } from '../../src/component/component.js';
+import { loadComponent, type Component } from '../../src/component/component.js';
 import { sha256Digest } from '../../src/component/digest.js';
 import { printWorld } from '../../src/component/print-world.js';
 import { printWitPackage } from '../../src/component/print-wit-package.js';
 import { witPackageIn } from '../../src/component/read-world.js';
 import type { WitPackage } from '../../src/component/wit-types.js';
-import type { Host } from '../../src/create-host.js';
 import { readComponentFile } from './read-component.js';
 
-/** `wasmhost inspect <component.wasm> [--json]`: the component's world, digest and size. */
-export async function inspectCommand(host: Host, path: string, json: boolean): Promise<number> {
+/**
+ * `wasmhost inspect <component.wasm> [--json]`: the component's world, digest and size. It reads
+ * the binary only, so it needs no host (nothing to run, nothing cached).
+ */
+export async function inspectCommand(path: string, json: boolean): Promise<number> {
   let component: Component;
   try {
-    component = await readComponentFile(host, path);
+    component = await readComponentFile({ load: (bytes) => loadComponent(bytes) }, path);
   } catch (error) {
     const pkg = witPackageIn(error);
     if (pkg === undefined) throw error;

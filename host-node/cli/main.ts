@@ -1,19 +1,8 @@
+// The CLI: parses argv and loads only the modules the command uses (dynamic import per
+// command), so `wasmhost --help` and `inspect` start in about the time of Node itself.
 import { parseArgs } from 'node:util';
 import { WasmhostError } from '../../src/errors.js';
-import { createNodeHost } from '../node-host.js';
-import { inspectCommand } from './inspect.js';
-import { RUN_LIMITS, runCommand } from './run.js';
-import { GRANT_FORMS, grantsFromFlags } from './grant-flags.js';
-import { formatCalls, readMockFile } from './mock-file.js';
-import { createTestHost } from '../test-host.js';
-import { createWasiProvider } from '../wasi-provider.js';
-import { checkCommand, deviceCommand } from './device-check.js';
-import { defaultStateDir } from '../node-host.js';
-import { agentCommand, statusCommand } from './agent.js';
-import { peerSimMain, PEER_SIM_USAGE } from './peer-sim.js';
-import { serveMain, SERVE_HELP, SERVE_USAGE } from './serve.js';
-import { peerMain, PEER_HELP, PEER_USAGE } from './peer.js';
-import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
+import { GRANT_FORMS } from './grant-flags.js';
 
 const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
 
@@ -25,9 +14,9 @@ Usage:
                  [--state <dir>] [--no-simulated-device] [--allow-in-process (with --desired only)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
   wasmhost status [--state <dir>] [--json]
-  ${SERVE_USAGE}
-  ${PEER_SIM_USAGE}
-  ${PEER_USAGE}
+  wasmhost serve [options]           (wasmhost serve --help)
+  wasmhost peer-sim --url mqtt://host:port --count N [options]   (wasmhost peer-sim --help)
+  wasmhost peer add|list|remove|export-mosquitto [options]         (wasmhost peer --help)
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
 
@@ -43,9 +32,11 @@ in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serve
 loopback; \`wasmhost status\` reads it. Embedded peers join through MQTT: an in-process broker on
 --broker-port by default, or an external one with --broker (docs/bridge-protocol.md).
 
-${SERVE_HELP}
+Serve: turns every browser that opens the printed URL into a browser device (its page, an
+embedded MQTT broker for pages and peers); \`wasmhost serve --help\` tells the rest.
 
-${PEER_HELP}
+Peer: the credentials embedded peers log in with (a secret per peer id, kept hashed in
+--state); \`wasmhost peer --help\` tells the rest.
 
 Run options:
   --invoke '<call>'    call an export with WAVE arguments, e.g. 'add(1, 2)', 'greet("hi")',
@@ -74,9 +65,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  if (command === 'peer-sim') return peerSimMain(rest);
-  if (command === 'serve') return serveMain(rest);
-  if (command === 'peer') return peerMain(rest);
+  if (command === 'peer-sim') return (await import('./peer-sim.js')).peerSimMain(rest);
+  if (command === 'peer') return (await import('./peer.js')).peerMain(rest);
+  if (command === 'serve') {
+    const serve = await import('./serve.js');
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`Usage: ${serve.SERVE_USAGE}\n\n${serve.SERVE_HELP}\n`);
+      return 0;
+    }
+    return serve.serveMain(rest);
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -115,25 +113,22 @@ export async function main(argv: string[]): Promise<number> {
   });
   const dashDash = rest.indexOf('--');
   const [file, ...extra] = dashDash < 0 ? positionals : positionals.slice(0, positionals.length - (rest.length - dashDash - 1));
+  if (!['inspect', 'device', 'check', 'agent', 'status', 'run'].includes(command)) throw usage(`unknown command '${command}'`);
   if (!file && !['device', 'agent', 'status'].includes(command)) throw usage(`${command} needs a component file`);
   if (extra.length) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
   const cacheDir = values['cache-dir'];
-  const mocks = values.mock === undefined ? undefined : await readMockFile(values.mock);
-  const mock = mocks && createTestHost({ ...mocks, cacheDir });
-  // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
-  const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
-  const host = mock?.host ?? createNodeHost({ cacheDir, dataDir: values['data-dir'], providers: [createWasiProvider(), simulated] });
-  const stateDir = values.state ?? defaultStateDir();
   switch (command) {
-    case 'device':
-      return deviceCommand(host, stateDir, values.json);
+    case 'inspect':
+      return (await import('./inspect.js')).inspectCommand(file, values.json);
+    case 'status':
+      return (await import('./agent.js')).statusCommand(await stateDir(values.state), values.json);
     case 'agent':
-      return agentCommand({
+      return (await import('./agent.js')).agentCommand({
         desired: values.desired,
         wfm: values.wfm,
         pollSeconds: Number(values['poll-seconds']),
         tls: { ca: values['tls-ca'], cert: values['tls-cert'], key: values['tls-key'] },
-        stateDir,
+        stateDir: await stateDir(values.state),
         simulated: !values['no-simulated-device'],
         broker: values.broker,
         brokerPort: Number(values['broker-port']),
@@ -142,41 +137,45 @@ export async function main(argv: string[]): Promise<number> {
         brokerPassword: values['broker-password'],
         allowInProcess: values['allow-in-process'],
       });
-    case 'status':
-      return statusCommand(stateDir, values.json);
-    case 'check':
-      return checkCommand(host, stateDir, file, {
-        device: values.device,
-        fleet: values.fleet,
-        constraints: values.constraints,
-        grants: grantsFromFlags(values.grant, values.dir, values.env),
-        json: values.json,
-      });
-    case 'inspect':
-      return inspectCommand(host, file, values.json);
-    case 'run': {
-      const flags = grantsFromFlags(values.grant, values.dir, values.env);
-      try {
-        return await runCommand(host, file, {
-          invoke: values.invoke,
-          json: values.json,
-          config: { ...mocks?.config, ...pairs(values.config, '=', '--config') },
-          grants: mock ? { ...flags, sensors: [...mock.grants.sensors!, ...(flags.sensors ?? [])], actuators: [...mock.grants.actuators!, ...(flags.actuators ?? [])] } : flags,
-          args: dashDash < 0 ? [] : rest.slice(dashDash + 1),
-          fastCalls: !values['no-fast-calls'],
-          limits: {
-            callTimeoutMs: values['timeout-ms'] === undefined ? RUN_LIMITS.callTimeoutMs : positive(values['timeout-ms'], '--timeout-ms', 2 ** 31 - 1),
-            memoryBytes: values.memory === undefined ? RUN_LIMITS.memoryBytes : positive(values.memory, '--memory', 2 ** 32, 2 ** 20),
-            inProcess: values['in-process'],
-          },
-        });
-      } finally {
-        if (mock) process.stderr.write(formatCalls(mock.calls, values.json));
-      }
-    }
-    default:
-      throw usage(`unknown command '${command}'`);
+    default: // device, check, run: they need the host
+      break;
   }
+  const [{ createCliHost }, { grantsFromFlags }] = await Promise.all([import('./cli-host.js'), import('./grant-flags.js')]);
+  const { host, mock, mocks } = await createCliHost({ cacheDir, dataDir: values['data-dir'], mockFile: values.mock });
+  if (command === 'device') return (await import('./device-check.js')).deviceCommand(host, await stateDir(values.state), values.json);
+  if (command === 'check') {
+    return (await import('./device-check.js')).checkCommand(host, await stateDir(values.state), file, {
+      device: values.device,
+      fleet: values.fleet,
+      constraints: values.constraints,
+      grants: grantsFromFlags(values.grant, values.dir, values.env),
+      json: values.json,
+    });
+  }
+  const flags = grantsFromFlags(values.grant, values.dir, values.env);
+  const run = await import('./run.js');
+  try {
+    return await run.runCommand(host, file, {
+      invoke: values.invoke,
+      json: values.json,
+      config: { ...mocks?.config, ...pairs(values.config, '=', '--config') },
+      grants: mock ? { ...flags, sensors: [...mock.grants.sensors!, ...(flags.sensors ?? [])], actuators: [...mock.grants.actuators!, ...(flags.actuators ?? [])] } : flags,
+      args: dashDash < 0 ? [] : rest.slice(dashDash + 1),
+      fastCalls: !values['no-fast-calls'],
+      limits: {
+        callTimeoutMs: values['timeout-ms'] === undefined ? run.RUN_LIMITS.callTimeoutMs : positive(values['timeout-ms'], '--timeout-ms', 2 ** 31 - 1),
+        memoryBytes: values.memory === undefined ? run.RUN_LIMITS.memoryBytes : positive(values.memory, '--memory', 2 ** 32, 2 ** 20),
+        inProcess: values['in-process'],
+      },
+    });
+  } finally {
+    if (mock) process.stderr.write((await import('./mock-file.js')).formatCalls(mock.calls, values.json));
+  }
+}
+
+/** --state, else $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost. */
+async function stateDir(flag: string | undefined): Promise<string> {
+  return flag ?? (await import('../node-host.js')).defaultStateDir();
 }
 
 function usage(message: string): WasmhostError {

@@ -4,7 +4,7 @@ import type { Component } from '../../src/component/component.js';
 import type { Host } from '../../src/create-host.js';
 
 /** Reads a component file, turning file-system failures into errors that name the path. */
-export async function readComponentFile(host: Host, path: string): Promise<Component> {
+export async function readComponentFile(host: Pick<Host, 'load'>, path: string): Promise<Component> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

@@ -11,6 +11,11 @@ import { valueFromJson, valueToJson } from '../../src/component/json-values.js';
 import { createWasiProvider, WasiExit } from '../wasi-provider.js';
 import type { Grants } from '../../src/capabilities/grants.js';
 import { readComponentFile } from './read-component.js';
+import { formatInvocableExports, invocable } from './export-list.js';
+import { trackStdoutTail } from '../../src/capabilities/stdout-tail.js';
+import { nodeEngineFeatures } from './engine-features.js';
+import { findEngineProblems } from '../../src/component/engine-support.js';
+import type { Component } from '../../src/component/component.js';
 
 /** Options of `wasmhost run`. */
 export interface RunOptions {
@@ -31,25 +36,28 @@ export const RUN_LIMITS = { callTimeoutMs: 10_000, memoryBytes: 64 * 2 ** 20 } a
 /** `wasmhost run`: calls one export (`--invoke`) or runs a `wasi:cli/run` command component. */
 export async function runCommand(host: Host, path: string, options: RunOptions): Promise<number> {
   const component = await readComponentFile(host, path);
-  // A bad call is refused before anything is transpiled or instantiated.
+  // A bad call, or a component this command cannot run, is refused before anything is transpiled.
+  refuseUnrunnable(component, path);
   const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
   if (call === undefined && exportedFunctions(component.world).length === 0) {
     throw new WasmhostError('unknown-export', 'the component exports no functions (no wasi:cli/run, nothing to --invoke), so there is nothing to run');
   }
-  const wasi = createWasiProvider({ args: [basename(path), ...options.args] });
-  const instance = { name: basename(path), config: options.config, grants: options.grants, providers: [wasi] };
+  const instance = { name: basename(path), config: options.config, grants: options.grants };
   const { callTimeoutMs, memoryBytes } = options.limits;
   if (!call || options.limits.inProcess) {
-    const workload = await host.instantiate(component, { ...instance, fastCalls: options.fastCalls, memoryBytes });
-    if (!call) return runMain(workload);
-    return printResult(workload.call(call.path, ...call.args), call.function.result, options.json);
+    const stdout = trackStdoutTail(createWasiProvider({ args: [basename(path), ...options.args] }));
+    const workload = await host.instantiate(component, { ...instance, providers: [stdout.provider], fastCalls: options.fastCalls, memoryBytes });
+    if (!call) return runMain(workload, component.world);
+    return printResult(await workload.call(call.path, ...call.args), call.function.result, options.json, stdout.endsMidLine());
   }
   const isolated = await host.startIsolated(component, { ...instance, wasiArgs: [basename(path), ...options.args], limits: { callTimeoutMs, memoryBytes } });
+  let result: unknown;
   try {
-    return printResult(await isolated.call(call.path, ...call.args).catch((error: unknown) => { throw explainStop(error, call.path, options.limits); }), call.function.result, options.json);
+    result = await isolated.call(call.path, ...call.args).catch((error: unknown) => { throw explainStop(error, call.path, options.limits); });
   } finally {
     await isolated.close();
   }
+  return printResult(result, call.function.result, options.json, isolated.stdoutEndsMidLine());
 }
 
 /** A stopped call's error, in terms of the flags that set its limits. */
@@ -60,18 +68,27 @@ function explainStop(error: unknown, path: string, limits: RunOptions['limits'])
   return error;
 }
 
-function printResult(result: unknown, type: WitType | undefined, json: boolean): number {
-  if (json) process.stdout.write(`${JSON.stringify(type ? valueToJson(result, type) : null)}\n`);
-  else if (type) process.stdout.write(`${printWave(result, type)}\n`);
+/** The result on a line of its own, after whatever the guest printed. */
+function printResult(result: unknown, type: WitType | undefined, json: boolean, endsMidLine: boolean): number {
+  const text = json ? JSON.stringify(type ? valueToJson(result, type) : null) : type ? printWave(result, type) : undefined;
+  if (text !== undefined) process.stdout.write(`${endsMidLine ? '\n' : ''}${text}\n`);
   return 0;
 }
 
+/** What this engine cannot run is refused before transpiling, one line per reason with what would make it run. */
+function refuseUnrunnable(component: Component, path: string): void {
+  const problems = findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => `${p.problem}; ${p.fix}`);
+  throw new WasmhostError('unsupported', `${path} cannot run here: ${lines.join('\n  ')}`, { data: { problems } });
+}
+
 function prepareCall(world: ComponentWorld, text: string, json: boolean) {
-  const { target, args } = parseCall(text);
-  const entry = resolveExport(world, target);
+  const { target, args, offsets } = parseCall(text);
+  const entry = resolveInvocable(world, target);
   const params = entry.function.params;
   try {
-    return { path: entry.path, function: entry.function, args: json ? jsonArgs(args, params) : parseWaveArgs(args, params) };
+    return { path: entry.path, function: entry.function, args: json ? jsonArgs(args, params) : parseWaveArgs(args, params, { text, offsets }) };
   } catch (error) {
     if (!(error instanceof WasmhostError) || error.code !== 'bad-input') throw error;
     const signature = printFunction({ ...entry.function, name: entry.path });
@@ -94,12 +111,26 @@ function jsonArgs(args: string[], params: WitParam[]): unknown[] {
   });
 }
 
+/** The export a call names, if `--invoke` can call it; otherwise an error listing those it can. */
+function resolveInvocable(world: ComponentWorld, target: string) {
+  let entry;
+  try {
+    entry = resolveExport(world, target);
+  } catch (error) {
+    if (!(error instanceof WasmhostError) || error.code !== 'unknown-export' || (error.data as { target?: string })?.target === undefined) throw error;
+    throw new WasmhostError('unknown-export', `the component has no export '${target}' that --invoke can call. It can call:\n${formatInvocableExports(world)}`, { cause: error, data: error.data });
+  }
+  if (!invocable(entry)) {
+    throw new WasmhostError('unsupported', `${entry.path} uses resources or is async, which --invoke cannot call. It can call:\n${formatInvocableExports(world)}`);
+  }
+  return entry;
+}
+
 /** Runs `wasi:cli/run#run`; the exit code is the component's. */
-async function runMain(workload: Workload): Promise<number> {
+async function runMain(workload: Workload, world: ComponentWorld): Promise<number> {
   const run = workload.exports().find((e) => e.interface?.name.startsWith('wasi:cli/run@') && e.function.name === 'run');
   if (!run) {
-    const names = workload.exports().map((e) => e.path);
-    throw new WasmhostError('unknown-export', `the component is not a command (it does not export wasi:cli/run); call one of its exports with --invoke: ${names.join(', ') || '(none)'}`);
+    throw new WasmhostError('unknown-export', `the component is not a command (it does not export wasi:cli/run); call one of its exports with --invoke '<name>(<args>)':\n${formatInvocableExports(world)}`);
   }
   try {
     const result = (await workload.call(run.path)) as { tag: 'ok' | 'err' };

@@ -1,7 +1,9 @@
+import { withArticle } from '../article.js';
 import { WasmhostError } from '../errors.js';
-import type { ComponentWorld } from '../component/wit-types.js';
+import type { ComponentWorld, WitInterface } from '../component/wit-types.js';
 import type { ImportObject } from '../component/engine.js';
-import type { CapabilityProvider, ProviderContext } from './provider.js';
+import type { CapabilityProvider, InterfaceOffer, ProviderContext } from './provider.js';
+import { shapeDifference, vendoredShape } from './vendored-offers.js';
 import { versionsCompatible } from './version.js';
 import { jsName } from '../component/js-name.js';
 import { isGranted, type GrantKey, type Grants } from './grants.js';
@@ -9,9 +11,12 @@ import { isGranted, type GrantKey, type Grants } from './grants.js';
 /** An import the host cannot satisfy, and why. */
 export interface ImportProblem {
   import: string;
-  reason: 'not-provided' | 'version' | 'ungranted';
-  /** Versions on offer, for `version`. */
+  /** `unversioned`: imported without a version, and no offered version has its functions. */
+  reason: 'not-provided' | 'version' | 'unversioned' | 'ungranted';
+  /** Versions on offer, for `version` and `unversioned`. */
   offered?: string;
+  /** For `unversioned`: how the import differs from the offered interface. */
+  difference?: string;
   /** The grant the deployment lacks, for `ungranted`. */
   grant?: GrantKey;
 }
@@ -32,12 +37,37 @@ export function findImportProblems(world: ComponentWorld, providers: readonly Ca
     const offers = providers.flatMap((p) => p.offers).filter((o) => o.name === unversioned(iface.name));
     if (offers.length === 0) problems.push({ import: iface.name, reason: 'not-provided' });
     else {
-      const offer = offers.find((o) => versionsCompatible(iface.package?.version, o.version));
-      if (!offer) problems.push({ import: iface.name, reason: 'version', offered: offers.map((o) => o.version ?? '(unversioned)').join(', ') });
+      const offer = chooseOffer(iface, offers);
+      const offered = offers.map((o) => o.version ?? '(unversioned)').join(', ');
+      if (!offer && iface.package?.version === undefined) {
+        problems.push({ import: iface.name, reason: 'unversioned', offered, difference: unversionedDifference(iface, offers) });
+      } else if (!offer) problems.push({ import: iface.name, reason: 'version', offered });
       else if (grants && !isGranted(grants, offer)) problems.push({ import: iface.name, reason: 'ungranted', grant: offer.grant });
     }
   }
   return problems;
+}
+
+/**
+ * The offer that serves an imported interface: one at a compatible version; for an import
+ * without a version, one whose vendored WIT has the imported functions with the same types.
+ */
+export function chooseOffer<T extends InterfaceOffer>(iface: WitInterface, offers: readonly T[]): T | undefined {
+  const version = iface.package?.version;
+  const compatible = offers.find((o) => versionsCompatible(version, o.version));
+  if (compatible || version !== undefined) return compatible;
+  return offers.find((o) => {
+    const shape = vendoredShape(o.name, o.version);
+    return shape !== undefined && shapeDifference(iface, shape) === undefined;
+  });
+}
+
+function unversionedDifference(iface: WitInterface, offers: readonly InterfaceOffer[]): string {
+  for (const o of offers) {
+    const shape = vendoredShape(o.name, o.version);
+    if (shape) return `at ${o.version}, ${shapeDifference(iface, shape)}`;
+  }
+  return 'the host has no WIT for the versions it offers to compare with';
 }
 
 /**
@@ -49,13 +79,15 @@ export function buildImports(world: ComponentWorld, providers: readonly Capabili
   if (problems.length) throw missingImportsError(problems);
   const imports: ImportObject = {};
   const created = new Map<CapabilityProvider, Record<string, unknown>>();
+  const importVersions: Record<string, string | undefined> = {};
+  for (const item of world.imports) if (item.kind === 'interface') importVersions[unversioned(item.interface.name)] = item.interface.package?.version;
   for (const item of world.imports) {
     if (item.kind !== 'interface') continue;
     const key = unversioned(item.interface.name);
-    const provider = providers.find((p) => p.offers.some((o) => o.name === key && versionsCompatible(item.interface.package?.version, o.version)))!;
+    const provider = providers.find((p) => chooseOffer(item.interface, p.offers.filter((o) => o.name === key)))!;
     let impl = created.get(provider);
     if (!impl) {
-      impl = provider.create(context);
+      impl = provider.create({ ...context, importVersions });
       created.set(provider, impl);
     }
     imports[key] = impl[key];
@@ -73,8 +105,31 @@ export function unversioned(name: string): string {
   return at < 0 ? name : name.slice(0, at);
 }
 
+/**
+ * For reports: the imports that lack the same grant as one problem (`wasi:sockets/network@0.2.3,
+ * wasi:sockets/tcp@0.2.3` needing `network` is one line), others as they are.
+ */
+export function groupUngranted<T extends object>(problems: readonly T[]): T[] {
+  const out: T[] = [];
+  const byGrant = new Map<string, T & ImportProblem>();
+  for (const p of problems) {
+    if (!isUngranted(p)) { out.push(p); continue; }
+    const first = byGrant.get(p.grant);
+    if (first) { first.import = `${first.import}, ${p.import}`; continue; }
+    const copy = { ...p };
+    byGrant.set(p.grant, copy);
+    out.push(copy);
+  }
+  return out;
+}
+
+function isUngranted<T extends object>(p: T): p is T & ImportProblem & { grant: GrantKey } {
+  const q = p as Partial<ImportProblem>;
+  return q.reason === 'ungranted' && typeof q.import === 'string' && q.grant !== undefined;
+}
+
 function missingImportsError(problems: ImportProblem[]): WasmhostError {
-  const lines = problems.map(describeImportProblem);
+  const lines = groupUngranted(problems).map(describeImportProblem);
   const denied = problems.every((p) => p.reason === 'ungranted');
   const headline = denied ? 'the deployment does not grant what the component imports' : 'the component needs imports this host does not provide or grant';
   return new WasmhostError(denied ? 'denied' : 'missing-import', `${headline}:\n${lines.map((l) => `  ${l}`).join('\n')}`, {
@@ -85,8 +140,9 @@ function missingImportsError(problems: ImportProblem[]): WasmhostError {
 /** One line for a report: what is wrong with an import and what would fix it. */
 export function describeImportProblem(p: ImportProblem): string {
   switch (p.reason) {
-    case 'version': return `${p.import}: this host offers version ${p.offered}, which is not compatible`;
-    case 'ungranted': return `${p.import}: not granted (the deployment needs a '${p.grant}' grant)`;
+    case 'version': return `${p.import}: this host offers ${p.offered?.includes(',') ? 'versions' : 'version'} ${p.offered}, none compatible with it`;
+    case 'unversioned': return `${p.import}: imported without a version, and not the shape of what this host offers (${p.offered}): ${p.difference}`;
+    case 'ungranted': return `${p.import}: not granted (the deployment needs ${withArticle(`'${p.grant}'`)} grant)`;
     default: return `${p.import}: not provided by this host`;
   }
 }

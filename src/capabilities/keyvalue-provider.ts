@@ -1,9 +1,9 @@
+import { vendoredOffers } from './vendored-offers.js';
 import type { Store } from '../ports/store.js';
 import { allowedName } from './grants.js';
 import { interfaceError } from './interface-error.js';
 import type { CapabilityProvider, ProviderContext } from './provider.js';
 
-const VERSION = '0.2.0-draft2';
 
 /** Options of the key-value provider. */
 export interface KeyValueProviderOptions {
@@ -15,7 +15,9 @@ export interface KeyValueProviderOptions {
 export type KeyValueError = { tag: 'no-such-store' } | { tag: 'access-denied' } | { tag: 'other'; val: string };
 
 /**
- * `wasi:keyvalue/store`, `atomics` and `batch` backed by a Store. Each workload's data lives in
+ * `wasi:keyvalue/store`, `atomics` and `batch` backed by a Store, at `0.2.0-draft2` and at
+ * `0.2.0-draft` (wasmCloud's; its `list-keys` cursor is a u64, here the number of keys already
+ * listed, and its `atomics` has only `increment`). Each workload's data lives in
  * a namespace named after the workload, so two workloads that open the same bucket name never
  * see each other's keys. `open` of a bucket outside `grants.keyvalue.buckets` returns
  * `access-denied`; a failing store returns `other(message)`. Neither traps.
@@ -24,7 +26,7 @@ export function createKeyValueProvider(store: Store, options: KeyValueProviderOp
   const limit = options.keysPerPage ?? 100;
   return {
     name: 'keyvalue',
-    offers: ['store', 'atomics', 'batch'].map((i) => ({ name: `wasi:keyvalue/${i}`, version: VERSION, grant: 'keyvalue' as const })),
+    offers: vendoredOffers('wasi:keyvalue', ['store', 'atomics', 'batch'], 'keyvalue'),
     create: (ctx) => keyValueImports(store, ctx, limit),
   };
 }
@@ -32,6 +34,22 @@ export function createKeyValueProvider(store: Store, options: KeyValueProviderOp
 /** The three interfaces for one workload instance; its resource classes are its own. */
 function keyValueImports(store: Store, ctx: ProviderContext, limit: number): Record<string, unknown> {
   const ns = ctx.workload;
+  const numericCursor = ctx.importVersions?.['wasi:keyvalue/store'] === '0.2.0-draft';
+  /** A page of keys for a u64 cursor: the keys after the first `skip`, and the next cursor if more remain. */
+  const keysFrom = (skip: bigint) => (bucket: string): { keys: string[]; cursor?: bigint } => {
+    const keys: string[] = [];
+    let seen = 0n;
+    let page: { keys: string[]; cursor?: string } = { keys: [] };
+    do {
+      page = store.keys(ns, bucket, { cursor: page.cursor, limit });
+      for (const key of page.keys) {
+        if (seen++ < skip) continue;
+        if (keys.length === limit) return { keys, cursor: skip + BigInt(limit) };
+        keys.push(key);
+      }
+    } while (page.cursor !== undefined);
+    return { keys };
+  };
 
   // jco's convention for an imported resource: the interface's import object carries the class
   // (`Bucket`, `Cas`); the host returns instances of it, the glue checks `instanceof`, hands the
@@ -50,8 +68,9 @@ function keyValueImports(store: Store, ctx: ProviderContext, limit: number): Rec
     exists(key: string): boolean {
       return attempt(() => store.exists(ns, this.name, key));
     }
-    listKeys(cursor: string | undefined): { keys: string[]; cursor?: string } {
-      return attempt(() => store.keys(ns, this.name, { cursor, limit }));
+    listKeys(cursor: string | bigint | undefined): { keys: string[]; cursor?: string | bigint } {
+      if (numericCursor) return attempt(() => keysFrom(BigInt(cursor ?? 0n))(this.name));
+      return attempt(() => store.keys(ns, this.name, { cursor: cursor as string | undefined, limit }));
     }
   }
 

@@ -1,3 +1,4 @@
+import { vendoredOffers } from './vendored-offers.js';
 import { WasmhostError } from '../errors.js';
 import type { BusMessage, BusMetadata, MessageBus, PublishOptions } from '../ports/message-bus.js';
 import { interfaceError } from './interface-error.js';
@@ -12,8 +13,6 @@ import type { CapabilityProvider, ProviderContext } from './provider.js';
 // - whatever the host returns or passes in as a resource must be `instanceof` that class;
 // - an own handle given to the host (`send`'s message) is the host's object from then on;
 // - when the guest drops an own handle, `obj[Symbol.dispose]()` is called if it exists.
-
-const VERSION = '0.2.0-draft';
 
 /** `wasi:messaging/types` `message`: data, content type, metadata, and where it came from. */
 export class Message {
@@ -83,7 +82,7 @@ export function mayPublish(grants: Readonly<Grants>, topic: string): boolean {
 export function createMessagingProvider(bus: MessageBus): CapabilityProvider {
   return {
     name: 'messaging',
-    offers: ['types', 'producer', 'request-reply'].map((i) => ({ name: `wasi:messaging/${i}`, version: VERSION, grant: 'messaging' as const })),
+    offers: vendoredOffers('wasi:messaging', ['types', 'producer', 'request-reply'], 'messaging'),
     create: (ctx) => messagingImports(bus, ctx),
   };
 }

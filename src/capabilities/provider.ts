@@ -29,6 +29,11 @@ export interface ProviderContext {
   /** What the deployment allows; providers enforce each grant's scope. */
   grants: Readonly<Grants>;
   log: LogSink;
+  /**
+   * The version of each interface the workload imports, by name without version (absent for an
+   * unversioned import): for a provider that serves several versions of an interface.
+   */
+  importVersions?: Readonly<Record<string, string | undefined>>;
 }
 
 /**

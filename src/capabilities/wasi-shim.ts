@@ -24,11 +24,13 @@ export const SHIM_WASI_VERSION = '0.2.3';
 /**
  * A `wasi` provider over preview2-shim's import object, shared by both hosts: `shimImports`
  * builds the (sandboxed) imports for one instance's grants; the offers are the interfaces it
- * returns for no grants, each with the grant `grantOf` names; `exit` ends the call, never the host.
+ * returns for no grants, each with the grant `grantOf` names (`wasi:sockets/*` always needs
+ * `network`: without it the shim's sockets fail inside the guest, so a component importing them
+ * is refused up front); `exit` ends the call, never the host.
  */
 export function shimWasiProvider(shimImports: (grants: Readonly<Grants>) => Record<string, unknown>, grantOf: (name: string) => GrantKey | undefined = () => undefined): CapabilityProvider {
   const offers: InterfaceOffer[] = Object.keys(shimImports({})).map((name) => {
-    const grant = grantOf(name);
+    const grant = grantOf(name) ?? (name.startsWith('wasi:sockets/') ? 'network' : undefined);
     return grant ? { name, version: SHIM_WASI_VERSION, grant } : { name, version: SHIM_WASI_VERSION };
   });
   return {

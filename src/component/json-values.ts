@@ -23,6 +23,7 @@
 //
 // Values inside the host are jco's JavaScript representation (see jco-values.ts).
 
+import { withArticle } from '../article.js';
 import type { WitPrimitive, WitType } from './wit-types.js';
 import * as jco from './jco-values.js';
 import { badInput, describeJs, describeType, isBigIntType, type ValuePath } from './value-types.js';
@@ -106,7 +107,7 @@ function fromJson(json: unknown, type: WitType, path: ValuePath): unknown {
       if (payloadType && typeof json === 'string') throw badInput(path, `'${tag}' needs a payload: {"${tag}": …}`);
       return jco.makeResult(tag === 'ok', payloadType && fromJson(payload, payloadType, [...path, { case: tag }]));
     }
-    default: throw badInput(path, `a ${describeType(type)} value cannot be given as JSON`);
+    default: throw badInput(path, `${withArticle(describeType(type))} value cannot be given as JSON`);
   }
 }
 

@@ -8,8 +8,8 @@ import { describeType } from './value-types.js';
 import { syntaxError } from './wave-lexer.js';
 import { parseWave } from './wave-parse.js';
 
-/** A split invocation: the function path as written and each top-level argument's raw text. */
-export interface ParsedCall { target: string; args: string[] }
+/** A split invocation: the function path as written, each top-level argument's raw text, and where each starts in the call. */
+export interface ParsedCall { target: string; args: string[]; offsets: number[] }
 
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
@@ -23,9 +23,10 @@ export function parseCall(text: string): ParsedCall {
   if (!target) throw syntaxError(text, Math.max(open, 0), 'expected a function name before the arguments');
   const bad = /[\s"'{},)]/.exec(target);
   if (bad) throw syntaxError(text, text.indexOf(target) + bad.index, `unexpected '${bad[0]}' in function name '${target}'`);
-  if (open < 0) return { target, args: [] };
+  if (open < 0) return { target, args: [], offsets: [] };
 
   const args: string[] = [];
+  const offsets: number[] = [];
   const stack: { ch: string; at: number }[] = [];
   let argStart = open + 1;
   let i = open + 1;
@@ -44,15 +45,23 @@ export function parseCall(text: string): ParsedCall {
       if (!top || CLOSERS[top.ch] !== ch) throw syntaxError(text, i, `'${ch}' does not close ${top ? `'${top.ch}'` : 'anything'}`);
     } else if (ch === ',' && stack.length === 0) {
       args.push(argument(text, argStart, i));
+      offsets.push(argStart + leadingSpace(text.slice(argStart, i)));
       argStart = i + 1;
     }
     i++;
   }
   // An empty last segment is `f()` or a trailing comma.
-  if (withoutComments(text.slice(argStart, i)).trim()) args.push(text.slice(argStart, i).trim());
+  if (withoutComments(text.slice(argStart, i)).trim()) {
+    args.push(text.slice(argStart, i).trim());
+    offsets.push(argStart + leadingSpace(text.slice(argStart, i)));
+  }
   const rest = withoutComments(text.slice(i + 1));
   if (rest.trim()) throw syntaxError(text, i + 1 + rest.search(/\S/), "unexpected text after the closing ')'");
-  return { target, args };
+  return { target, args, offsets };
+}
+
+function leadingSpace(text: string): number {
+  return text.length - text.trimStart().length;
 }
 
 function argument(text: string, start: number, end: number): string {
@@ -85,8 +94,12 @@ function withoutComments(text: string): string {
   return text.replace(/\/\/[^\n]*/g, (c) => ' '.repeat(c.length));
 }
 
-/** Parses each argument's WAVE text against the function's params; trailing option params may be left out (none). */
-export function parseWaveArgs(args: string[], params: WitParam[]): unknown[] {
+/**
+ * Parses each argument's WAVE text against the function's params; trailing option params may be
+ * left out (none). Given the whole `call` (parseCall's result and text), error positions count
+ * from the start of the call, as parseCall's own errors do.
+ */
+export function parseWaveArgs(args: string[], params: WitParam[], call?: { text: string; offsets: number[] }): unknown[] {
   const signature = `(${params.map((p) => `${p.name}: ${describeType(p.type)}`).join(', ')})`;
   if (args.length > params.length) {
     throw new WasmhostError('bad-input', `too many arguments: expected ${params.length} ${signature}, got ${args.length}`);
@@ -98,11 +111,16 @@ export function parseWaveArgs(args: string[], params: WitParam[]): unknown[] {
       throw new WasmhostError('bad-input', `missing ${where}: expected ${params.length} ${signature}, got ${args.length}`);
     }
     try {
-      return parseWave(args[i], param.type);
+      return parseWave(call ? inPlace(call.text, call.offsets[i], args[i]) : args[i], param.type);
     } catch (error) {
       if (!(error instanceof WasmhostError)) throw error;
       const data = { ...(error.data as object | undefined), argument: param.name };
       throw new WasmhostError(error.code, `${where}: ${error.message}`, { cause: error, data });
     }
   });
+}
+
+/** The argument where it stands in the call: everything before it blanked (newlines and code-point count kept). */
+function inPlace(text: string, offset: number, arg: string): string {
+  return text.slice(0, offset).replace(/[^\n]/gu, ' ') + arg;
 }

@@ -1,6 +1,7 @@
 // Reads a component's world (imports and exports with full WIT types) straight from
 // its binary, without transpiling: the component-model binary format, types only.
 
+import { withArticle } from '../article.js';
 import { WasmhostError } from '../errors.js';
 import { decodeComponent } from './decode/decode-component.js';
 import type { Extern, Scope } from './decode/entries.js';
@@ -67,7 +68,7 @@ function witPackageError(pkg: WitPackage): WasmhostError {
 function buildWorld(imports: Map<string, Extern>, exports: Map<string, Extern>, suffixes: Map<string, string>, wit: WitConverter): ComponentWorld {
   const refuse = (direction: string, what: string, name: string) => new WasmhostError(
     'unsupported',
-    `unsupported component: it ${direction}s a ${what} named "${name}", which WIT cannot describe`,
+    `unsupported component: it ${direction}s ${withArticle(what)} named "${name}", which WIT cannot describe`,
   );
   const item = (direction: string, name: string, ext: Extern): WorldItem => {
     switch (ext.sort) {

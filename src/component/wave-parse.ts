@@ -1,6 +1,7 @@
 // WAVE text to a component value in jco's JavaScript representation, checked against
 // its WIT type, with errors that name the position, the expected type and the path.
 
+import { withArticle } from '../article.js';
 import type { WitCase, WitPrimitive, WitType } from './wit-types.js';
 import {
   intRangeProblem, makeFlags, makeInt, makeList, makeOption, makeRecord, makeResult, makeVariant,
@@ -70,7 +71,7 @@ function convert(node: WaveNode, type: WitType, ctx: Ctx): unknown {
     case 'flags': return flags(node, type, ctx);
     case 'option': return option(node, type, ctx);
     case 'result': return result(node, type, ctx);
-    default: throw fail(ctx, node.start, `a ${describeType(type)} value cannot be written in WAVE`);
+    default: throw fail(ctx, node.start, `${withArticle(describeType(type))} value cannot be written in WAVE`);
   }
 }
 

@@ -1,6 +1,7 @@
 // A component value (jco's JavaScript representation) to canonical WAVE text, formatted
-// as wasm-wave writes it: `{a: 1, b: [2, 3]}`, `some("x")`, `%ok`, floats without exponent.
+// as wasm-wave writes it: `{a: 1, b: [2, 3]}`, `some("x")`, `%ok`, floats as their shortest round-trip text.
 
+import { withArticle } from '../article.js';
 import type { WitPrimitive, WitType } from './wit-types.js';
 import {
   readBool, readChar, readEnum, readFlags, readFloat, readInt, readList, readOption, readRecord,
@@ -50,7 +51,7 @@ function print(value: unknown, type: WitType, path: ValuePath): string {
     }
     case 'own': case 'borrow':
       if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
-        throw badInput(path, `expected a ${type.resource} resource handle, got ${describeJs(value)}`);
+        throw badInput(path, `expected ${withArticle(type.resource)} resource handle, got ${describeJs(value)}`);
       }
       return `<resource ${type.resource}>`;
     default: return `<${describeType(type)}>`;
@@ -86,7 +87,10 @@ function escape(text: string): string {
   return out;
 }
 
-/** Shortest decimal that reads back to the same f32/f64, written without exponent (as Rust's Display). */
+/**
+ * Shortest decimal that reads back to the same f32/f64: plain digits between 1e-7 and 1e21
+ * (as JavaScript writes numbers), an exponent outside (`1e308`, `5e-324`), never 300 zeros.
+ */
 function formatFloat(x: number, name: 'f32' | 'f64'): string {
   if (Number.isNaN(x)) return 'nan';
   if (x === Infinity) return 'inf';
@@ -103,6 +107,7 @@ function formatFloat(x: number, name: 'f32' | 'f64'): string {
   const negative = mantissa.startsWith('-');
   const digits = mantissa.replace('-', '').replace('.', '');
   const point = Number(exp) + 1;
+  if (point < -5 || point > 21) return `${mantissa}e${Number(exp)}`;
   const plain = point <= 0 ? `0.${'0'.repeat(-point)}${digits}`
     : point >= digits.length ? digits + '0'.repeat(point - digits.length)
     : `${digits.slice(0, point)}.${digits.slice(point)}`;

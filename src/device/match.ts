@@ -1,10 +1,12 @@
 // Can this device run this component under these grants and constraints? Every reason it
 // cannot, from the same rules the host applies when it builds imports (findImportProblems).
 
-import { describeImportProblem, findImportProblems, type ImportProblem } from '../capabilities/build-imports.js';
+import { withArticle } from '../article.js';
+import { describeImportProblem, findImportProblems, groupUngranted, unversioned, type ImportProblem } from '../capabilities/build-imports.js';
 import type { CapabilityProvider } from '../capabilities/provider.js';
 import type { GrantKey, Grants } from '../capabilities/grants.js';
 import type { ComponentWorld } from '../component/wit-types.js';
+import { httpHandlerProblems, type EngineProblem } from '../component/engine-support.js';
 import { checkCapacity, type CapacityShortfall } from './capacity.js';
 import { evaluateEligibility, type RuleFailure } from './eligibility.js';
 import type { DeviceConstraints } from './device-constraints.js';
@@ -22,7 +24,9 @@ export type MatchProblem =
   /** The deployment grants something this kind of device cannot give (a directory, in a browser). */
   | { kind: 'grant'; grant: GrantKey; deviceClass?: DeviceClass }
   /** An eligibility rule that failed, when none matched. */
-  | ({ kind: 'eligibility' } & RuleFailure);
+  | ({ kind: 'eligibility' } & RuleFailure)
+  /** Something in the component the device's engine cannot run (wasm-gc, the async ABI, an HTTP handler). */
+  | ({ kind: 'engine' } & EngineProblem);
 
 /** Whether a device can run a component, and every problem if not. */
 export interface MatchResult { device: string; compatible: boolean; problems: MatchProblem[] }
@@ -31,11 +35,13 @@ export interface MatchResult { device: string; compatible: boolean; problems: Ma
  * Matches a component's world against a device: engine, each import (offered, version via
  * versionsCompatible, granted), capacity requirements, eligibility rules. Margo evaluates
  * capacity before rules; both are reported here so one report lists everything to fix.
- * Malformed constraints throw `bad-input`.
+ * `engine` lists what the device's engine cannot run in the component (findEngineProblems,
+ * measured where the engine is known). Malformed constraints throw `bad-input`.
  */
-export function match(world: ComponentWorld, profile: DeviceProfile, grants: Grants, constraints?: DeviceConstraints): MatchResult {
+export function match(world: ComponentWorld, profile: DeviceProfile, grants: Grants, constraints?: DeviceConstraints, engine: readonly EngineProblem[] = []): MatchResult {
   const problems: MatchProblem[] = [];
   if (!profile.wasm.engine) problems.push(profile.class ? { kind: 'no-engine', deviceClass: profile.class } : { kind: 'no-engine' });
+  else for (const p of engine) problems.push({ kind: 'engine', ...p });
   const offered: CapabilityProvider = { name: profile.identity.id, offers: profile.wasm.interfaces, create: () => ({}) };
   for (const p of findImportProblems(world, [offered], grants)) problems.push({ kind: 'import', ...p });
   for (const grant of requestedGrants(grants)) {
@@ -67,6 +73,7 @@ export function describeMatchProblem(p: MatchProblem): { problem: string; fix: s
     case 'import': {
       const problem = describeImportProblem(p);
       if (p.reason === 'ungranted') return { problem, fix: `add the '${p.grant}' grant to the deployment` };
+      if (p.reason === 'unversioned') return { problem, fix: `build the component against the WIT this host offers (${unversioned(p.import)}@${p.offered?.split(', ')[0]}, vendored in wasmhost's wit/deps/)` };
       if (p.reason === 'version') return { problem, fix: `build the component against ${p.offered}, or move the device to a host that offers the version it imports` };
       return { problem, fix: 'deploy to a device that offers it, or build the component without this import' };
     }
@@ -75,10 +82,11 @@ export function describeMatchProblem(p: MatchProblem): { problem: string; fix: s
       fix: 'deploy to a browser or linux host; a peer\'s sensors and actuators reach components through its host',
     };
     case 'grant': return {
-      problem: `the deployment grants '${p.grant}', which ${p.deviceClass ? `a ${p.deviceClass} device` : 'this device'} cannot give${p.grant === 'filesystem' ? ' (it has no directories to preopen)' : ''}`,
+      problem: `the deployment grants '${p.grant}', which ${p.deviceClass ? `${withArticle(p.deviceClass)} device` : 'this device'} cannot give${p.grant === 'filesystem' ? ' (it has no directories to preopen)' : ''}`,
       fix: `deploy to a device that honors the '${p.grant}' grant (a linux host), or remove it from the deployment`,
     };
     case 'capacity': return describeShortfall(p);
+    case 'engine': return { problem: p.problem, fix: p.fix };
     case 'eligibility': return {
       problem: `eligibilityRules[${p.rule}] not met: ${p.failures.map((f) => f.reason).join('; ')}`,
       fix: 'deploy to a device that meets one of the rules, or change the deployment\'s deviceConstraints.eligibilityRules',
@@ -106,8 +114,9 @@ function describeShortfall(s: CapacityShortfall): { problem: string; fix: string
 /** A report for people: a verdict line, then one line per problem with its fix. */
 export function formatMatchReport(result: MatchResult): string {
   if (result.compatible) return `${result.device}: can run the component`;
-  const n = result.problems.length;
-  const lines = result.problems.map((p) => {
+  const grouped = groupUngranted(result.problems);
+  const n = grouped.length;
+  const lines = grouped.map((p) => {
     const { problem, fix } = describeMatchProblem(p);
     return `  - ${problem} → ${fix}`;
   });
@@ -124,7 +133,7 @@ export interface FleetResult {
 export function fleetQuery(world: ComponentWorld, profiles: readonly { name: string; profile: DeviceProfile }[], grants: Grants, constraints?: DeviceConstraints): FleetResult {
   const result: FleetResult = { compatible: [], incompatible: [] };
   for (const { name, profile } of profiles) {
-    const m = match(world, profile, grants, constraints);
+    const m = match(world, profile, grants, constraints, httpHandlerProblems(world));
     if (m.compatible) result.compatible.push(name);
     else result.incompatible.push({ name, problems: m.problems });
   }

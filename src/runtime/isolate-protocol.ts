@@ -66,7 +66,8 @@ export type HostToWorker = WorkerInit | WorkerCall;
 export type WorkerToHost =
   /** The instance is up; `ms` is the time from receiving `init`. */
   | { type: 'ready'; ms: number }
-  | { type: 'result'; id: number; value: unknown }
+  /** `stdoutMidLine`: the guest's stdout so far ends without a newline (`run --invoke` prints after it). */
+  | { type: 'result'; id: number; value: unknown; stdoutMidLine?: boolean }
   /** A call failed (`id`) or `init` did (no `id`); `dead` when the instance can no longer be used. */
   | { type: 'failed'; id?: number; error: WasmhostErrorJson; dead: boolean }
   /** A fire-and-forget import: the host runs it; the worker went on at once. */

@@ -66,6 +66,8 @@ export interface IsolatedWorkload {
   exports(): ExportedFunction[];
   /** Calls an export (same paths and values as `Workload.call`); calls run one at a time, in order. */
   call(target: string, ...args: unknown[]): Promise<unknown>;
+  /** Whether the guest's stdout ended mid-line as of the last result (a CLI prints its result after it). */
+  stdoutEndsMidLine(): boolean;
   onClose(cleanup: () => void): void;
   /** Stops the worker; later calls are refused. */
   close(): Promise<void>;
@@ -100,6 +102,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   let gen: Generation | undefined;
   const queue: QueuedCall[] = [];
   let running: RunningCall | undefined;
+  let stdoutMidLine = false;
   let lastStop: WasmhostError | undefined;
   let restartAt = 0;
   let restartTimer: unknown;
@@ -145,6 +148,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       case 'doorbell':
         return g.server.poke();
       case 'result':
+        stdoutMidLine = message.stdoutMidLine === true;
         if (running?.id === message.id) settle(running).resolve(message.value);
         return pump();
       case 'failed': {
@@ -267,6 +271,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     get state() { return state; },
     get restarts() { return restarts; },
     exports: () => exportedFunctions(component.world),
+    stdoutEndsMidLine: () => stdoutMidLine,
     call(target, ...args) {
       if (state === 'closed') return Promise.reject(new WasmhostError('trap', `${name} was closed`));
       let path: string;

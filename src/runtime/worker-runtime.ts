@@ -22,6 +22,8 @@ export interface WorkerRuntimeOptions {
   loadGlue(source: string, name: string, digest: string): Promise<GlueModule>;
   /** WASI for the interfaces in `init.wasi`, inside the sandbox it names; see `sandboxedWasi`. */
   wasiImports(init: WorkerInit): Promise<ImportObject>;
+  /** Whether the guest's stdout so far ends mid-line (reported with each result). */
+  stdoutEndsMidLine?: () => boolean;
 }
 
 /** Runs one workload instance in the current worker until the host terminates it. */
@@ -72,7 +74,7 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
       return post({ type: 'failed', id: m.id, error: errorToJson(workload.dead ? explainTrap(m.path, error, memories, memoryBytes) : error), dead: workload.dead });
     }
     try {
-      post({ type: 'result', id: m.id, value });
+      post({ type: 'result', id: m.id, value, stdoutMidLine: options.stdoutEndsMidLine?.() });
     } catch (error) {
       const message = `the result of ${m.path} cannot be sent to the host thread: ${(error as Error).message}`;
       post({ type: 'failed', id: m.id, error: { code: 'unsupported', message }, dead: false });

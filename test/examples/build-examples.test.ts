@@ -203,6 +203,28 @@ describe('sensor-filter-js under jco (QuickJS)', () => {
     expect(wasiCalls).toEqual([]);
   });
 
+  it('follows a slowly drifting sensor after a quiet spell, and still drops a single spike', async () => {
+    // Quiet at 21.00 (sd 0.005), then a steady drift of +0.05 per reading with one spike at 30.
+    const drift = Array.from({ length: 40 }, (_, i) => Math.round((21.05 + 0.05 * i) * 100) / 100);
+    drift.splice(20, 0, 30);
+    const series = [21, 21.01, 21, 21.01, 21, ...drift];
+    const { instance, logs } = await start({}, { t: [...series] });
+    const values = series.map(() => instance.sample('t').value);
+    // The output keeps up with the sensor: at the end within a few steps of its value.
+    expect(values.at(-1)).toBeGreaterThan(series.at(-1)! - 0.2);
+    expect(logs).toEqual([['warn', 'sensor-filter', 't: 30 Cel dropped as an anomaly (mean 21.90, sd 0.07)']]);
+  });
+
+  it('follows a level change after follow-after anomalies in a row on the same side', async () => {
+    const { instance, logs } = await start({ window: '4' }, { t: [20, 20.1, 19.9, 20, 25, 25.1, 24.9, 25, 25] });
+    const values = Array.from({ length: 9 }, () => instance.sample('t').value);
+    expect(values.slice(4, 6)).toEqual([20, 20]);
+    expect(values[6]).toBeCloseTo(25, 5);
+    expect(values.at(-1)).toBeCloseTo(25, 1);
+    expect(logs.map((l) => l[0])).toEqual(['warn', 'warn', 'info']);
+    expect(logs[2][2]).toBe('t: following the signal to 24.9 Cel (3 readings in a row away from mean 20.00)');
+  });
+
   it('sample turns sensor errors into err strings', async () => {
     const { instance } = await start({}, {});
     expect(() => instance.sample('nope')).toThrow(expect.objectContaining({ payload: 'nope: not-found' }));

@@ -43,10 +43,30 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('wasi:keyvalue provider', () => {
-  it('offers store, atomics and batch at 0.2.0-draft2 behind the keyvalue grant', () => {
-    expect(createKeyValueProvider(createMemoryStore()).offers).toEqual(
-      ['store', 'atomics', 'batch'].map((i) => ({ name: `wasi:keyvalue/${i}`, version: '0.2.0-draft2', grant: 'keyvalue' })),
-    );
+  it('offers store, atomics and batch at 0.2.0-draft2 and wasmCloud\'s 0.2.0-draft (both vendored in wit/deps/) behind the keyvalue grant', () => {
+    const offers = createKeyValueProvider(createMemoryStore()).offers;
+    for (const version of ['0.2.0-draft2', '0.2.0-draft']) {
+      for (const i of ['store', 'atomics', 'batch']) expect(offers).toContainEqual({ name: `wasi:keyvalue/${i}`, version, grant: 'keyvalue' });
+    }
+    expect(offers).toHaveLength(6);
+  });
+
+  it('pages list-keys with a u64 cursor for a 0.2.0-draft import', () => {
+    const store = createMemoryStore();
+    const imports = createKeyValueProvider(store, { keysPerPage: 2 }).create({
+      workload: 'w', config: {}, grants: { keyvalue: { buckets: ['b'] } }, log: () => {}, importVersions: { 'wasi:keyvalue/store': '0.2.0-draft' },
+    }) as { 'wasi:keyvalue/store': { open(name: string): { set(k: string, v: Uint8Array): void; listKeys(cursor?: bigint): { keys: string[]; cursor?: bigint } } } };
+    const bucket = imports['wasi:keyvalue/store'].open('b');
+    for (const key of ['a', 'b', 'c', 'd', 'e']) bucket.set(key, bytes(key));
+    const pages: string[][] = [];
+    let cursor: bigint | undefined;
+    do {
+      const page = bucket.listKeys(cursor);
+      pages.push(page.keys);
+      cursor = page.cursor;
+      if (cursor !== undefined) expect(typeof cursor).toBe('bigint');
+    } while (cursor !== undefined);
+    expect(pages).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
   });
 
   it('opens only granted buckets; others are access-denied, not a trap', () => {

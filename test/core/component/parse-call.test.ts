@@ -24,7 +24,10 @@ describe('parseCall', () => {
     ['f("""\nline, with ) and "\n""", 2) // done', 'f', ['"""\nline, with ) and "\n"""', '2']],
     ['f({"a": [1, 2], "b": "x)"}, null)', 'f', ['{"a": [1, 2], "b": "x)"}', 'null']],
   ])('%j', (text, target, args) => {
-    expect(parseCall(text)).toStrictEqual({ target, args });
+    const parsed = parseCall(text);
+    expect({ target: parsed.target, args: parsed.args }).toStrictEqual({ target, args });
+    // Each offset is where its argument's text starts in the call.
+    parsed.args.forEach((arg, i) => expect(text.slice(parsed.offsets[i], parsed.offsets[i] + arg.length)).toBe(arg));
   });
 
   it('keeps comments inside an argument for the WAVE parser', () => {
@@ -68,6 +71,14 @@ describe('parseWaveArgs', () => {
   it('works with parseCall', () => {
     const { args } = parseCall('f(7, ["a, b", "c"], 3)');
     expect(parseWaveArgs(args, params)).toStrictEqual([7, ['a, b', 'c'], 3, { tag: 'none' }]);
+  });
+
+  it('counts columns from the start of the call when given it, as parseCall does', () => {
+    for (const [text, column] of [['f(1, ["a", 2])', 12], ['f(1,\n  ["😀", 2])', 0], ['f(300, [])', 3]] as const) {
+      const call = parseCall(text);
+      const message = badInput(() => parseWaveArgs(call.args, params, { text, offsets: call.offsets }));
+      expect(message).toContain(column ? `at column ${column}` : 'at line 2, column 9');
+    }
   });
 
   it.each<[string[], string]>([

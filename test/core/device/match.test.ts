@@ -128,7 +128,7 @@ describe('version rules (versionsCompatible, through match)', () => {
     const result = match(await importsLogging(), offering('wasi:logging/', '0.1.0-draft2'), {});
     expect(formatMatchReport(result)).toBe([
       'line-2.pi: cannot run the component (1 problem)',
-      '  - wasi:logging/logging@0.1.0-draft: this host offers version 0.1.0-draft2, which is not compatible → build the component against 0.1.0-draft2, or move the device to a host that offers the version it imports',
+      '  - wasi:logging/logging@0.1.0-draft: this host offers version 0.1.0-draft2, none compatible with it → build the component against 0.1.0-draft2, or move the device to a host that offers the version it imports',
     ].join('\n'));
   });
 });
@@ -148,7 +148,7 @@ describe('match with device constraints', () => {
     expect(kinds).toStrictEqual(['import', 'capacity', 'eligibility', 'eligibility']);
     expect(formatMatchReport(result)).toBe([
       'line-2.pi: cannot run the component (4 problems)',
-      "  - wasmhost:device/actuators@0.1.0: not granted (the deployment needs a 'actuators' grant) → add the 'actuators' grant to the deployment",
+      "  - wasmhost:device/actuators@0.1.0: not granted (the deployment needs an 'actuators' grant) → add the 'actuators' grant to the deployment",
       "  - memory per workload: needs 512Mi, the device allows each workload 256Mi → raise the device's memoryPerWorkload limit, or lower capacityRequirements.memory",
       `  - eligibilityRules[0] not met: label example.com/site is 'plant-a', not In ["plant-b"] → deploy to a device that meets one of the rules, or change the deployment's deviceConstraints.eligibilityRules`,
       "  - eligibilityRules[1] not met: no element of property /peripherals matches all of its itemSelector expressions (element 0: /type is 'camera', not In [\"gpu\"]) → deploy to a device that meets one of the rules, or change the deployment's deviceConstraints.eligibilityRules",

@@ -55,6 +55,6 @@ describe('the examples through the CLI', () => {
     const result = wasmhost(['run', FILTER, '--invoke', 'process(1)'], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("wasmhost:device/sensors@0.1.0: not granted (the deployment needs a 'sensors' grant)");
-    expect(result.stderr).toContain("wasmhost:device/actuators@0.1.0: not granted (the deployment needs a 'actuators' grant)");
+    expect(result.stderr).toContain("wasmhost:device/actuators@0.1.0: not granted (the deployment needs an 'actuators' grant)");
   });
 });

@@ -1,0 +1,16 @@
+// Module hooks for start-up tests: importing one of the host's heavy dependencies fails, so a
+// command that still succeeds provably did not load them.
+import { register } from 'node:module';
+
+export const DENIED = ['@bytecodealliance/jco', '@bytecodealliance/preview2-shim', 'aedes', 'mqtt', 'better-sqlite3', 'ws', 'yaml', 'cbor-x'];
+
+export async function resolve(specifier, context, next) {
+  if (DENIED.some((d) => specifier === d || specifier.startsWith(`${d}/`))) throw new Error(`start-up test: '${specifier}' must not be loaded`);
+  return next(specifier, context);
+}
+
+// Used as `node --import <this file>`: registers itself as the resolve hook.
+if (!process.env.WASMHOST_DENY_HOOKS_THREAD) {
+  process.env.WASMHOST_DENY_HOOKS_THREAD = '1';
+  register(import.meta.url);
+}
