@@ -39,6 +39,8 @@ export interface PageConfig {
   artifacts?: string;
   /** A fleet manager to follow from the start. */
   wfm?: string;
+  /** The operator lets manifests choose `isolation: in-process` (no call time limit); refused otherwise. */
+  allowInProcess?: boolean;
 }
 
 /** Where the desired state comes from; remembered across reloads. */
@@ -122,6 +124,8 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
     providers,
     isolate: createWebWorkerIsolate({ workerUrl: new URL('./workload-worker.js', import.meta.url) }),
     log,
+    // A manifest reaches the page from a URL or a fleet manager: in-process only by the operator's word.
+    allowInProcess: config.allowInProcess === true,
   });
   if (!bus) host.bus.subscribe('#', (m) => note({ kind: 'output', level: 'info', who: m.topic, text: new TextDecoder().decode(m.payload) }));
 

@@ -46,6 +46,11 @@ export interface PageServerOptions {
   brokerHost?: string;
   /** A fleet manager the pages follow (handed to them in /config.json). */
   wfm?: string;
+  /**
+   * Let the pages run workloads in-process (no call time limit) when a manifest asks: the
+   * operator's choice, handed to the pages in /config.json (default: refused).
+   */
+  allowInProcess?: boolean;
   /** The bridge's topic root (default `wasmhost/v1`). */
   root?: string;
   /**
@@ -113,6 +118,7 @@ export async function startPageServer(options: PageServerOptions): Promise<Runni
     artifacts: '/artifacts/',
     files: '/files/',
     ...(options.wfm ? { wfm: options.wfm } : {}),
+    ...(options.allowInProcess ? { allowInProcess: true } : {}),
   }));
   const sessions = createPageSessions({ credentials: options.credentials, peers: options.pagePeers ?? [], accessToken: options.accessToken });
 

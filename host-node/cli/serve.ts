@@ -31,6 +31,8 @@ export interface ServeCommandOptions {
   accessTokenFile?: string;
   /** Allow a non-loopback --host without TLS. */
   insecure?: boolean;
+  /** Pages may run workloads in-process when a manifest asks (no call time limit). */
+  allowInProcess?: boolean;
   /** --broker-port was given: a taken port is an error rather than a fallback. */
   brokerPortGiven?: boolean;
   /** The broker's largest MQTT packet (default 64 KiB). */
@@ -43,7 +45,7 @@ export interface ServeCommandOptions {
 /** The synopsis line and the paragraph of `wasmhost --help`. */
 export const SERVE_USAGE = `wasmhost serve [--port 8080] [--host 127.0.0.1] [--files <dir>] [--broker-port 1883] [--broker-host 127.0.0.1]
                  [--state <dir>] [--page-peers id,id] [--access-token-file <f>] [--tls-cert cert.pem --tls-key key.pem | --insecure] [--max-packet-bytes 65536]
-                 [--wfm <url>] [--cache-dir <dir>] [--page-dir <dir>]`;
+                 [--wfm <url>] [--cache-dir <dir>] [--page-dir <dir>] [--allow-in-process]`;
 
 export const SERVE_HELP = `Serve: turns every browser that opens the printed URL into a browser device. Serves the browser
 host page (dist/host-browser/, cross-origin isolated), /config.json (broker path, --wfm; no secrets),
@@ -55,7 +57,8 @@ pages, over TCP on --broker-host:--broker-port for embedded peers (credentials f
 add\` with the same --state). If 1883 is taken, the broker takes a free port and says which.
 A packet over --max-packet-bytes (default 65536; bridge frames are at most 4096) closes its connection.
 A page may call (rpc) and hear only the peers --page-peers names (default none); its workloads'
-grants are checked in the page as on Node.
+grants are checked in the page as on Node. A workload asking for isolation: in-process (no call time
+limit) is refused in the pages unless serve runs with --allow-in-process.
 Listens on 127.0.0.1 by default. To let kiosks on the LAN in: --host 0.0.0.0 with --tls-cert and
 --tls-key (PEM; browsers give SharedArrayBuffer only to secure contexts, and the credentials travel
 over it), then open the printed https://…/#token=… URL on each kiosk: a page from another
@@ -81,6 +84,7 @@ export async function serveMain(argv: string[]): Promise<number> {
         'page-peers': { type: 'string', default: '' },
         'access-token-file': { type: 'string' },
         insecure: { type: 'boolean', default: false },
+        'allow-in-process': { type: 'boolean', default: false },
         'max-packet-bytes': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
@@ -94,6 +98,7 @@ export async function serveMain(argv: string[]): Promise<number> {
     cacheDir: values['cache-dir'] ?? defaultCacheDir(), brokerPort: portNumber(values['broker-port'] ?? '1883', '--broker-port'),
     brokerPortGiven: values['broker-port'] !== undefined, brokerHost: values['broker-host'], wfm: values.wfm,
     stateDir: values.state ?? defaultStateDir(), pagePeers: peerList(values['page-peers']), accessTokenFile: values['access-token-file'], insecure: values.insecure,
+    allowInProcess: values['allow-in-process'],
     maxPacketBytes: values['max-packet-bytes'] === undefined ? undefined : packetLimit(values['max-packet-bytes']),
     tlsCert: values['tls-cert'], tlsKey: values['tls-key'],
   });
@@ -136,7 +141,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     brokerPortFallback: !options.brokerPortGiven, maxPacketBytes: options.maxPacketBytes,
     // Nobody outside this process needs the host role; a random password keeps it closed.
     hostPassword: randomBytes(18).toString('base64url'),
-    brokerPort: options.brokerPort, brokerHost: options.brokerHost, wfm: options.wfm,
+    brokerPort: options.brokerPort, brokerHost: options.brokerHost, wfm: options.wfm, allowInProcess: options.allowInProcess,
     log: say,
   });
   say(`listening on ${running.url}`);

@@ -410,6 +410,24 @@ describe('the page server', () => {
     }
   });
 
+  it('tells the pages they may run in-process workloads only when the operator says so (--allow-in-process)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
+    try {
+      const allowed = async (extra: Partial<Parameters<typeof startPageServer>[0]>) => {
+        const server = await serveFiles(dir, EXAMPLES, extra);
+        try {
+          return ((await (await fetch(`http://127.0.0.1:${server.port}/config.json`)).json()) as { allowInProcess?: boolean }).allowInProcess;
+        } finally {
+          await server.close();
+        }
+      };
+      expect(await allowed({})).toBeUndefined();
+      expect(await allowed({ allowInProcess: true })).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps pages\' credentials across a restart with the same state, so an open page reconnects', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wasmhost-serve-'));
     try {
