@@ -10,7 +10,7 @@ export interface WfmSourceOptions {
   client: WfmClient;
   agent: Agent;
   deviceId: string;
-  /** Where relative package locations resolve: the fleet manager's URL. */
+  /** The fleet manager's URL (deployments from it must name package URLs, never local paths). */
   baseUrl: string;
   /** The device capabilities manifest to report at start. */
   capabilities: Record<string, unknown>;
@@ -23,6 +23,9 @@ export interface WfmSourceOptions {
  * Follows a Margo fleet manager: reports the device's capabilities, polls the State Manifest,
  * applies every accepted manifest (a workload is removed only when absent from an accepted
  * manifest: a failed poll, a 304 or a refused version changes nothing), and posts each status.
+ * A poll ends when the manifest is accepted and handed to the agent, not when its installs
+ * finish: a stuck download never stops the next poll, whose newer manifest supersedes it.
+ * Each YAML must declare the deployment id of its manifest entry, or the manifest is refused.
  */
 export function followFleetManager(options: WfmSourceOptions): {
   poll(): Promise<void>;
@@ -43,9 +46,11 @@ export function followFleetManager(options: WfmSourceOptions): {
       lastEtag: source.etag,
     });
     if (!result.changed) return;
-    const desired = resolveDesired(result.deployments.map((d) => ({ source: `${d.deploymentId}.yaml`, text: d.yaml })), options.baseUrl);
+    const sources = result.deployments.map((d) => ({ source: `${d.deploymentId}.yaml`, text: d.yaml, deploymentId: d.deploymentId }));
+    const desired = resolveDesired(sources, options.baseUrl, { remote: true });
     say('info', `accepted manifest version ${result.manifestVersion} with ${desired.length} deployment(s)`);
-    await agent.apply(desired, { manifestVersion: String(result.manifestVersion), etag: result.etag });
+    void agent.apply(desired, { manifestVersion: String(result.manifestVersion), etag: result.etag })
+      .catch((error: Error) => say('error', `applying manifest version ${result.manifestVersion}: ${error.message}`));
   }
 
   const poll = () =>
