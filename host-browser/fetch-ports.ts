@@ -8,7 +8,7 @@ import {
 } from '../src/ports/http-client.js';
 import { PACKAGE_MAX_BYTES, PACKAGE_TIMEOUT_MS } from '../src/deploy/fetch-budgets.js';
 
-/** Default budgets of the fetch HTTP client (a request may set its own). */
+/** Budgets of the fetch HTTP client (ceilings: a request may only ask for less). */
 export interface FetchHttpClientOptions {
   /** Give up when no complete response (body included) arrived within this time (default 30 s). */
   timeoutMs?: number;
@@ -28,8 +28,8 @@ export interface FetchHttpClientOptions {
 export function createFetchHttpClient(options: FetchHttpClientOptions = {}): HttpClient {
   return {
     async request(method: HttpMethod, url: string, init: HttpRequestInit = {}): Promise<HttpResponse> {
-      const timeoutMs = init.timeoutMs ?? options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
-      const maxBytes = init.maxBytes ?? options.maxBytes ?? HTTP_DEFAULT_MAX_BYTES;
+      const timeoutMs = Math.min(init.timeoutMs ?? Infinity, options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS);
+      const maxBytes = Math.min(init.maxBytes ?? Infinity, options.maxBytes ?? HTTP_DEFAULT_MAX_BYTES);
       const fail = (what: string, cause?: unknown, reason?: string) =>
         new WasmhostError('io', `${method} ${url}: ${what}`, { cause, data: reason ? { url, reason } : { url } });
       let target: URL;

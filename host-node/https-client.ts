@@ -15,9 +15,9 @@ export interface NodeHttpClientOptions {
   cert?: string | Buffer;
   /** The client certificate's private key. */
   key?: string | Buffer;
-  /** Default total deadline per request, body included (30 s); a request may set its own. */
+  /** Total deadline per request, body included (30 s); a request may only ask for less. */
   timeoutMs?: number;
-  /** Default cap on a response body, received and decoded (16 MiB); a request may set its own. */
+  /** Cap on a response body, received and decoded (16 MiB); a request may only ask for less. */
   maxBodyBytes?: number;
 }
 
@@ -35,8 +35,8 @@ export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpC
 
   return {
     request(method: HttpMethod, url: string, init: HttpRequestInit = {}): Promise<HttpResponse> {
-      const timeoutMs = init.timeoutMs ?? options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
-      const maxBytes = init.maxBytes ?? options.maxBodyBytes ?? HTTP_DEFAULT_MAX_BYTES;
+      const timeoutMs = Math.min(init.timeoutMs ?? Infinity, options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS);
+      const maxBytes = Math.min(init.maxBytes ?? Infinity, options.maxBodyBytes ?? HTTP_DEFAULT_MAX_BYTES);
       const fail = (what: string, cause?: unknown, reason?: string) =>
         new WasmhostError('io', `${method} ${url}: ${what}`, { cause, data: reason ? { url, reason } : { url } });
       let target: URL;

@@ -10,7 +10,7 @@ import { createNodeHttpClient } from './https-client.js';
 
 /** Budgets and transport of the package fetcher. */
 export interface PackageFetcherOptions {
-  /** Carries TLS settings for package URLs (default: a Node client with the system CAs). */
+  /** Carries TLS settings for package URLs (default: a Node client with the system CAs); its own ceilings apply too. */
   http?: HttpClient;
   /** Total deadline of one download (default 5 min). */
   timeoutMs?: number;
@@ -28,7 +28,7 @@ export interface PackageFetcherOptions {
 export function createPackageFetcher(options: PackageFetcherOptions = {}): PackageFetcher {
   const timeoutMs = options.timeoutMs ?? PACKAGE_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? PACKAGE_MAX_BYTES;
-  const http = options.http ?? createNodeHttpClient();
+  const http = options.http ?? createNodeHttpClient({ timeoutMs, maxBodyBytes: maxBytes });
   return {
     async fetch(location, base, init) {
       if (/^https?:\/\//i.test(location) || isRemoteBase(base)) {

@@ -1,7 +1,7 @@
 // The HTTP client port: what the core needs to talk to a fleet manager or fetch a URL.
 // Adapters own the transport: TLS trust anchors, client certificates (mTLS), proxies and
 // content decoding are configured when the adapter is built, never here. Budgets (a total
-// deadline and a byte cap) have adapter defaults that each request may tighten.
+// deadline and a byte cap) are ceilings set on the adapter; each request may only tighten them.
 
 /** Request methods the core uses. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
@@ -50,6 +50,6 @@ export interface HttpClient {
   request(method: HttpMethod, url: string, init?: HttpRequestInit): Promise<HttpResponse>;
 }
 
-/** Default budgets of the HTTP adapters (each request may ask for less or more). */
+/** Default ceilings of the HTTP adapters (each request may ask for less). */
 export const HTTP_DEFAULT_TIMEOUT_MS = 30_000;
 export const HTTP_DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
