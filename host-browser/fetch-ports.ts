@@ -14,6 +14,8 @@ export interface FetchHttpClientOptions {
   timeoutMs?: number;
   /** Refuse a response body larger than this, decoded (default 16 MiB). */
   maxBytes?: number;
+  /** URL schemes fetched (default `http:` and `https:`; the package fetcher adds `data:` and `blob:`). */
+  protocols?: readonly string[];
 }
 
 /**
@@ -38,7 +40,7 @@ export function createFetchHttpClient(options: FetchHttpClientOptions = {}): Htt
       } catch (error) {
         throw fail('not a valid URL', error);
       }
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw fail(`unsupported protocol ${target.protocol}`);
+      if (!(options.protocols ?? ['http:', 'https:']).includes(target.protocol)) throw fail(`unsupported protocol ${target.protocol}`);
       if (init.body && (method === 'GET' || method === 'HEAD')) throw fail('a GET or HEAD request cannot carry a body');
 
       const controller = new AbortController();
@@ -108,6 +110,8 @@ async function readBody(response: Response, maxBytes: number, tooBig: () => Wasm
   return body;
 }
 
+const PACKAGE_PROTOCOLS = ['http:', 'https:', 'data:', 'blob:'];
+
 /**
  * Component packages over `fetch`: `location` is an absolute URL (http, https, data, blob) or
  * relative to `base` (a manifest's URL, or its directory's ending in `/`), itself resolved
@@ -116,7 +120,9 @@ async function readBody(response: Response, maxBytes: number, tooBig: () => Wasm
  * no answer rejects with an `io` error naming the URL, never echoing the body.
  */
 export function createFetchPackageFetcher(options: FetchHttpClientOptions = {}): PackageFetcher {
-  const http = createFetchHttpClient({ timeoutMs: options.timeoutMs ?? PACKAGE_TIMEOUT_MS, maxBytes: options.maxBytes ?? PACKAGE_MAX_BYTES });
+  const http = createFetchHttpClient({
+    timeoutMs: options.timeoutMs ?? PACKAGE_TIMEOUT_MS, maxBytes: options.maxBytes ?? PACKAGE_MAX_BYTES, protocols: PACKAGE_PROTOCOLS,
+  });
   return {
     async fetch(location, base, init) {
       let url: URL;
@@ -125,7 +131,7 @@ export function createFetchPackageFetcher(options: FetchHttpClientOptions = {}):
       } catch (error) {
         throw new WasmhostError('io', `cannot resolve package location "${location}" against ${base ?? 'the page'}: not a URL`, { cause: error });
       }
-      if (!['http:', 'https:', 'data:', 'blob:'].includes(url.protocol)) {
+      if (!PACKAGE_PROTOCOLS.includes(url.protocol)) {
         throw new WasmhostError('io', `cannot fetch package ${url.href}: the browser host fetches http(s), data: and blob: URLs only`);
       }
       const shown = url.protocol === 'data:' ? `${url.href.slice(0, 40)}…` : url.href;
