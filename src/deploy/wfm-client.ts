@@ -59,7 +59,7 @@ export type PollResult =
 
 /** Why a poll or report failed, in `error.data.reason` (with `error.data.url`). */
 export type WfmErrorReason =
-  | 'network' | 'timeout' | 'http-status' | 'malformed' | 'unsupported' | 'stale-version' | 'digest-mismatch' | 'size-mismatch';
+  | 'network' | 'timeout' | 'too-large' | 'http-status' | 'malformed' | 'unsupported' | 'stale-version' | 'digest-mismatch' | 'size-mismatch';
 
 /** The device's calls to its fleet manager. */
 export interface WfmClient {
@@ -108,7 +108,9 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
     } catch (error) {
       if (poll.expired) throw fail('io', 'timeout', url, `${method} ${url}: the poll did not complete within its ${POLL_TIMEOUT_MS} ms deadline; keeping the previous state`, error);
       const text = error instanceof Error ? error.message : String(error);
-      throw fail('io', 'network', url, text.includes(url) ? text : `${method} ${url}: ${text}`, error);
+      const said = (error as { data?: { reason?: unknown } })?.data?.reason;
+      const reason: WfmErrorReason = said === 'timeout' || said === 'too-large' ? said : 'network';
+      throw fail('io', reason, url, text.includes(url) ? text : `${method} ${url}: ${text}`, error);
     }
   }
 
