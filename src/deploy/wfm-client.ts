@@ -59,7 +59,7 @@ export type PollResult =
 
 /** Why a poll or report failed, in `error.data.reason` (with `error.data.url`). */
 export type WfmErrorReason =
-  | 'network' | 'timeout' | 'too-large' | 'http-status' | 'malformed' | 'unsupported' | 'stale-version' | 'digest-mismatch' | 'size-mismatch';
+  | 'network' | 'timeout' | 'too-large' | 'aborted' | 'http-status' | 'malformed' | 'unsupported' | 'stale-version' | 'digest-mismatch' | 'size-mismatch';
 
 /** The device's calls to its fleet manager. */
 export interface WfmClient {
@@ -71,6 +71,8 @@ export interface WfmClient {
   reportCapabilities(deviceId: string, capabilities: Record<string, unknown>): Promise<void>;
   /** Replaces previously reported capabilities when they changed (PUT). */
   updateCapabilities(deviceId: string, capabilities: Record<string, unknown>): Promise<void>;
+  /** Aborts the poll in progress, if any (shutdown); it then rejects and changes nothing. */
+  abort?(): void;
 }
 
 const DEVICE_ID = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
@@ -109,7 +111,7 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
       if (poll.expired) throw fail('io', 'timeout', url, `${method} ${url}: the poll did not complete within its ${POLL_TIMEOUT_MS} ms deadline; keeping the previous state`, error);
       const text = error instanceof Error ? error.message : String(error);
       const said = (error as { data?: { reason?: unknown } })?.data?.reason;
-      const reason: WfmErrorReason = said === 'timeout' || said === 'too-large' ? said : 'network';
+      const reason: WfmErrorReason = said === 'timeout' || said === 'too-large' || said === 'aborted' ? said : 'network';
       throw fail('io', reason, url, text.includes(url) ? text : `${method} ${url}: ${text}`, error);
     }
   }
@@ -216,6 +218,8 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
       const url = `${api}/deployments/${encodeURIComponent(status.deploymentId)}/status`;
       await send('POST', url, { apiVersion: STATUS_API_VERSION, kind: 'DeploymentStatusManifest', ...status });
     },
+
+    abort: () => poll.cancel(),
 
     async reportCapabilities(deviceId, capabilities) {
       await send('POST', capabilitiesUrl(deviceId, capabilities), capabilities);

@@ -70,6 +70,9 @@ export function followFleetManager(options: WfmSourceOptions): {
         .then(() => client.updateCapabilities(options.deviceId, capabilities))
         .catch((e: Error) => say('warn', `capabilities not updated: ${e.message}`));
     },
-    close: stop,
+    close() {
+      stop();
+      client.abort?.();
+    },
   };
 }

@@ -40,6 +40,14 @@ describe('polling a hostile fleet manager', () => {
     expect(bomb.message).toBe(`GET ${server.url}${PATH}: response body over 1048576 bytes once decoded; refused`);
     expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 1024 * 1024);
 
+    // Shutdown aborts a poll in progress at once, whatever its deadline.
+    server.routes.set(PATH, slowLorisRoute());
+    const patient = createWfmClient({ baseUrl: server.url, http: createNodeHttpClient({ timeoutMs: 600_000 }) });
+    const pending = failure(patient.pollDeployments({}));
+    await new Promise((r) => setTimeout(r, 200));
+    patient.abort!();
+    expect((await pending).data).toMatchObject({ reason: 'aborted' });
+
     server.routes.set(PATH, bytesRoute(new TextEncoder().encode('{"manifestVersion": 7, "bundle": null, "deployments": []}')));
     expect(await client.pollDeployments({})).toMatchObject({ changed: true, manifestVersion: 7n, deployments: [] });
   });
