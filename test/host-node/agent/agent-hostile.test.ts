@@ -141,7 +141,7 @@ describe('a hostile fleet manager or package server, against a real agent', () =
     cleanups.push(() => rm(root, { recursive: true, force: true }));
     let result: { status: number; out: string };
     try {
-      const out = execFileSync(process.execPath, ['bin/wasmhost.js', 'agent', '--wfm', 'http://fleet.example:8080', '--state', join(root, 's')], { stdio: 'pipe' });
+      const out = execFileSync(process.execPath, ['bin/wasmhost.js', 'agent', '--wfm', 'http://fleet.example:8080', '--state', join(root, 's')], { stdio: 'pipe', timeout: 20_000 });
       result = { status: 0, out: out.toString() };
     } catch (error) {
       const e = error as { status: number; stderr: Buffer; stdout: Buffer };
