@@ -53,9 +53,16 @@ export function followFleetManager(options: WfmSourceOptions): {
       .catch((error: Error) => say('error', `applying manifest version ${result.manifestVersion}: ${error.message}`));
   }
 
+  /** The last refusal logged: the same refusal on every poll is logged once, until it changes. */
+  let lastRefusal: string | undefined;
   const poll = () =>
     (polling ??= pollOnce()
-      .catch((error: Error) => say('warn', `${error.message} (keeping the previous desired state)`))
+      .then(() => (lastRefusal = undefined))
+      .catch((error: Error) => {
+        if (error.message === lastRefusal) return;
+        lastRefusal = error.message;
+        say('warn', `${error.message} (keeping the previous desired state)`);
+      })
       .finally(() => (polling = undefined)));
 
   client.reportCapabilities(options.deviceId, options.capabilities).catch((e: Error) => say('warn', `capabilities not reported: ${e.message}`));
