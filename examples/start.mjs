@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: the device agent on examples/deployments with its embedded MQTT broker, and the
+// `npm start`: the device agent on examples/ (its greenhouse.yaml) with its embedded MQTT broker, and the
 // Node peer simulator (one peer, `sim-1`) connected to that broker once it is up. The broker
 // listens on 127.0.0.1:1883, or on a free port if 1883 is taken. Ctrl-C stops both.
 // sim-1 is provisioned in the agent's --state the first time (`wasmhost peer add sim-1`): its
@@ -61,7 +61,7 @@ function run(args, prefix, onLine) {
 }
 
 let sim;
-const agent = run(['bin/wasmhost.js', 'agent', '--desired', 'examples/deployments', '--state', '.wasmhost', '--broker-port', String(port), ...process.argv.slice(2)], '', (line) => {
+const agent = run(['bin/wasmhost.js', 'agent', '--desired', 'examples', '--state', '.wasmhost', '--broker-port', String(port), ...process.argv.slice(2)], '', (line) => {
   const url = /^\[bridge\] embedded MQTT broker at (mqtt:\/\/\S+)/.exec(line)?.[1];
   if (url && !sim) {
     sim = run(['examples/peer-sim/peer-sim.mjs', '--url', url, '--count', '1', '--prefix', 'sim', '--password-file', secretFile, '--rate', '1', '--mqtt', '4'], '[peer-sim] ');

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WasmhostError } from '../src/errors.js';
-import type { AgentState, AgentStateStore, Clock, ComponentStore, PackageFetcher } from '../src/ports/agent-ports.js';
+import type { AgentState, AgentStateStore, Clock, ComponentStore } from '../src/ports/agent-ports.js';
 
 /** Writes a file so that a crash leaves either the old or the new content: temp file, fsync, rename. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
@@ -17,25 +17,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   await rename(tmp, path);
 }
 
-/** Packages from files (relative to the manifest's directory) or https URLs. */
-export function createPackageFetcher(): PackageFetcher {
-  return {
-    async fetch(location, base) {
-      // An absolute path is a file on this device; a relative one resolves against the manifest's base (folder or URL).
-      const remoteBase = base !== undefined && /^https?:\/\//.test(base) && !isAbsolute(location);
-      const url = /^https?:\/\//.test(location) ? location : remoteBase ? new URL(location, base).href : undefined;
-      if (url) {
-        const response = await fetch(url).catch((e: Error) => { throw new WasmhostError('io', `cannot fetch ${url}: ${e.message}`); });
-        if (!response.ok) throw new WasmhostError('io', `cannot fetch ${url}: HTTP ${response.status}`);
-        return new Uint8Array(await response.arrayBuffer());
-      }
-      const path = isAbsolute(location) || !base ? location : resolve(base, location);
-      return readFile(path).catch((e: NodeJS.ErrnoException) => {
-        throw new WasmhostError('io', `cannot read package ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-      });
-    },
-  };
-}
+export { createPackageFetcher } from './package-fetcher.js';
 
 /** Component bytes in `<dir>/<hex>.wasm`. */
 export function createFileComponentStore(dir: string): ComponentStore {

@@ -1,10 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Transform } from 'node:stream';
 import { WasmhostError } from '../src/errors.js';
-import type { HttpClient, HttpMethod, HttpRequestInit, HttpResponse } from '../src/ports/http-client.js';
+import {
+  HTTP_DEFAULT_MAX_BYTES, HTTP_DEFAULT_TIMEOUT_MS, type HttpClient, type HttpMethod, type HttpRequestInit, type HttpResponse,
+} from '../src/ports/http-client.js';
 
-/** TLS and limits of the Node HTTP client. PEM values are file contents, not paths. */
+/** TLS and budgets of the Node HTTP client. PEM values are file contents, not paths. */
 export interface NodeHttpClientOptions {
   /** Trust anchors for the server's certificate (replace the system CAs when given). */
   ca?: string | Buffer | Array<string | Buffer>;
@@ -12,30 +15,30 @@ export interface NodeHttpClientOptions {
   cert?: string | Buffer;
   /** The client certificate's private key. */
   key?: string | Buffer;
-  /** Give up when no complete response arrived within this time (default 30 s). */
+  /** Total deadline per request, body included (30 s); a request may only ask for less. */
   timeoutMs?: number;
-  /** Refuse a response body larger than this, decoded (default 16 MiB). */
+  /** Cap on a response body, received and decoded (16 MiB); a request may only ask for less. */
   maxBodyBytes?: number;
 }
-
-const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 
 /**
  * An HttpClient over node:http and node:https. `https:` URLs use the given CA and, for mTLS,
  * the client certificate and key; `http:` URLs ignore them. Bodies with a gzip, deflate or
- * br `content-encoding` are decoded. Each client owns its own agent (no shared global state).
+ * br `content-encoding` are decoded while they stream, and the cap counts both the bytes
+ * received and the bytes decoded, so neither an endless body nor a compression bomb grows
+ * memory past it. The deadline covers the whole exchange (a slow-loris server trickling one
+ * byte a second is cut off at it). Each client owns its own agent (no shared global state).
  */
 export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const httpsAgent = new https.Agent({ ca: options.ca, cert: options.cert, key: options.key, keepAlive: false });
   const httpAgent = new http.Agent({ keepAlive: false });
 
   return {
     request(method: HttpMethod, url: string, init: HttpRequestInit = {}): Promise<HttpResponse> {
-      const fail = (what: string, cause?: unknown) =>
-        new WasmhostError('io', `${method} ${url}: ${what}`, { cause, data: { url } });
+      const timeoutMs = Math.min(init.timeoutMs ?? Infinity, options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS);
+      const maxBytes = Math.min(init.maxBytes ?? Infinity, options.maxBodyBytes ?? HTTP_DEFAULT_MAX_BYTES);
+      const fail = (what: string, cause?: unknown, reason?: string) =>
+        new WasmhostError('io', `${method} ${url}: ${what}`, { cause, data: reason ? { url, reason } : { url } });
       let target: URL;
       try {
         target = new URL(url);
@@ -44,45 +47,70 @@ export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpC
       }
       const secure = target.protocol === 'https:';
       if (!secure && target.protocol !== 'http:') return Promise.reject(fail(`unsupported protocol ${target.protocol}`));
+      if (init.signal?.aborted) return Promise.reject(fail('aborted', undefined, 'aborted'));
 
       return new Promise<HttpResponse>((resolve, reject) => {
+        let settled = false;
+        const finish = (error: WasmhostError | undefined, response?: HttpResponse) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(deadline);
+          init.signal?.removeEventListener('abort', onAbort);
+          if (error) {
+            req.destroy();
+            decoder?.destroy();
+            reject(error);
+          } else resolve(response!);
+        };
+        const onAbort = () => finish(fail('aborted', undefined, 'aborted'));
+        const deadline = setTimeout(() => finish(fail(`no complete response within ${timeoutMs} ms`, undefined, 'timeout')), timeoutMs);
+        const tooLarge = (what: string) => finish(fail(`response body over ${maxBytes} bytes${what}; refused`, undefined, 'too-large'));
+        let decoder: Transform | undefined;
+        init.signal?.addEventListener('abort', onAbort);
+
         const headers: Record<string, string | number> = { ...init.headers };
         if (init.body) headers['content-length'] = init.body.byteLength;
         const send = secure ? https.request : http.request;
         const req = send(target, { method, headers, agent: secure ? httpsAgent : httpAgent }, (res) => {
+          const declared = Number(res.headers['content-length']);
+          if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(` (content-length ${declared})`);
+          try {
+            decoder = decoderFor(res.headers['content-encoding']);
+          } catch (error) {
+            return finish(fail(`cannot decode the body: ${(error as Error).message}`, error));
+          }
           const chunks: Buffer[] = [];
-          let size = 0;
+          let received = 0;
+          let decoded = 0;
           res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBody) req.destroy(fail(`response body over ${maxBody} bytes`));
+            received += chunk.length;
+            if (received > maxBytes) tooLarge('');
+          });
+          res.on('error', (error) => finish(fail(error.message, error)));
+          const body = decoder ? res.pipe(decoder) : res;
+          body.on('data', (chunk: Buffer) => {
+            decoded += chunk.length;
+            if (decoded > maxBytes) tooLarge(decoder ? ' once decoded' : '');
             else chunks.push(chunk);
           });
-          res.on('error', (error) => reject(fail(error.message, error)));
-          res.on('end', () => {
-            try {
-              const body = decode(res.headers['content-encoding'], Buffer.concat(chunks));
-              if (body.length > maxBody) throw new Error(`decoded body over ${maxBody} bytes`);
-              resolve({ status: res.statusCode ?? 0, headers: flatten(res.headers), body: new Uint8Array(body) });
-            } catch (error) {
-              reject(fail(`cannot decode the body: ${(error as Error).message}`, error));
-            }
-          });
+          body.on('error', (error: Error) => finish(fail(`cannot decode the body: ${error.message}`, error)));
+          body.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: flatten(res.headers), body: new Uint8Array(Buffer.concat(chunks)) }));
         });
-        req.setTimeout(timeoutMs, () => req.destroy(fail(`no response within ${timeoutMs} ms`)));
-        req.on('error', (error) => reject(error instanceof WasmhostError ? error : fail(describe(error), error)));
+        req.on('error', (error) => finish(error instanceof WasmhostError ? error : fail(describe(error), error)));
         req.end(init.body);
       });
     },
   };
 }
 
-function decode(encoding: string | undefined, body: Buffer): Buffer {
+/** A streaming decoder for a `content-encoding`, or undefined for none. */
+function decoderFor(encoding: string | undefined): Transform | undefined {
   switch ((encoding ?? 'identity').trim().toLowerCase()) {
-    case 'identity': return body;
-    case 'gzip': case 'x-gzip': return gunzipSync(body);
-    case 'deflate': return inflateSync(body);
-    case 'br': return brotliDecompressSync(body);
-    default: throw new Error(`unsupported content-encoding ${encoding}`);
+    case 'identity': case '': return undefined;
+    case 'gzip': case 'x-gzip': return createGunzip();
+    case 'deflate': return createInflate();
+    case 'br': return createBrotliDecompress();
+    default: throw new Error(`unsupported content-encoding ${JSON.stringify(encoding).slice(0, 40)}`);
   }
 }
 

@@ -30,6 +30,8 @@ export interface AgentCommandOptions {
   /** A Margo fleet manager's URL to follow instead of a folder. */
   wfm?: string;
   pollSeconds: number;
+  /** Follow a plain-http fleet manager (anyone on the path can then forge manifests): an explicit opt-out. */
+  insecureHttp?: boolean;
   /** PEM files for https and mTLS with the fleet manager. */
   tls: { ca?: string; cert?: string; key?: string };
   stateDir: string;
@@ -111,6 +113,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   if (options.allowInProcess && options.wfm) {
     throw new WasmhostError('bad-input', '--allow-in-process applies to a local --desired folder only: a fleet manager may not choose in-process workloads, which have no call time limit', { data: { usage: true } });
   }
+  if (options.wfm && /^http:/i.test(options.wfm) && !options.insecureHttp) {
+    throw new WasmhostError('bad-input',
+      `--wfm ${options.wfm} is plain http: anyone on the network path could forge manifests (a manifestVersion near 2^64 locks out every later update, a package swap runs their code). Use an https fleet manager, or pass --insecure-http to accept that risk knowingly`,
+      { data: { usage: true } });
+  }
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
@@ -152,16 +159,17 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   });
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url }));
   process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
-  await agent.start();
+  // Installs left unfinished by the last run wait for the first poll: a newer manifest supersedes them.
+  await agent.start({ deferResume: Boolean(options.wfm) });
   let watcher: { close(): void };
   if (options.wfm) {
     const tls = await readTls(options.tls);
     fleet = followFleetManager({
-      client: createWfmClient({ baseUrl: options.wfm, http: createNodeHttpClient(tls) }),
+      client: createWfmClient({ baseUrl: options.wfm, http: createNodeHttpClient(tls), allowHttp: options.insecureHttp }),
       agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
       pollMs: options.pollSeconds * 1000, clock: systemClock, log,
     });
-    void fleet.poll();
+    void fleet.poll().finally(() => agent.resume().catch((e: Error) => log({ workload: 'agent', level: 'error', context: 'agent', message: e.message })));
     watcher = fleet;
   } else {
     watcher = watchDesiredDir(options.desired!, {
@@ -173,9 +181,16 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  // Downloads and installs in progress are aborted by stop(); should anything still hold the
+  // event loop (a stuck socket, a worker), exit anyway after a short grace period.
+  setTimeout(() => {
+    process.stdout.write('[agent] forced exit: work still pending 5 s after the stop signal\n');
+    process.exit(0);
+  }, 5000).unref();
   watcher.close();
   agent.stop();
   server.close();
+  server.closeAllConnections?.();
   await peers?.close().catch((e: Error) => process.stdout.write(`[bridge] close: ${e.message}\n`));
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });
   process.stdout.write('[agent] stopped\n');

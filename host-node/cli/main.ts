@@ -10,7 +10,7 @@ Usage:
   wasmhost inspect <component.wasm> [--json]
   wasmhost device [--json]
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
-  wasmhost agent (--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f])
+  wasmhost agent (--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f] [--insecure-http])
                  [--state <dir>] [--no-simulated-device] [--allow-in-process (with --desired only)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
   wasmhost status [--state <dir>] [--json]
@@ -27,7 +27,8 @@ deviceConstraints? Exit code 0: yes (for a fleet: at least one device), 3: no, 1
 Agent: runs the device agent until SIGINT/SIGTERM. It applies the Margo ApplicationDeployments
 (and ApplicationDescriptions) in --desired, re-reading the folder on every change, or follows a
 Margo fleet manager (--wfm: State Manifest with ETag, strictly increasing manifestVersion,
-digest-checked YAML, statuses and capabilities posted; mTLS with the --tls-* PEM files), keeps its state
+digest-checked YAML, statuses and capabilities posted; mTLS with the --tls-* PEM files; https only,
+unless --insecure-http accepts a plain-http one knowingly), keeps its state
 in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serves its status on
 loopback; \`wasmhost status\` reads it. Embedded peers join through MQTT: an in-process broker on
 --broker-port by default, or an external one with --broker (docs/bridge-protocol.md).
@@ -93,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       desired: { type: 'string' },
       wfm: { type: 'string' },
+      'insecure-http': { type: 'boolean', default: false },
       'poll-seconds': { type: 'string', default: '10' },
       'tls-ca': { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -126,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./agent.js')).agentCommand({
         desired: values.desired,
         wfm: values.wfm,
+        insecureHttp: values['insecure-http'],
         pollSeconds: Number(values['poll-seconds']),
         tls: { ca: values['tls-ca'], cert: values['tls-cert'], key: values['tls-key'] },
         stateDir: await stateDir(values.state),

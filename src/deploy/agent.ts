@@ -1,6 +1,8 @@
 import type { Host } from '../create-host.js';
 import type { LogSink } from '../capabilities/provider.js';
 import type { AgentState, AgentStateStore, Clock, ComponentStore, InstalledDeployment, PackageFetcher } from '../ports/agent-ports.js';
+import type { CancelSignal } from '../ports/http-client.js';
+import { createCanceller } from './cancel.js';
 import { fingerprint, plan, type Action } from './plan.js';
 import { ComponentFailure, startDeployment, statusError, type RunContext, type RunningComponent } from './run-deployment.js';
 import type { DeploymentState, DeploymentStatus, DesiredDeployment, StatusError } from './types.js';
@@ -48,15 +50,29 @@ export interface WorkloadInfo { deployment: string; component: string; version: 
 
 /** The device agent: seeks the desired state, remembers it across restarts, reports Margo statuses. */
 export interface Agent {
-  /** Restores the persisted state: restarts what was installed, then resumes unfinished work. */
-  start(): Promise<void>;
-  /** Makes the device run exactly `desired` (changes are applied one at a time, in order). */
+  /**
+   * Restores the persisted state and restarts what was installed (from the component store,
+   * no fetch). Unfinished work (installs accepted but not done) is queued behind it and does
+   * not delay the returned promise; with `deferResume` it waits for `resume()` or the next
+   * `apply`, so a fleet manager is polled before an old install can start.
+   */
+  start(options?: { deferResume?: boolean }): Promise<void>;
+  /** Queues the unfinished work of the current desired state (see `start`). */
+  resume(): Promise<void>;
+  /**
+   * Makes the device run exactly `desired`. The desired state and `source` are recorded at
+   * once (so `source()` answers the next poll); an install still in progress for an older
+   * desired state is aborted (its download stopped), then the changes run one at a time.
+   * Resolves when this desired state is reached, or when a newer one supersedes it.
+   */
   apply(desired: DesiredDeployment[], source?: AgentState['source']): Promise<void>;
+  /** Resolves when the queued work is done (tests, shutdown). */
+  idle(): Promise<void>;
   statuses(): DeploymentStatus[];
   workloads(): WorkloadInfo[];
   /** The source bookkeeping last accepted (fleet-manager manifest version and ETag). */
   source(): AgentState['source'];
-  /** Stops every workload (the state stays, so the next start resumes). */
+  /** Aborts work in progress and stops every workload (the state stays, so the next start resumes). */
   stop(): void;
 }
 
@@ -65,6 +81,9 @@ export function createAgent(options: AgentOptions): Agent {
   let state: AgentState = { desired: [], installed: [], statuses: [], source: {} };
   const running = new Map<string, { spec: DesiredDeployment; components: RunningComponent[] }>();
   let queue = Promise.resolve();
+  /** Cancelled when a newer desired state arrives or the agent stops: aborts downloads of the older one. */
+  let current = createCanceller();
+  let stopped = false;
   const ctx: RunContext = {
     host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log,
     readSensor: options.readSensor, subscribeReadings: options.subscribeReadings, profile: options.profile,
@@ -99,7 +118,7 @@ export function createAgent(options: AgentOptions): Agent {
     await setStatus(d, 'pending', waitingError(missing));
   }
 
-  async function install(d: DesiredDeployment, replacing?: InstalledDeployment): Promise<void> {
+  async function install(d: DesiredDeployment, signal: CancelSignal, replacing?: InstalledDeployment): Promise<void> {
     const missing = missingPeers(d);
     if (missing.length > 0) return park(d, missing);
     waiting.delete(d.id);
@@ -107,18 +126,29 @@ export function createAgent(options: AgentOptions): Agent {
     if (!replacing) await setStatus(d, 'installing');
     let components: RunningComponent[];
     try {
-      components = await startDeployment(ctx, d);
+      components = await startDeployment(ctx, d, signal);
     } catch (error) {
+      if (signal.aborted) return superseded(d);
       const failure = error instanceof ComponentFailure ? error : new ComponentFailure('(deployment)', statusError(error, 'agent'));
       const kept = replacing ? ` (version ${replacing.version} keeps running)` : '';
       await setStatus(d, 'failed', { ...failure.error, message: `${failure.component}: ${failure.error.message}${kept}` }, failure);
       return;
+    }
+    if (signal.aborted) {
+      for (const c of components) c.stop();
+      return superseded(d);
     }
     const old = running.get(d.id);
     running.set(d.id, { spec: d, components });
     for (const c of old?.components ?? []) c.stop();
     state.installed = [...state.installed.filter((i) => i.id !== d.id), { id: d.id, version: d.version, fingerprint: fingerprint(d), spec: d }];
     await setStatus(d, 'installed');
+  }
+
+  /** An install cut short by a newer desired state (which decides what happens to it) or by a stop. */
+  function superseded(d: DesiredDeployment): void {
+    const why = stopped ? 'the agent is stopping' : 'a newer desired state arrived';
+    options.log({ workload: d.id, level: 'info', context: 'agent', message: `install of version ${d.version} abandoned: ${why}` });
   }
 
   async function remove(id: string): Promise<void> {
@@ -137,11 +167,13 @@ export function createAgent(options: AgentOptions): Agent {
       const missing = missingPeers(i.spec);
       if (missing.length > 0) await park(i.spec, missing);
     }
+    const { signal } = current;
     for (const action of plan(state.desired, state.installed)) {
       // Only what waits for a peer: a failed deployment is not retried because some peer came or went.
+      if (signal.aborted) return;
       if (action.kind !== 'install' || !waiting.has(action.deployment.id)) continue;
       const missing = missingPeers(action.deployment);
-      if (missing.length === 0) await execute(action);
+      if (missing.length === 0) await execute(action, signal);
       else if (state.statuses.find((s) => s.deploymentId === action.deployment.id)?.status.error?.message !== waitingError(missing).message) {
         await setStatus(action.deployment, 'pending', waitingError(missing));
       }
@@ -158,9 +190,20 @@ export function createAgent(options: AgentOptions): Agent {
     }
   }
 
-  async function execute(action: Action): Promise<void> {
+  async function execute(action: Action, signal: CancelSignal): Promise<void> {
     if (action.kind === 'remove') return remove(action.id);
-    return install(action.deployment, action.kind === 'update' ? state.installed.find((i) => i.id === action.from.id) : undefined);
+    return install(action.deployment, signal, action.kind === 'update' ? state.installed.find((i) => i.id === action.from.id) : undefined);
+  }
+
+  /** Moves toward the current desired state, one action at a time, until done or `signal` fires. */
+  async function reconcile(signal: CancelSignal): Promise<void> {
+    if (signal.aborted) return;
+    await options.state.save(state);
+    await dropNotRunning(state.desired);
+    for (const action of plan(state.desired, state.installed)) {
+      if (signal.aborted) return;
+      await execute(action, signal);
+    }
   }
 
   function enqueue(work: () => Promise<void>): Promise<void> {
@@ -169,12 +212,13 @@ export function createAgent(options: AgentOptions): Agent {
     return next;
   }
 
+  const logFailure = (e: Error) => options.log({ workload: 'agent', level: 'error', context: 'agent', message: e.message });
   const stopPeers = options.peers?.onChange(() => void enqueue(reconcilePeers).catch((e: Error) =>
     options.log({ workload: 'agent', level: 'error', context: 'agent', message: `peer change: ${e.message}` })));
 
   const agent: Agent = {
-    start: () =>
-      enqueue(async () => {
+    start: async (startOptions = {}) => {
+      await enqueue(async () => {
         state = (await options.state.load()) ?? state;
         // What ran before the restart runs again from its own spec (no fetch: the component store has it).
         for (const i of [...state.installed]) {
@@ -184,22 +228,29 @@ export function createAgent(options: AgentOptions): Agent {
             continue;
           }
           try {
-            running.set(i.id, { spec: i.spec, components: await startDeployment(ctx, i.spec) });
+            running.set(i.id, { spec: i.spec, components: await startDeployment(ctx, i.spec, current.signal) });
           } catch (error) {
             state.installed = state.installed.filter((x) => x.id !== i.id);
             options.log({ workload: i.id, level: 'error', context: 'agent', message: `could not restart: ${(error as Error).message}` });
           }
         }
-        for (const action of plan(state.desired, state.installed)) await execute(action);
-      }),
-    apply: (desired, source) =>
-      enqueue(async () => {
-        state.desired = desired;
-        if (source) state.source = source;
-        await options.state.save(state);
-        await dropNotRunning(desired);
-        for (const action of plan(desired, state.installed)) await execute(action);
-      }),
+      });
+      if (!startOptions.deferResume) void agent.resume().catch(logFailure);
+    },
+    resume: () => {
+      const { signal } = current;
+      return enqueue(() => reconcile(signal));
+    },
+    apply: (desired, source) => {
+      if (stopped) return Promise.resolve();
+      current.cancel();
+      current = createCanceller();
+      const { signal } = current;
+      state.desired = desired;
+      if (source) state.source = source;
+      return enqueue(() => reconcile(signal));
+    },
+    idle: () => queue,
     statuses: () => state.statuses,
     workloads: () =>
       [...running.entries()].flatMap(([id, r]) =>
@@ -207,6 +258,8 @@ export function createAgent(options: AgentOptions): Agent {
       ),
     source: () => state.source,
     stop() {
+      stopped = true;
+      current.cancel();
       stopPeers?.();
       for (const r of running.values()) for (const c of r.components) c.stop();
       running.clear();

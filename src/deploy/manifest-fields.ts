@@ -110,11 +110,12 @@ export function readOptionalString(value: unknown, path: string, problems: Probl
   return value === undefined ? undefined : readString(value, path, problems);
 }
 
-/** A whole number ≥ `min` at `path`; `required` when absent. */
-export function readInteger(value: unknown, path: string, problems: Problems, min: number): number | undefined {
+/** A whole number in [`min`, `max`] at `path`; `required` when absent. */
+export function readInteger(value: unknown, path: string, problems: Problems, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return problems.add(path, 'required');
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return value;
-  return problems.add(path, `expected a whole number ≥ ${min}, got ${show(value)}`);
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max) return value;
+  const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+  return problems.add(path, `expected a whole number ${range}, got ${show(value)}`);
 }
 
 /** A list of non-empty strings at `path` (each bad item reported at its index). */

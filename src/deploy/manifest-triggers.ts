@@ -10,9 +10,21 @@ import {
 /** Limits applied when a component names none. */
 export const DEFAULT_LIMITS: Readonly<Limits> = { callTimeoutMs: 1000, memoryBytes: 64 * 2 ** 20, isolation: 'worker' };
 
+/**
+ * Ranges of the numeric fields (docs/security-fetch.md lists them). Node timers overflow past
+ * 2^31-1 ms (the callback then fires every millisecond), so no timer value comes near it.
+ */
+export const RANGES = {
+  /** An interval trigger: 10 ms (beyond that, a busy loop) to one day. */
+  everyMs: { min: 10, max: 86_400_000 },
+  /** A call's time limit: 1 ms to 10 minutes. */
+  callTimeoutMs: { min: 1, max: 600_000 },
+  /** A memory cap: one Wasm page (64Ki) to 4Gi (the 32-bit address space). */
+  memoryBytes: { min: 65536, max: 4 * 2 ** 30 },
+} as const;
+
 const TRIGGER_KINDS = ['interval', 'message', 'reading'] as const;
 const ISOLATIONS = ['worker', 'in-process'] as const;
-const WASM_PAGE = 65536;
 
 /** Reads `triggers` (absent: none). Checks each against `grants`: a trigger must not reach past them. */
 export function readTriggers(value: unknown, grants: Grants | undefined, path: string, problems: Problems): Trigger[] | undefined {
@@ -43,7 +55,7 @@ function readTrigger(value: unknown, grants: Grants | undefined, path: string, p
   }
   if (kind === 'interval') {
     rejectUnknownKeys(obj, ['kind', 'everyMs', 'export', 'args', 'output'], path, problems);
-    const everyMs = readInteger(obj.everyMs, at(path, 'everyMs'), problems, 1);
+    const everyMs = readInteger(obj.everyMs, at(path, 'everyMs'), problems, RANGES.everyMs.min, RANGES.everyMs.max);
     const fn = readString(obj.export, at(path, 'export'), problems);
     const args = obj.args === undefined ? [] : readArgs(obj.args, at(path, 'args'), problems);
     const output = readOutput(obj, path, problems);
@@ -97,7 +109,7 @@ export function readLimits(value: unknown, path: string, problems: Problems): Li
   const obj = readObject(value, path, problems);
   if (!obj) return undefined;
   rejectUnknownKeys(obj, ['callTimeoutMs', 'memory', 'isolation'], path, problems);
-  const callTimeoutMs = obj.callTimeoutMs === undefined ? DEFAULT_LIMITS.callTimeoutMs : readInteger(obj.callTimeoutMs, at(path, 'callTimeoutMs'), problems, 1);
+  const callTimeoutMs = obj.callTimeoutMs === undefined ? DEFAULT_LIMITS.callTimeoutMs : readInteger(obj.callTimeoutMs, at(path, 'callTimeoutMs'), problems, RANGES.callTimeoutMs.min, RANGES.callTimeoutMs.max);
   const memoryBytes = obj.memory === undefined ? DEFAULT_LIMITS.memoryBytes : readMemory(obj.memory, at(path, 'memory'), problems);
   let isolation: Limits['isolation'] | undefined = DEFAULT_LIMITS.isolation;
   if (obj.isolation !== undefined) {
@@ -113,15 +125,18 @@ export function readLimits(value: unknown, path: string, problems: Problems): Li
 
 const UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, k: 1e3, M: 1e6, G: 1e9 };
 
-/** Bytes from a whole number or a quantity (`64Mi`, `1Gi`, `512k`); at least one Wasm page. */
+/** Bytes from a whole number or a quantity (`64Mi`, `1Gi`, `512k`), within RANGES.memoryBytes. */
 function readMemory(value: unknown, path: string, problems: Problems): number | undefined {
   let bytes: number | undefined;
   if (typeof value === 'number' && Number.isSafeInteger(value)) bytes = value;
   if (typeof value === 'string') {
-    const m = /^(\d+)(Ki|Mi|Gi|k|M|G)?$/.exec(value);
+    // At most 16 digits, so the product stays exact; anything longer is over the range anyway.
+    const m = /^(\d{1,16})(Ki|Mi|Gi|k|M|G)?$/.exec(value);
     if (m) bytes = Number(m[1]) * UNITS[m[2] ?? ''];
+    else if (/^\d+(Ki|Mi|Gi|k|M|G)?$/.test(value)) bytes = Infinity;
   }
   if (bytes === undefined) return problems.add(path, `expected bytes or a quantity like 64Mi, got ${show(value)}`);
-  if (bytes < WASM_PAGE) return problems.add(path, `${show(value)} is less than one Wasm page (64Ki)`);
+  if (bytes < RANGES.memoryBytes.min) return problems.add(path, `${show(value)} is less than one Wasm page (64Ki)`);
+  if (bytes > RANGES.memoryBytes.max) return problems.add(path, `${show(value)} is more than 4Gi, the most a 32-bit Wasm memory can address`);
   return bytes;
 }

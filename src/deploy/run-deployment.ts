@@ -4,6 +4,7 @@ import { WasmhostError } from '../errors.js';
 import type { Host } from '../create-host.js';
 import type { LogSink } from '../capabilities/provider.js';
 import type { Clock, ComponentStore, PackageFetcher } from '../ports/agent-ports.js';
+import type { CancelSignal } from '../ports/http-client.js';
 import { resolveExport } from '../runtime/export-path.js';
 import { parseWaveArgs } from '../component/parse-call.js';
 import { valueToJson } from '../component/json-values.js';
@@ -55,10 +56,10 @@ export class ComponentFailure extends Error {
  * and digest-checked), load, grant check and instantiate, triggers. All or nothing: if one
  * component fails, those already started are stopped and a ComponentFailure says which and why.
  */
-export async function startDeployment(ctx: RunContext, deployment: DesiredDeployment): Promise<RunningComponent[]> {
+export async function startDeployment(ctx: RunContext, deployment: DesiredDeployment, signal?: CancelSignal): Promise<RunningComponent[]> {
   const started: RunningComponent[] = [];
   try {
-    for (const spec of deployment.components) started.push(await startComponent(ctx, deployment, spec));
+    for (const spec of deployment.components) started.push(await startComponent(ctx, deployment, spec, signal));
     return started;
   } catch (error) {
     for (const c of started) c.stop();
@@ -66,16 +67,17 @@ export async function startDeployment(ctx: RunContext, deployment: DesiredDeploy
   }
 }
 
-async function startComponent(ctx: RunContext, deployment: DesiredDeployment, spec: WorkloadSpec): Promise<RunningComponent> {
+async function startComponent(ctx: RunContext, deployment: DesiredDeployment, spec: WorkloadSpec, signal?: CancelSignal): Promise<RunningComponent> {
   const fail = (error: unknown, source: string) => new ComponentFailure(spec.name, statusError(error, source));
   let bytes = await ctx.components.get(spec.digest);
   if (!bytes) {
     try {
-      bytes = await ctx.fetcher.fetch(spec.packageLocation, deployment.base);
+      bytes = await ctx.fetcher.fetch(spec.packageLocation, deployment.base, { signal });
     } catch (error) {
       throw fail(error, 'fetch');
     }
   }
+  if (signal?.aborted) throw fail(new WasmhostError('io', 'aborted: a newer desired state arrived or the agent is stopping'), 'fetch');
   let component;
   try {
     component = await ctx.host.load(bytes);

@@ -9,6 +9,11 @@ import { sha256Digest } from '../component/digest.js';
 import { WasmhostError, type WasmhostErrorCode } from '../errors.js';
 import type { HttpClient, HttpMethod, HttpRequestInit, HttpResponse } from '../ports/http-client.js';
 import type { DeploymentStatus } from './types.js';
+import {
+  DEPLOYMENT_MAX_BYTES, DEPLOYMENT_TIMEOUT_MS, MANIFEST_MAX_BYTES, MANIFEST_MAX_DEPLOYMENTS, MANIFEST_TIMEOUT_MS, POLL_FETCHES_AT_ONCE,
+  POLL_TIMEOUT_MS, REPORT_MAX_BYTES, REPORT_TIMEOUT_MS,
+} from './fetch-budgets.js';
+import { createCanceller } from './cancel.js';
 
 /** The unsigned State Manifest media type; the only one this client accepts. */
 export const MANIFEST_MEDIA_TYPE = 'application/vnd.margo.manifest.v1+json';
@@ -26,7 +31,16 @@ export interface WfmClientOptions {
    * calls `sizeBytes` advisory; set false for a fleet manager that only estimates it.
    */
   strictSize?: boolean;
+  /**
+   * Allow a plain `http:` fleet manager off this device (default false: only https, or http on
+   * loopback). Over plain http anyone on the path can forge a manifest, e.g. one whose
+   * manifestVersion locks out every later update; only an operator's explicit opt-out sets this.
+   */
+  allowHttp?: boolean;
 }
+
+/** The highest manifestVersion accepted: 2^53-1, see `parseManifest`. */
+export const MAX_MANIFEST_VERSION = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** What the caller persisted from the last accepted manifest (nothing on first start). */
 export interface AcceptedManifest {
@@ -45,7 +59,7 @@ export type PollResult =
 
 /** Why a poll or report failed, in `error.data.reason` (with `error.data.url`). */
 export type WfmErrorReason =
-  | 'network' | 'http-status' | 'malformed' | 'unsupported' | 'stale-version' | 'digest-mismatch' | 'size-mismatch';
+  | 'network' | 'timeout' | 'too-large' | 'aborted' | 'http-status' | 'malformed' | 'unsupported' | 'stale-version' | 'digest-mismatch' | 'size-mismatch';
 
 /** The device's calls to its fleet manager. */
 export interface WfmClient {
@@ -57,11 +71,12 @@ export interface WfmClient {
   reportCapabilities(deviceId: string, capabilities: Record<string, unknown>): Promise<void>;
   /** Replaces previously reported capabilities when they changed (PUT). */
   updateCapabilities(deviceId: string, capabilities: Record<string, unknown>): Promise<void>;
+  /** Aborts the poll in progress, if any (shutdown); it then rejects and changes nothing. */
+  abort?(): void;
 }
 
 const DEVICE_ID = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 const DIGEST = /^[a-z0-9_-]+:[0-9a-f]+$/;
-const MAX_U64 = (1n << 64n) - 1n;
 
 /**
  * A stateless client of a Margo fleet manager. `pollDeployments` accepts a manifest only
@@ -80,15 +95,24 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
   const base = /^(https?:\/\/[^/?#]+)(\/[^?#]*)?$/.exec(options.baseUrl);
   if (!base) throw new WasmhostError('bad-input', `fleet manager URL ${JSON.stringify(options.baseUrl)} is not an http(s) URL without query or fragment`);
   const origin = base[1];
+  if (/^http:/i.test(origin) && !options.allowHttp && !/^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i.test(origin)) {
+    throw new WasmhostError('bad-input', `fleet manager URL ${origin} is plain http: anyone on the network path could forge its manifests; use https (or, knowingly, the insecure-http opt-out)`);
+  }
   const api = `${origin}${(base[2] ?? '').replace(/\/+$/, '')}/api/v1`;
   const strictSize = options.strictSize ?? true;
+
+  /** Cancelled by the deadline of the poll in progress; `expired` says it was the deadline. */
+  let poll = { ...createCanceller(), expired: false as boolean };
 
   async function call(method: HttpMethod, url: string, init?: HttpRequestInit): Promise<HttpResponse> {
     try {
       return await options.http.request(method, url, init);
     } catch (error) {
+      if (poll.expired) throw fail('io', 'timeout', url, `${method} ${url}: the poll did not complete within its ${POLL_TIMEOUT_MS} ms deadline; keeping the previous state`, error);
       const text = error instanceof Error ? error.message : String(error);
-      throw fail('io', 'network', url, text.includes(url) ? text : `${method} ${url}: ${text}`, error);
+      const said = (error as { data?: { reason?: unknown } })?.data?.reason;
+      const reason: WfmErrorReason = said === 'timeout' || said === 'too-large' || said === 'aborted' ? said : 'network';
+      throw fail('io', reason, url, text.includes(url) ? text : `${method} ${url}: ${text}`, error);
     }
   }
 
@@ -96,6 +120,8 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
     const res = await call(method, url, {
       headers: { 'content-type': 'application/json' },
       body: new TextEncoder().encode(JSON.stringify(body)),
+      maxBytes: REPORT_MAX_BYTES,
+      timeoutMs: REPORT_TIMEOUT_MS,
     });
     if (!ok(res)) throw statusError(method, url, res);
   }
@@ -103,7 +129,12 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
   async function fetchDeployment(entry: ManifestEntry): Promise<FetchedDeployment> {
     const url = origin + entry.url;
     const name = `deployment ${JSON.stringify(entry.deploymentId)}`;
-    const res = await call('GET', url, { headers: { accept: 'application/yaml' } });
+    if (entry.sizeBytes !== undefined && entry.sizeBytes > DEPLOYMENT_MAX_BYTES) {
+      throw fail('bad-input', 'size-mismatch', url, `${name}: sizeBytes ${entry.sizeBytes} is over the ${DEPLOYMENT_MAX_BYTES}-byte limit of a deployment YAML; the whole manifest is refused`);
+    }
+    const res = await call('GET', url, {
+      headers: { accept: 'application/yaml' }, maxBytes: DEPLOYMENT_MAX_BYTES, timeoutMs: DEPLOYMENT_TIMEOUT_MS, signal: poll.signal,
+    });
     if (!ok(res)) {
       const cause = statusError('GET', url, res);
       throw fail('io', 'http-status', url, `${name}: ${cause.message}; the whole manifest is refused (a missing YAML is not a removal)`);
@@ -119,35 +150,65 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
     return { deploymentId: entry.deploymentId, digest: entry.digest, yaml };
   }
 
+  async function pollOnce(accepted: AcceptedManifest): Promise<PollResult> {
+    const url = `${api}/deployments`;
+    const headers: Record<string, string> = { accept: MANIFEST_MEDIA_TYPE };
+    if (accepted.lastEtag !== undefined) headers['if-none-match'] = accepted.lastEtag;
+    const res = await call('GET', url, { headers, maxBytes: MANIFEST_MAX_BYTES, timeoutMs: MANIFEST_TIMEOUT_MS, signal: poll.signal });
+    if (res.status === 304) {
+      if (accepted.lastEtag === undefined) throw fail('bad-input', 'malformed', url, `GET ${url} answered 304 Not Modified to a request without If-None-Match`);
+      return { changed: false };
+    }
+    if (res.status === 406) throw fail('io', 'http-status', url, `GET ${url} answered 406 Not Acceptable: the fleet manager does not serve ${MANIFEST_MEDIA_TYPE} (unsigned manifests)`);
+    if (!ok(res)) throw statusError('GET', url, res);
+    if ((res.headers['content-type'] ?? '').includes('jws')) {
+      throw fail('bad-input', 'unsupported', url, `GET ${url} sent a signed manifest (${res.headers['content-type']}); only ${MANIFEST_MEDIA_TYPE} is supported`);
+    }
+    const manifest = parseManifest(utf8(res.body, url, `GET ${url} sent a manifest that is not valid UTF-8`), url);
+    const etag = res.headers['etag'];
+    const last = accepted.lastManifestVersion;
+    if (last !== undefined && manifest.version <= last) {
+      // A server that ignores If-None-Match resends the accepted manifest: same version, same ETag.
+      if (manifest.version === last && etag !== undefined && etag === accepted.lastEtag) return { changed: false };
+      throw fail('bad-input', 'stale-version', url,
+        `GET ${url} sent manifestVersion ${manifest.version}, not greater than the last accepted ${last}; refused (possible rollback), keeping the previous state`);
+    }
+    const deployments = await fetchAll(manifest.entries);
+    return { changed: true, manifestVersion: manifest.version, etag, deployments };
+  }
+
+  /** Fetches every entry's YAML, a few at once; the first failure aborts the rest. */
+  async function fetchAll(entries: ManifestEntry[]): Promise<FetchedDeployment[]> {
+    const out: FetchedDeployment[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const i = next++;
+        out[i] = await fetchDeployment(entries[i]);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(POLL_FETCHES_AT_ONCE, entries.length) }, worker));
+    } catch (error) {
+      poll.cancel();
+      throw error;
+    }
+    return out;
+  }
+
   return {
     async pollDeployments(accepted) {
-      const url = `${api}/deployments`;
-      const headers: Record<string, string> = { accept: MANIFEST_MEDIA_TYPE };
-      if (accepted.lastEtag !== undefined) headers['if-none-match'] = accepted.lastEtag;
-      const res = await call('GET', url, { headers });
-      if (res.status === 304) {
-        if (accepted.lastEtag === undefined) throw fail('bad-input', 'malformed', url, `GET ${url} answered 304 Not Modified to a request without If-None-Match`);
-        return { changed: false };
+      poll.cancel();
+      const current = (poll = { ...createCanceller(), expired: false as boolean });
+      const deadline = setTimeout(() => {
+        current.expired = true;
+        current.cancel();
+      }, POLL_TIMEOUT_MS);
+      try {
+        return await pollOnce(accepted);
+      } finally {
+        clearTimeout(deadline);
       }
-      if (res.status === 406) throw fail('io', 'http-status', url, `GET ${url} answered 406 Not Acceptable: the fleet manager does not serve ${MANIFEST_MEDIA_TYPE} (unsigned manifests)`);
-      if (!ok(res)) throw statusError('GET', url, res);
-      if ((res.headers['content-type'] ?? '').includes('jws')) {
-        throw fail('bad-input', 'unsupported', url, `GET ${url} sent a signed manifest (${res.headers['content-type']}); only ${MANIFEST_MEDIA_TYPE} is supported`);
-      }
-      const manifest = parseManifest(utf8(res.body, url, `GET ${url} sent a manifest that is not valid UTF-8`), url);
-      const etag = res.headers['etag'];
-      const last = accepted.lastManifestVersion;
-      if (last !== undefined && manifest.version <= last) {
-        // A server that ignores If-None-Match resends the accepted manifest: same version, same ETag.
-        if (manifest.version === last && etag !== undefined && etag === accepted.lastEtag) return { changed: false };
-        throw fail('bad-input', 'stale-version', url,
-          `GET ${url} sent manifestVersion ${manifest.version}, not greater than the last accepted ${last}; refused (possible rollback), keeping the previous state`);
-      }
-      const settled = await Promise.allSettled(manifest.entries.map(fetchDeployment));
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failed) throw failed.reason;
-      const deployments = settled.map((s) => (s as PromiseFulfilledResult<FetchedDeployment>).value);
-      return { changed: true, manifestVersion: manifest.version, etag, deployments };
     },
 
     async reportStatus(status) {
@@ -157,6 +218,8 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
       const url = `${api}/deployments/${encodeURIComponent(status.deploymentId)}/status`;
       await send('POST', url, { apiVersion: STATUS_API_VERSION, kind: 'DeploymentStatusManifest', ...status });
     },
+
+    abort: () => poll.cancel(),
 
     async reportCapabilities(deviceId, capabilities) {
       await send('POST', capabilitiesUrl(deviceId, capabilities), capabilities);
@@ -188,9 +251,17 @@ function parseManifest(text: string, url: string): { version: bigint; entries: M
     throw bad(`that is not JSON (${(error as Error).message})`);
   }
   if (!isObject(doc)) throw bad('that is not a JSON object');
-  const version = manifestVersion(doc.manifestVersion, text);
-  if (version === undefined) throw bad(`whose manifestVersion (${JSON.stringify(doc.manifestVersion)}) is not an integer in [1, 2^64-1]`);
+  const version = doc.manifestVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw bad(`whose manifestVersion (${String(JSON.stringify(version)).slice(0, 40)}) is not a whole number ≥ 1`);
+  }
+  // Margo allows up to 2^64-1; a device that accepted a version near it could never accept a
+  // later one. 2^53-1 leaves room for a version a second for 285 million years.
+  if (!Number.isSafeInteger(version)) {
+    throw bad(`whose manifestVersion ${String(JSON.stringify(version)).slice(0, 40)} is above ${MAX_MANIFEST_VERSION} (2^53-1), the highest this device accepts: a version that high would leave no room for later updates`);
+  }
   if (!Array.isArray(doc.deployments)) throw bad('whose deployments is missing or not an array');
+  if (doc.deployments.length > MANIFEST_MAX_DEPLOYMENTS) throw bad(`that lists ${doc.deployments.length} deployments, over the ${MANIFEST_MAX_DEPLOYMENTS} a device accepts`);
   const seen = new Set<string>();
   const entries = doc.deployments.map((item: unknown, i: number): ManifestEntry => {
     const at = `deployments[${i}]`;
@@ -204,43 +275,13 @@ function parseManifest(text: string, url: string): { version: bigint; entries: M
     if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
       throw fail('bad-input', 'unsupported', url, `GET ${url} sent a manifest whose ${name}.digest ${digest} is not sha256 (the only algorithm supported); refused, keeping the previous state`);
     }
-    if (sizeBytes !== undefined && !(Number.isSafeInteger(sizeBytes) && (sizeBytes as number) >= 0)) throw bad(`whose ${name}.sizeBytes is not a non-negative integer`);
+    if (sizeBytes !== undefined && !(Number.isSafeInteger(sizeBytes) && (sizeBytes as number) >= 0)) throw bad(`whose ${name}.sizeBytes is not a whole number in [0, 2^53-1]`);
     if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
       throw bad(`whose ${name}.url is not an absolute path on the fleet manager (like /api/v1/deployments/<id>/<digest>)`);
     }
     return { deploymentId, digest, sizeBytes: sizeBytes as number | undefined, url: path };
   });
-  return { version, entries };
-}
-
-/** The exact manifestVersion: JSON numbers past 2^53 are rounded, so those are read from the text. */
-function manifestVersion(value: unknown, text: string): bigint | undefined {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) return undefined;
-  const raw = Number.isSafeInteger(value) ? String(value) : rawTopLevelValue(text, 'manifestVersion');
-  if (raw === undefined || !/^[0-9]+$/.test(raw)) return undefined;
-  const version = BigInt(raw);
-  return version >= 1n && version <= MAX_U64 ? version : undefined;
-}
-
-/** The source text of the last top-level member named `key` (the text is valid JSON). */
-function rawTopLevelValue(text: string, key: string): string | undefined {
-  let depth = 0;
-  let found: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
-    else if (c === '"') {
-      let end = i + 1;
-      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
-      const colon = /^\s*:\s*/.exec(text.slice(end + 1));
-      if (depth === 1 && colon && JSON.parse(text.slice(i, end + 1)) === key) {
-        found = /^[^\s,}\]]+/.exec(text.slice(end + 1 + colon[0].length))?.[0];
-      }
-      i = end;
-    }
-  }
-  return found;
+  return { version: BigInt(version), entries };
 }
 
 function statusError(method: string, url: string, res: HttpResponse): WasmhostError {

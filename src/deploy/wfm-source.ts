@@ -10,7 +10,7 @@ export interface WfmSourceOptions {
   client: WfmClient;
   agent: Agent;
   deviceId: string;
-  /** Where relative package locations resolve: the fleet manager's URL. */
+  /** The fleet manager's URL (deployments from it must name package URLs, never local paths). */
   baseUrl: string;
   /** The device capabilities manifest to report at start. */
   capabilities: Record<string, unknown>;
@@ -23,6 +23,9 @@ export interface WfmSourceOptions {
  * Follows a Margo fleet manager: reports the device's capabilities, polls the State Manifest,
  * applies every accepted manifest (a workload is removed only when absent from an accepted
  * manifest: a failed poll, a 304 or a refused version changes nothing), and posts each status.
+ * A poll ends when the manifest is accepted and handed to the agent, not when its installs
+ * finish: a stuck download never stops the next poll, whose newer manifest supersedes it.
+ * Each YAML must declare the deployment id of its manifest entry, or the manifest is refused.
  */
 export function followFleetManager(options: WfmSourceOptions): {
   poll(): Promise<void>;
@@ -43,14 +46,23 @@ export function followFleetManager(options: WfmSourceOptions): {
       lastEtag: source.etag,
     });
     if (!result.changed) return;
-    const desired = resolveDesired(result.deployments.map((d) => ({ source: `${d.deploymentId}.yaml`, text: d.yaml })), options.baseUrl);
+    const sources = result.deployments.map((d) => ({ source: `${d.deploymentId}.yaml`, text: d.yaml, deploymentId: d.deploymentId }));
+    const desired = resolveDesired(sources, options.baseUrl, { remote: true });
     say('info', `accepted manifest version ${result.manifestVersion} with ${desired.length} deployment(s)`);
-    await agent.apply(desired, { manifestVersion: String(result.manifestVersion), etag: result.etag });
+    void agent.apply(desired, { manifestVersion: String(result.manifestVersion), etag: result.etag })
+      .catch((error: Error) => say('error', `applying manifest version ${result.manifestVersion}: ${error.message}`));
   }
 
+  /** The last refusal logged: the same refusal on every poll is logged once, until it changes. */
+  let lastRefusal: string | undefined;
   const poll = () =>
     (polling ??= pollOnce()
-      .catch((error: Error) => say('warn', `${error.message} (keeping the previous desired state)`))
+      .then(() => (lastRefusal = undefined))
+      .catch((error: Error) => {
+        if (error.message === lastRefusal) return;
+        lastRefusal = error.message;
+        say('warn', `${error.message} (keeping the previous desired state)`);
+      })
       .finally(() => (polling = undefined)));
 
   client.reportCapabilities(options.deviceId, options.capabilities).catch((e: Error) => say('warn', `capabilities not reported: ${e.message}`));
@@ -65,6 +77,9 @@ export function followFleetManager(options: WfmSourceOptions): {
         .then(() => client.updateCapabilities(options.deviceId, capabilities))
         .catch((e: Error) => say('warn', `capabilities not updated: ${e.message}`));
     },
-    close: stop,
+    close() {
+      stop();
+      client.abort?.();
+    },
   };
 }

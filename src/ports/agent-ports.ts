@@ -1,9 +1,15 @@
 import type { ActualDeployment } from '../deploy/plan.js';
 import type { DeploymentStatus, DesiredDeployment } from '../deploy/types.js';
+import type { CancelSignal } from './http-client.js';
 
-/** Gets a component package's bytes from its `packageLocation` (a path relative to `base`, or an https URL). */
+/**
+ * Gets a component package's bytes from its `packageLocation`: an https URL, or a path inside
+ * the local desired-state folder `base` (never when `base` is a URL: a remote desired state
+ * names remote locations only). Budgets: a total deadline and a byte cap enforced while the
+ * bytes stream in; `signal` aborts the fetch (a newer desired state, a shutdown).
+ */
 export interface PackageFetcher {
-  fetch(location: string, base?: string): Promise<Uint8Array>;
+  fetch(location: string, base?: string, init?: { signal?: CancelSignal }): Promise<Uint8Array>;
 }
 
 /** Component bytes kept by digest, so a restart never downloads a component again. */

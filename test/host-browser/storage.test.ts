@@ -304,7 +304,7 @@ describe.skipIf(!haveChromium)('browser storage and fetch ports (Chromium)', () 
       expect(hang.ms).toBeGreaterThanOrEqual(290);
       expect(hang.ms).toBeLessThan(3000);
       expect((await request('GET', '/hang-body', {}, { timeoutMs: 300 })).error).toBe(`io: GET ${cors.url}hang-body: no complete response within 300 ms`);
-      expect((await request('GET', '/big', {}, { maxBytes: 10_000 })).error).toBe(`io: GET ${cors.url}big: response body over 10000 bytes`);
+      expect((await request('GET', '/big', {}, { maxBytes: 10_000 })).error).toBe(`io: GET ${cors.url}big: response body over 10000 bytes; refused`);
       expect((await request('GET', '/big', {}, { maxBytes: 100_000 })).status).toBe(200);
       expect((await request('GET', 'ftp://example.com/x')).error).toMatch(/unsupported protocol ftp:/);
     });
@@ -316,7 +316,7 @@ describe.skipIf(!haveChromium)('browser storage and fetch ports (Chromium)', () 
       expect(await fetchPackage('../pkg.wasm', `${cors.url}manifests/app.yaml`)).toEqual({ data: ADDER });
       expect(await fetchPackage('local.wasm')).toEqual({ data: ADDER });
       expect(await fetchPackage(`data:application/wasm;base64,${Buffer.from(ADDER).toString('base64')}`)).toEqual({ data: ADDER });
-      expect((await fetchPackage('missing.wasm', `${cors.url}manifests/`)).error).toBe(`io: cannot fetch package ${cors.url}manifests/missing.wasm: HTTP 404 Not Found`);
+      expect((await fetchPackage('missing.wasm', `${cors.url}manifests/`)).error).toBe(`io: cannot fetch package ${cors.url}manifests/missing.wasm: HTTP 404`);
       expect((await fetchPackage(`${closed}p.wasm`)).error).toMatch(new RegExp(`^io: cannot fetch package ${closed}p.wasm: `));
       expect((await fetchPackage('file:///etc/passwd')).error).toMatch(/^io: cannot fetch package file:\/\/\/etc\/passwd: the browser host fetches http\(s\), data: and blob: URLs only/);
     });

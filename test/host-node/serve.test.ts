@@ -103,7 +103,7 @@ describe('wasmhost serve (the real bin)', () => {
 
   it('serves the page cross-origin isolated, with content types, no-cache and ETag/304', async () => {
     for (const [path, type] of [['/', 'text/html'], ['/main.js', 'text/javascript'], ['/main.js.map', 'application/json'], ['/chunks/transpiler.core.wasm', 'application/wasm'],
-      ['/config.json', 'application/json'], ['/files/deployments/greenhouse.yaml', 'application/yaml'], ['/files/threshold-alarm-c/threshold-alarm.wasm', 'application/wasm'], ['/nope.js', 'application/json']] as const) {
+      ['/config.json', 'application/json'], ['/files/greenhouse.yaml', 'application/yaml'], ['/files/threshold-alarm-c/threshold-alarm.wasm', 'application/wasm'], ['/nope.js', 'application/json']] as const) {
       const res = await fetch(new URL(path, base));
       expect(res.headers.get('cross-origin-opener-policy'), path).toBe('same-origin');
       expect(res.headers.get('cross-origin-embedder-policy'), path).toBe('require-corp');
@@ -111,16 +111,16 @@ describe('wasmhost serve (the real bin)', () => {
       expect(res.headers.get('content-type'), path).toContain(type);
       expect(res.status, path).toBe(path === '/nope.js' ? 404 : 200);
     }
-    const yaml = await fetch(new URL('/files/deployments/greenhouse.yaml', base));
-    expect(await yaml.text()).toBe(await readFile(join(EXAMPLES, 'deployments/greenhouse.yaml'), 'utf8'));
+    const yaml = await fetch(new URL('/files/greenhouse.yaml', base));
+    expect(await yaml.text()).toBe(await readFile(join(EXAMPLES, 'greenhouse.yaml'), 'utf8'));
     expect(yaml.headers.get('cache-control')).toBe('no-cache');
     const etag = yaml.headers.get('etag')!;
     expect(etag).toMatch(/^".+"$/);
-    const again = await raw(base, '/files/deployments/greenhouse.yaml', 'GET', { 'if-none-match': etag });
+    const again = await raw(base, '/files/greenhouse.yaml', 'GET', { 'if-none-match': etag });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
-    expect((await raw(base, '/files/deployments/greenhouse.yaml', 'GET', { 'if-none-match': `W/${etag}, "other"` })).status).toBe(304);
-    expect((await raw(base, '/files/deployments/greenhouse.yaml', 'GET', { 'if-none-match': '"other"' })).status).toBe(200);
+    expect((await raw(base, '/files/greenhouse.yaml', 'GET', { 'if-none-match': `W/${etag}, "other"` })).status).toBe(304);
+    expect((await raw(base, '/files/greenhouse.yaml', 'GET', { 'if-none-match': '"other"' })).status).toBe(200);
   });
 
   it('answers HEAD without a body, and 405 to other methods', async () => {

@@ -1,5 +1,6 @@
 // Checks the first 8 bytes: is this WebAssembly at all, a core module, or a component
-// in the binary version this decoder reads? Each answer says what to do next.
+// in the binary version this decoder reads? Each answer says what to do next. Messages never
+// quote the bytes: they may come from any file, and an error can travel to a fleet manager.
 
 import { WasmhostError } from '../../errors.js';
 
@@ -9,10 +10,6 @@ function fail(message: string): WasmhostError {
   return new WasmhostError('not-a-component', message);
 }
 
-function hexBytes(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
-}
-
 /** Throws a `not-a-component` (or `unsupported`) error unless `bytes` starts like a component. */
 export function checkPreamble(bytes: Uint8Array): void {
   if (bytes.length === 0) throw fail('empty file: 0 bytes; expected a WebAssembly component');
@@ -20,8 +17,7 @@ export function checkPreamble(bytes: Uint8Array): void {
   const magicLen = Math.min(4, bytes.length);
   const magicOk = MAGIC.slice(0, magicLen).every((m, i) => bytes[i] === m);
   if (!magicOk) {
-    const hint = bytes[0] === 0x28 ? '; it looks like WAT text: convert it with `jco parse`' : '';
-    throw fail(`not WebAssembly: bad magic bytes (found ${hexBytes(bytes.subarray(0, 4))}, expected 00 61 73 6d)${hint}`);
+    throw fail('not WebAssembly: the bytes do not start with the magic number \\0asm (00 61 73 6d); if this is WAT text, convert it with `jco parse`');
   }
   if (bytes.length < 8) {
     throw fail(`truncated component: only ${bytes.length} bytes, shorter than the 8-byte header; the file was probably cut short`);
@@ -31,7 +27,7 @@ export function checkPreamble(bytes: Uint8Array): void {
     throw fail('this is a core WebAssembly module, not a component; wrap it with `jco new`');
   }
   if (l0 !== 0x01 || l1 !== 0x00) {
-    throw fail(`not a component: unknown WebAssembly version/layer bytes ${hexBytes(head.subarray(4, 8))}`);
+    throw fail('not a component: the WebAssembly version/layer bytes are neither a core module\'s nor a component\'s');
   }
   if (v0 !== 0x0d || v1 !== 0x00) {
     throw new WasmhostError(

@@ -109,6 +109,7 @@ describe('the agent', () => {
 
     const second = make();
     await second.agent.start();
+    await second.agent.idle();
     expect(second.agent.workloads().map((w) => w.deployment).sort()).toEqual(['a', 'b']);
     expect(fetcher.fetched).toEqual(['strings.wasm']);
     expect(second.agent.statuses().map((s) => [s.deploymentId, s.status.state]).sort()).toEqual([['a', 'installed'], ['b', 'installed']]);

@@ -37,7 +37,7 @@ describe('parseApplicationDeployment', () => {
     ['a bad inline digest', (d) => { ((d.spec.deploymentProfile as { components: { properties: Record<string, unknown> }[] }).components[0].properties.digest = 'sha256:0'); },
       'spec.deploymentProfile.components[0].properties.digest: expected sha256:<64 hex digits>, got "sha256:0"'],
     ['a parameter value the property refuses', (d) => { (d.spec.parameters!.checkEveryMs as { value: unknown }).value = -1; },
-      'spec.deploymentProfile.components[0].properties.triggers[0].everyMs: expected a whole number ≥ 1, got -1 (set by parameter "checkEveryMs")'],
+      'spec.deploymentProfile.components[0].properties.triggers[0].everyMs: expected a whole number from 10 to 86400000, got -1 (set by parameter "checkEveryMs")'],
   ];
   it.each(cases)('refuses %s', (_, change, message) => {
     const doc = margo();
@@ -65,7 +65,7 @@ describe('resolveDeployment', () => {
     ['a version annotation that differs', () => { const d = margo(); d.metadata.annotations!.applicationVersion = '1.3.0'; return d; },
       `d.yaml: metadata.annotations.applicationVersion: "1.3.0" does not match the ApplicationDescription's metadata.version "1.4.0"`],
     ['a value the description profile refuses', () => { const d = short(); d.spec.parameters!.checkEveryMs = { value: 'often' }; return d; },
-      'margo.yaml: deploymentProfiles[1].components[0].properties.triggers[0].everyMs: expected a whole number ≥ 1, got "often" (set by parameter "checkEveryMs")'],
+      'margo.yaml: deploymentProfiles[1].components[0].properties.triggers[0].everyMs: expected a whole number from 10 to 86400000, got "often" (set by parameter "checkEveryMs")'],
   ];
   it.each(cases)('refuses %s', (_, doc, message) => {
     const deployment = parseApplicationDeployment(doc(), 'd.yaml');

@@ -48,8 +48,8 @@ const cases: [string, (string | number)[], unknown, string][] = [
   ['a nested config value', [...WASM, 'config', 'alarm'], { level: 3 }, `${P}.config.alarm: expected a string, number or boolean, got an object`],
   ['an unknown trigger kind', [...WASM, 'triggers', 0, 'kind'], 'timer', `${P}.triggers[0].kind: expected one of interval, message, reading, got "timer"`],
   ['a trigger without kind', [...WASM, 'triggers', 0, 'kind'], DELETE, `${P}.triggers[0].kind: required (one of: interval, message, reading)`],
-  ['a zero interval', [...WASM, 'triggers', 2], { kind: 'interval', everyMs: 0, export: 'check' }, `${P}.triggers[2].everyMs: expected a whole number ≥ 1, got 0`],
-  ['an interval as text', [...WASM, 'triggers', 2], { kind: 'interval', everyMs: '5s', export: 'check' }, `${P}.triggers[2].everyMs: expected a whole number ≥ 1, got "5s"`],
+  ['a zero interval', [...WASM, 'triggers', 2], { kind: 'interval', everyMs: 0, export: 'check' }, `${P}.triggers[2].everyMs: expected a whole number from 10 to 86400000, got 0`],
+  ['an interval as text', [...WASM, 'triggers', 2], { kind: 'interval', everyMs: '5s', export: 'check' }, `${P}.triggers[2].everyMs: expected a whole number from 10 to 86400000, got "5s"`],
   ['an interval without export', [...WASM, 'triggers', 2], { kind: 'interval', everyMs: 10 }, `${P}.triggers[2].export: required`],
   ['a misspelt trigger field', [...WASM, 'triggers', 0, 'every'], 5000, `${P}.triggers[0].every: unknown field; did you mean "everyMs"?`],
   ['an object argument', [...WASM, 'triggers', 0, 'args'], [{ a: 1 }], `${P}.triggers[0].args[0]: expected a WAVE value as text (e.g. "21.5" or "\\"hello\\""), got an object`],
@@ -62,7 +62,15 @@ const cases: [string, (string | number)[], unknown, string][] = [
   ['an unknown isolation', [...WASM, 'limits', 'isolation'], 'thread', `${P}.limits.isolation: expected one of worker, in-process, got "thread"`],
   ['a misspelt limit', [...WASM, 'limits', 'callTimeout'], 100, `${P}.limits.callTimeout: unknown field; did you mean "callTimeoutMs"?`],
   ['a call time limit in-process', [...WASM, 'limits'], { isolation: 'in-process', callTimeoutMs: 500 }, `${P}.limits.callTimeoutMs: cannot be enforced with isolation: in-process (a call in the host's thread cannot be interrupted); remove it, or use isolation: worker`],
-  ['a fractional timeout', [...WASM, 'limits', 'callTimeoutMs'], 2.5, `${P}.limits.callTimeoutMs: expected a whole number ≥ 1, got 2.5`],
+  ['a fractional timeout', [...WASM, 'limits', 'callTimeoutMs'], 2.5, `${P}.limits.callTimeoutMs: expected a whole number from 1 to 600000, got 2.5`],
+  // Numbers out of range (issue 11, hole 6): each refused with its field path.
+  ["an interval past Node's timer range (it fired every 1 ms)", ['parameters', 'checkEveryMs', 'value'], 9007199254740991, `${P}.triggers[0].everyMs: expected a whole number from 10 to 86400000, got 9007199254740991 (set by parameter "checkEveryMs")`],
+  ['an interval of 2^31 ms', ['parameters', 'checkEveryMs', 'value'], 2 ** 31, `${P}.triggers[0].everyMs: expected a whole number from 10 to 86400000, got 2147483648 (set by parameter "checkEveryMs")`],
+  ['an interval under 10 ms', ['parameters', 'checkEveryMs', 'value'], 1, `${P}.triggers[0].everyMs: expected a whole number from 10 to 86400000, got 1 (set by parameter "checkEveryMs")`],
+  ['a call timeout past the timer range (it failed at once)', [...WASM, 'limits', 'callTimeoutMs'], 3000000000, `${P}.limits.callTimeoutMs: expected a whole number from 1 to 600000, got 3000000000`],
+  ['memory of 99999999999999999999Gi', [...WASM, 'limits', 'memory'], '99999999999999999999Gi', `${P}.limits.memory: "99999999999999999999Gi" is more than 4Gi, the most a 32-bit Wasm memory can address`],
+  ['memory of 5Gi', [...WASM, 'limits', 'memory'], '5Gi', `${P}.limits.memory: "5Gi" is more than 4Gi, the most a 32-bit Wasm memory can address`],
+  ['memory as a huge number', [...WASM, 'limits', 'memory'], 1e21, `${P}.limits.memory: expected bytes or a quantity like 64Mi, got 1e+21`],
   ['a non-Margo component name', ['deploymentProfiles', 1, 'components', 0, 'name'], 'Alarm_1', `deploymentProfiles[1].components[0].name: "Alarm_1" is not a Margo component name (lower case letters, digits and '-', at most 200)`],
   ['a Wasm profile without id', ['deploymentProfiles', 1, 'id'], DELETE, 'deploymentProfiles[1].id: required'],
   ['a profile without components', ['deploymentProfiles', 1, 'components'], [], 'deploymentProfiles[1].components: expected at least one component, got an empty list'],
@@ -78,7 +86,7 @@ const cases: [string, (string | number)[], unknown, string][] = [
   ['a pointer to no property', ['parameters', 'threshold', 'targets', 0, 'pointer'], 'confg.threshold', 'parameters.threshold.targets[0].pointer: "confg.threshold" does not start with a Wasm component property (one of: packageLocation, packageFormat, digest, grants, config, triggers, limits)'],
   ['a pointer past a list', ['parameters', 'checkEveryMs', 'targets', 0, 'pointer'], 'triggers[5].everyMs', `parameters.checkEveryMs.targets[0].pointer: ${P}.triggers has no item [5]`],
   ['a JSON Pointer too deep into config', ['parameters', 'threshold', 'targets', 0, 'pointer'], '/config/a/b', 'parameters.threshold.targets[0].pointer: "/config/a/b": a config pointer names one key, e.g. /config/threshold'],
-  ['a parameter setting a bad value', ['parameters', 'checkEveryMs', 'value'], 'soon', `${P}.triggers[0].everyMs: expected a whole number ≥ 1, got "soon" (set by parameter "checkEveryMs")`],
+  ['a parameter setting a bad value', ['parameters', 'checkEveryMs', 'value'], 'soon', `${P}.triggers[0].everyMs: expected a whole number from 10 to 86400000, got "soon" (set by parameter "checkEveryMs")`],
 ];
 
 describe('parseApplicationDescription: one malformed field, one exact message', () => {
