@@ -6,6 +6,7 @@ import { createHost, type Host, type HostOptions } from '../src/create-host.js';
 import { createFileArtifactCache } from './file-artifact-cache.js';
 import { createSqliteStore } from './sqlite-store.js';
 import { createThreadIsolate } from './thread-isolate.js';
+import { nodeEngineFeatures } from './cli/engine-features.js';
 
 /** Options of a host on a Linux device. */
 export interface NodeHostOptions extends Partial<HostOptions> {
@@ -39,7 +40,7 @@ export function createNodeHost(options: NodeHostOptions = {}): Host {
 }
 
 /** The Node pieces every Node host uses: the artifact cache (unless given), node:crypto digests, V8 flags. */
-export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifactCache' | 'digest' | 'isolate'> {
+export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifactCache' | 'digest' | 'isolate' | 'engineFeatures'> {
   enableWasmFeatures();
   const artifactCache =
     options.artifactCache ??
@@ -47,7 +48,7 @@ export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifact
       dir: options.cacheDir ?? defaultCacheDir(),
       onCorrupt: (digest, reason) => console.error(`wasmhost: cache entry ${digest} dropped (${reason}); transpiling again`),
     });
-  return { artifactCache, digest: options.digest ?? nodeSha256, isolate: options.isolate ?? createThreadIsolate() };
+  return { artifactCache, digest: options.digest ?? nodeSha256, isolate: options.isolate ?? createThreadIsolate(), engineFeatures: nodeEngineFeatures() };
 }
 
 /**

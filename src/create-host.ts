@@ -19,6 +19,8 @@ import type { MessageBus } from './ports/message-bus.js';
 import type { Store } from './ports/store.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import { createKeyValueProvider } from './capabilities/keyvalue-provider.js';
+import { runningEngineFeatures } from './component/engine-features.js';
+import type { EngineFeatures } from './component/engine-support.js';
 
 /** The platform pieces and policy a host is built from. */
 export interface HostOptions {
@@ -26,6 +28,8 @@ export interface HostOptions {
   /** Capability providers besides the built-in ones (logging, config, messaging, keyvalue). */
   providers?: readonly CapabilityProvider[];
   engine?: Engine;
+  /** What the WebAssembly engine can run, checked before a deployment transpiles (default: measured here, unnamed). */
+  engineFeatures?: EngineFeatures;
   /** The device's message bus (default: an in-process bus). */
   bus?: MessageBus;
   /** Where `wasi:keyvalue` buckets live (default: in memory). */
@@ -64,6 +68,8 @@ export interface InstantiateOptions {
 /** A wasmhost instance: loads components and runs them with imports built from its providers. */
 export interface Host {
   readonly engine: Engine;
+  /** What the WebAssembly engine can run (wasm-gc, JSPI…), measured. */
+  readonly engineFeatures: EngineFeatures;
   /** The bus `wasi:messaging` workloads publish to and are triggered from. */
   readonly bus: MessageBus;
   /** The host's providers, built-in ones included: what this device offers (its profile is derived from them). */
@@ -100,6 +106,7 @@ export function createHost(options: HostOptions): Host {
   const log = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
   return {
     engine,
+    engineFeatures: options.engineFeatures ?? runningEngineFeatures("this host's WebAssembly engine"),
     bus,
     providers: hostProviders,
     load: (bytes) => loadComponent(bytes, options.digest),

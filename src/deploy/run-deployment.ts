@@ -8,6 +8,7 @@ import type { CancelSignal } from '../ports/http-client.js';
 import { resolveExport } from '../runtime/export-path.js';
 import { parseWaveArgs } from '../component/parse-call.js';
 import { valueToJson } from '../component/json-values.js';
+import { findEngineProblems } from '../component/engine-support.js';
 import { startLiveWorkload, type LiveWorkload } from './live-workload.js';
 import type { DesiredDeployment, StatusError, WorkloadSpec } from './types.js';
 
@@ -88,6 +89,12 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     throw fail(new WasmhostError('bad-input', `digest mismatch: ${spec.packageLocation} is ${component.digest}, the deployment expects ${spec.digest}`), 'fetch');
   }
   await ctx.components.put(spec.digest, bytes);
+  // What this engine cannot run (wasm-gc, the async ABI without JSPI, HTTP handlers) is refused before transpiling.
+  const unrunnable = findEngineProblems(bytes, component.world, ctx.host.engineFeatures);
+  if (unrunnable.length > 0) {
+    const reasons = unrunnable.map((p) => `${p.problem}; ${p.fix}`).join('; ');
+    throw fail(new WasmhostError('unsupported', `${spec.name} cannot run on this device: ${reasons}`, { data: { problems: unrunnable } }), 'match');
+  }
   if (ctx.profile) {
     const result = match(component.world, ctx.profile(), spec.grants);
     if (!result.compatible) {
