@@ -1,6 +1,6 @@
 // The budgets of every fetch at the fleet-manager / manifest / package boundary: a total
 // deadline (not an idle timeout) and a byte cap enforced while the body streams (decoded
-// size included). docs/security-fetch.md lists them; adapters take them as defaults.
+// size included). docs/security/fetch.md lists them; adapters take them as defaults.
 
 /** A State Manifest: JSON listing deployments (Margo rc.3); a few KiB in practice. */
 export const MANIFEST_MAX_BYTES = 1024 * 1024;

@@ -11,7 +11,7 @@ import {
 export const DEFAULT_LIMITS: Readonly<Limits> = { callTimeoutMs: 1000, memoryBytes: 64 * 2 ** 20, isolation: 'worker' };
 
 /**
- * Ranges of the numeric fields (docs/security-fetch.md lists them). Node timers overflow past
+ * Ranges of the numeric fields (docs/security/fetch.md lists them). Node timers overflow past
  * 2^31-1 ms (the callback then fires every millisecond), so no timer value comes near it.
  */
 export const RANGES = {
