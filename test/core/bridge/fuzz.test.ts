@@ -9,18 +9,10 @@ import { readCbor, writeCbor } from '../../../src/bridge/cbor.js';
 import { decodeSenml } from '../../../src/bridge/senml.js';
 import { WasmhostError } from '../../../src/errors.js';
 import { fixture, fixtureNames } from './fixtures.js';
+import { seeded } from '../../support/fuzz-random.js';
 
-/** mulberry32: a small seeded PRNG, so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Floats in [0, 1) from a seed (mulberry32), so a failure replays. */
+const prng = (seed: number): (() => number) => seeded(seed).next;
 
 const SEED = 0x5e11_b1d9;
 const random = prng(SEED);

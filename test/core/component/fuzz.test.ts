@@ -11,22 +11,15 @@ import { resolveExport } from '../../../src/runtime/export-path.js';
 import { WasmhostError } from '../../../src/errors.js';
 import { buildWatComponent, WAT_FIXTURES } from '../../support/wat-components.js';
 import { sectionBounds } from './decode/component-bytes.js';
+import { seeded } from '../../support/fuzz-random.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0xc0_4d_e5);
 const INPUTS_PER_SEED = 600;
 /** Bytes that make LEB128 counts, sizes and indices large or odd. */
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x40, 0x41, 0x42, 0x6f, 0x70, 0x72, 0x71];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Floats in [0, 1) from a seed (mulberry32), so a failure replays. */
+const prng = (seed: number): (() => number) => seeded(seed).next;
 
 let seeds: { name: string; bytes: Uint8Array; typeRanges: [number, number][] }[];
 
