@@ -11,7 +11,7 @@ Usage:
   wasmhost device [--json]
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
   wasmhost agent [--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f] [--insecure-http]]
-                 [--state <dir>] [--no-simulated-device] [--allow-in-process (with --desired only)]
+                 [--state <dir>] [--no-simulated-device] [--allow-in-process (not with --wfm)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
