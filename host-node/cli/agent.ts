@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createAgent } from '../../src/deploy/agent.js';
+import { IMPORTED_FILE } from '../../src/deploy/import-desired.js';
 import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
@@ -176,7 +178,14 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     watcher = fleet;
   } else {
     watcher = watchDesiredDir(desiredDir!, {
-      onDesired: (desired) => agent.apply(desired).catch((e: Error) => process.stdout.write(`[agent] error: ${e.message}\n`)),
+      onDesired: (desired) => {
+        // Nothing imported yet: keep what the state holds (an agent restarted without its --desired must not remove everything).
+        if (!options.desired && !existsSync(join(desiredDir!, IMPORTED_FILE))) {
+          process.stdout.write(`[agent] no desired state imported into ${desiredDir} yet (wasmhost import); keeping the current one\n`);
+          return;
+        }
+        agent.apply(desired).catch((e: Error) => process.stdout.write(`[agent] error: ${e.message}\n`));
+      },
       onError: (message) => process.stdout.write(`[agent] ${message} (keeping the previous desired state)\n`),
     });
   }

@@ -122,6 +122,20 @@ describe('wasmhost import (air-gapped install)', () => {
     await agent.untilOutput('[bus] out/sum 42');
   });
 
+  it('an agent restarted without a source keeps its state until something is imported', async () => {
+    const { folder, state } = await media('1.0.0', [2, 3]);
+    const first = startAgent(['--desired', folder, ...AGENT_ARGS], state);
+    running.push(first);
+    await first.until((s) => stateOf(s, 'calc') === 'installed');
+    await first.stop();
+    const second = startAgent(AGENT_ARGS, state);
+    running.push(second);
+    await second.untilOutput('no desired state imported into');
+    await second.untilOutput('[bus] out/sum 5');
+    expect(stateOf((await second.status())!, 'calc')).toBe('installed');
+    expect(second.output()).not.toContain('calc removing');
+  });
+
   it('imports a folder too, and says when the running agent follows another source', async () => {
     const { root, folder, state } = await media('1.0.0', [2, 3]);
     const other = join(root, 'elsewhere');
