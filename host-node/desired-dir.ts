@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import { resolveDesired } from '../src/deploy/desired-documents.js';
 import type { DesiredDeployment } from '../src/deploy/types.js';
 
-const MANIFEST = /\.(ya?ml|json)$/;
+/** The files of a desired-state folder that hold manifests (at its top level, not starting with a dot). */
+export const MANIFEST_FILE = /\.(ya?ml|json)$/;
+
+/** The folder in an agent's state directory where `wasmhost import` records a desired state (and the agent follows by default). */
+export const IMPORTED_DIR = 'imported';
 
 /** Reads a desired-state folder's `.yaml`/`.yml`/`.json` files into desired deployments (see resolveDesired). */
 export async function readDesiredDir(dir: string): Promise<DesiredDeployment[]> {
-  const files = (await readdir(dir)).filter((f) => MANIFEST.test(f) && !f.startsWith('.')).sort();
+  const files = (await readdir(dir)).filter((f) => MANIFEST_FILE.test(f) && !f.startsWith('.')).sort();
   const sources = await Promise.all(files.map(async (f) => ({ source: join(dir, f), text: await readFile(join(dir, f), 'utf8') })));
   return resolveDesired(sources, dir);
 }

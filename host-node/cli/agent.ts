@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createAgent } from '../../src/deploy/agent.js';
+import { IMPORTED_FILE } from '../../src/deploy/import-desired.js';
 import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
@@ -9,7 +11,7 @@ import { createWasiProvider } from '../wasi-provider.js';
 import { createDeviceProvider, createSimulatedDrivers, sensorReader } from '../../src/capabilities/device-provider.js';
 import { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock, writeFileAtomic } from '../file-agent-ports.js';
 import { startStatusServer, type AgentStatusReport } from '../status-server.js';
-import { watchDesiredDir } from '../desired-dir.js';
+import { IMPORTED_DIR, watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
 import { followFleetManager } from '../../src/deploy/wfm-source.js';
 import { createWfmClient } from '../../src/deploy/wfm-client.js';
@@ -107,8 +109,8 @@ const ENDPOINT_FILE = 'agent.json';
 
 /** `wasmhost agent`: runs the device agent until SIGINT/SIGTERM. */
 export async function agentCommand(options: AgentCommandOptions): Promise<number> {
-  if (!options.desired === !options.wfm) {
-    throw new WasmhostError('bad-input', 'wasmhost agent needs one desired-state source: --desired <dir> or --wfm <url>', { data: { usage: true } });
+  if (options.desired && options.wfm) {
+    throw new WasmhostError('bad-input', 'wasmhost agent follows one desired-state source: --desired <dir>, --wfm <url>, or neither (the state `wasmhost import` recorded)', { data: { usage: true } });
   }
   if (options.allowInProcess && options.wfm) {
     throw new WasmhostError('bad-input', '--allow-in-process applies to a local --desired folder only: a fleet manager may not choose in-process workloads, which have no call time limit', { data: { usage: true } });
@@ -120,6 +122,9 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   }
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
+  // Without a source, the agent follows the folder `wasmhost import` records into (air-gapped devices).
+  const desiredDir = options.wfm ? undefined : (options.desired ?? join(stateDir, IMPORTED_DIR));
+  if (!options.desired && desiredDir) await mkdir(desiredDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
   const providers = [createWasiProvider()];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
@@ -157,7 +162,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     process.stdout.write(`[bridge] peer ${change.peer} ${change.type === 'up' ? 'online' : change.type === 'down' ? 'offline' : 'forgotten'}\n`);
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profileNow()) as unknown as Record<string, unknown>);
   });
-  await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url }));
+  await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!) }));
   process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
   // Installs left unfinished by the last run wait for the first poll: a newer manifest supersedes them.
   await agent.start({ deferResume: Boolean(options.wfm) });
@@ -172,8 +177,15 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     void fleet.poll().finally(() => agent.resume().catch((e: Error) => log({ workload: 'agent', level: 'error', context: 'agent', message: e.message })));
     watcher = fleet;
   } else {
-    watcher = watchDesiredDir(options.desired!, {
-      onDesired: (desired) => agent.apply(desired).catch((e: Error) => process.stdout.write(`[agent] error: ${e.message}\n`)),
+    watcher = watchDesiredDir(desiredDir!, {
+      onDesired: (desired) => {
+        // Nothing imported yet: keep what the state holds (an agent restarted without its --desired must not remove everything).
+        if (!options.desired && !existsSync(join(desiredDir!, IMPORTED_FILE))) {
+          process.stdout.write(`[agent] no desired state imported into ${desiredDir} yet (wasmhost import); keeping the current one\n`);
+          return;
+        }
+        agent.apply(desired).catch((e: Error) => process.stdout.write(`[agent] error: ${e.message}\n`));
+      },
       onError: (message) => process.stdout.write(`[agent] ${message} (keeping the previous desired state)\n`),
     });
   }

@@ -10,10 +10,11 @@ Usage:
   wasmhost inspect <component.wasm> [--json]
   wasmhost device [--json]
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
-  wasmhost agent (--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f] [--insecure-http])
-                 [--state <dir>] [--no-simulated-device] [--allow-in-process (with --desired only)]
+  wasmhost agent [--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f] [--insecure-http]]
+                 [--state <dir>] [--no-simulated-device] [--allow-in-process (not with --wfm)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
   wasmhost status [--state <dir>] [--json]
+  wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
   wasmhost serve [options]           (wasmhost serve --help)
   wasmhost peer-sim --url mqtt://host:port --count N [options]   (wasmhost peer-sim --help)
   wasmhost peer add|list|remove|export-mosquitto [options]         (wasmhost peer --help)
@@ -30,8 +31,14 @@ Margo fleet manager (--wfm: State Manifest with ETag, strictly increasing manife
 digest-checked YAML, statuses and capabilities posted; mTLS with the --tls-* PEM files; https only,
 unless --insecure-http accepts a plain-http one knowingly), keeps its state
 in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serves its status on
-loopback; \`wasmhost status\` reads it. Embedded peers join through MQTT: an in-process broker on
+loopback; \`wasmhost status\` reads it. With neither --desired nor --wfm it follows the desired
+state \`wasmhost import\` recorded in --state. Embedded peers join through MQTT: an in-process broker on
 --broker-port by default, or an external one with --broker (docs/bridge-protocol.md).
+
+Import: air-gapped install from removable media. The bundle (.tar.gz) or folder holds Margo
+manifests at its top level and the component files they name by relative path; every file is
+checked against its deployment's digest (one mismatch refuses the whole import, the previous
+state stays), components go to the agent's component store, the desired state to --state.
 
 Serve: turns every browser that opens the printed URL into a browser device (its page, an
 embedded MQTT broker for pages and peers); \`wasmhost serve --help\` tells the rest.
@@ -115,7 +122,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const dashDash = rest.indexOf('--');
   const [file, ...extra] = dashDash < 0 ? positionals : positionals.slice(0, positionals.length - (rest.length - dashDash - 1));
-  if (!['inspect', 'device', 'check', 'agent', 'status', 'run'].includes(command)) throw usage(`unknown command '${command}'`);
+  if (!['inspect', 'device', 'check', 'agent', 'status', 'run', 'import'].includes(command)) throw usage(`unknown command '${command}'`);
+  if (!file && command === 'import') throw usage('import needs a bundle (.tar.gz) or a folder');
   if (!file && !['device', 'agent', 'status'].includes(command)) throw usage(`${command} needs a component file`);
   if (extra.length) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
   const cacheDir = values['cache-dir'];
@@ -124,6 +132,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./inspect.js')).inspectCommand(file, values.json);
     case 'status':
       return (await import('./agent.js')).statusCommand(await stateDir(values.state), values.json);
+    case 'import':
+      return (await import('./import.js')).importCommand(file, await stateDir(values.state), values.json);
     case 'agent':
       return (await import('./agent.js')).agentCommand({
         desired: values.desired,
