@@ -22,19 +22,24 @@ export interface Registry {
   log(): string;
 }
 
-/** Starts the registry; with `user`, every request needs that user's basic auth. */
-export async function startRegistry(user?: { name: string; password: string }): Promise<Registry> {
+/** How the registry authenticates: htpasswd basic auth for a user, or tokens from a token service. */
+export type RegistryAuth = { user: { name: string; password: string } } | { token: { realm: string; service: string; issuer: string; certPath: string } };
+
+/** Starts the registry; with `auth`, every request needs that user's basic auth or a token. */
+export async function startRegistry(auth?: RegistryAuth): Promise<Registry> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmhost-registry-'));
   const port = await freePort();
   const storage = join(dir, 'data');
-  const auth = user ? ['auth:', '  htpasswd:', '    realm: wasmhost-test', `    path: ${join(dir, 'htpasswd')}`] : [];
-  if (user) await writeFile(join(dir, 'htpasswd'), execFileSync(HTPASSWD, ['-Bbn', user.name, user.password]));
+  const lines = auth === undefined ? []
+    : 'user' in auth ? ['auth:', '  htpasswd:', '    realm: wasmhost-test', `    path: ${join(dir, 'htpasswd')}`]
+    : ['auth:', '  token:', `    realm: ${auth.token.realm}`, `    service: ${auth.token.service}`, `    issuer: ${auth.token.issuer}`, `    rootcertbundle: ${auth.token.certPath}`];
+  if (auth && 'user' in auth) await writeFile(join(dir, 'htpasswd'), execFileSync(HTPASSWD, ['-Bbn', auth.user.name, auth.user.password]));
   await writeFile(join(dir, 'config.yml'), [
     'version: 0.1',
     'log:', '  level: warn', '  accesslog:', '    disabled: true',
     'storage:', '  filesystem:', `    rootdirectory: ${storage}`,
     'http:', `  addr: 127.0.0.1:${port}`, '  secret: wasmhost-test-only',
-    ...auth, '',
+    ...lines, '',
   ].join('\n'));
   const child = spawn(REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
   const orphan = () => child.kill('SIGKILL');

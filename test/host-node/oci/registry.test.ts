@@ -13,6 +13,7 @@ import { createPackageFetcher } from '../../../host-node/package-fetcher.js';
 import { createNodeHttpClient } from '../../../host-node/https-client.js';
 import { pullComponent } from '../../../src/component/oci/oci-pull.js';
 import type { ComponentStore } from '../../../src/ports/agent-ports.js';
+import { startTokenServer, type TokenServer } from '../../support/token-server.js';
 import { haveRegistry, noRegistry, startRegistry, type Registry } from '../../support/registry.js';
 import { watComponentPath } from '../../support/wat-components.js';
 import { startAgent } from '../agent/agent-process.js';
@@ -124,7 +125,7 @@ spec:
     let file: string;
     let authFile: string;
     beforeAll(async () => {
-      registry = await startRegistry({ name: 'author', password: 'pa:ss word' });
+      registry = await startRegistry({ user: { name: 'author', password: 'pa:ss word' } });
       file = await watComponentPath('scalars');
       authFile = join(await mkdtemp(join(tmpdir(), 'wasmhost-oci-auth-')), 'config.json');
       await writeFile(authFile, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('author:pa:ss word').toString('base64') } } }));
@@ -145,6 +146,37 @@ spec:
       const { loadRegistryCredentials } = await import('../../../host-node/registry-auth.js');
       const fetcher = createPackageFetcher({ oci: { credentials: await loadRegistryCredentials(authFile) } });
       expect(await fetcher.fetch(target)).toEqual(new Uint8Array(readFileSync(file)));
+    });
+  });
+
+  describe('OCI registry with token auth (a token service in the test)', () => {
+    let registry: Registry;
+    let tokens: TokenServer;
+    let file: string;
+    beforeAll(async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'wasmhost-oci-token-'));
+      tokens = await startTokenServer(dir, { name: 'ci', password: 'token-secret' });
+      registry = await startRegistry({ token: tokens });
+      file = await watComponentPath('scalars');
+    });
+    afterAll(async () => {
+      await registry?.stop();
+      await tokens?.close();
+    });
+
+    it('answers the Bearer challenge with a token for the repository scope; without credentials the token service refuses', async () => {
+      const credentials = () => ({ username: 'ci', password: 'token-secret' });
+      const target = `oci://${registry.host}/tokened/scalars:v1`;
+      const http = createNodeHttpClient();
+      const { pushComponent } = await import('../../../src/component/oci/oci-push.js');
+      const pushed = await pushComponent(target, new Uint8Array(readFileSync(file)), { http, credentials, timeoutMs: 30_000 });
+      expect(tokens.requests.some((r) => r.includes(`scope=${encodeURIComponent('repository:tokened/scalars:pull,push')}`))).toBe(true);
+      const pulled = await pullComponent(pushed.pinned, { ...pullOptions, credentials });
+      expect(pulled.bytes).toEqual(new Uint8Array(readFileSync(file)));
+      expect(tokens.requests.some((r) => r.includes(`scope=${encodeURIComponent('repository:tokened/scalars:pull')}`))).toBe(true);
+      await expect(pullComponent(target, pullOptions)).rejects.toMatchObject({
+        code: 'denied', message: expect.stringContaining(`its token service ${tokens.realm} answered HTTP 401 without credentials`),
+      });
     });
   });
 }
