@@ -40,6 +40,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     [`/v2/demo/app/manifests/${sha256(wasmManifest)}`]: [wasmManifest, OCI_MANIFEST],
     '/v2/demo/app/manifests/idx': [index, OCI_INDEX],
     '/v2/demo/app/manifests/image': [manifest('application/vnd.oci.image.config.v1+json'), OCI_MANIFEST],
+    [`/v2/demo/app/manifests/${sha256('swapped')}`]: [wasmManifest, OCI_MANIFEST], // a registry serving other bytes under a pinned digest
   };
   const m = manifests[req.url!];
   if (m) return void res.writeHead(200, { 'content-type': m[1], 'docker-content-digest': sha256(m[0]) }).end(m[0]);
@@ -93,6 +94,12 @@ describe('OCI pull (a registry in the test)', () => {
     const pulled = await pullComponent(ref(':idx'), options());
     expect(pulled.manifestDigest).toBe(sha256(wasmManifest));
     expect(Buffer.from(pulled.bytes).equals(blob)).toBe(true);
+  });
+
+  it('refuses a manifest whose bytes do not match the pinned digest', async () => {
+    await expect(pullComponent(ref(`@${sha256('swapped')}`), options())).rejects.toMatchObject({
+      code: 'bad-input', message: expect.stringContaining(`digest mismatch: ${ref(`@${sha256('swapped')}`)}: expected manifest ${sha256('swapped')}, received ${sha256(wasmManifest)}`),
+    });
   });
 
   it('refuses: no credentials for the token, a container image, a layer over the byte cap', async () => {
