@@ -23,6 +23,7 @@ let server: Server;
 let base: string;
 const seen: Seen[] = [];
 let cutNext = false;
+let redirectTo: string | undefined;
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   seen.push({ url: req.url!, authorization: req.headers.authorization, range: req.headers.range });
@@ -44,6 +45,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   };
   const m = manifests[req.url!];
   if (m) return void res.writeHead(200, { 'content-type': m[1], 'docker-content-digest': sha256(m[0]) }).end(m[0]);
+  if (req.url === `/v2/demo/app/blobs/${layer.digest}` && redirectTo) {
+    return void res.writeHead(307, { location: `${redirectTo}/storage/${layer.digest.slice(7)}?sig=1` }).end();
+  }
   if (req.url === `/v2/demo/app/blobs/${layer.digest}`) {
     const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
     if (from > 0) {
@@ -94,6 +98,24 @@ describe('OCI pull (a registry in the test)', () => {
     const pulled = await pullComponent(ref(':idx'), options());
     expect(pulled.manifestDigest).toBe(sha256(wasmManifest));
     expect(Buffer.from(pulled.bytes).equals(blob)).toBe(true);
+  });
+
+  it('follows a blob redirect to storage elsewhere without sending the registry token there', async () => {
+    const storageSeen: (string | undefined)[] = [];
+    const storage = createServer((req, res) => {
+      storageSeen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-length': blob.length }).end(blob);
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r));
+    redirectTo = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
+    try {
+      const pulled = await pullComponent(ref(':v1'), options());
+      expect(Buffer.from(pulled.bytes).equals(blob)).toBe(true);
+      expect(storageSeen).toEqual([undefined]);
+    } finally {
+      redirectTo = undefined;
+      await new Promise<void>((r) => storage.close(() => r()));
+    }
   });
 
   it('refuses a manifest whose bytes do not match the pinned digest', async () => {
