@@ -6,7 +6,7 @@
 import { WasmhostError } from '../../errors.js';
 import type { CancelSignal, HttpClient, HttpMethod, HttpResponse } from '../../ports/http-client.js';
 import { basicAuthorization, parseChallenges, readToken, tokenUrl, type RegistryCredentials } from './oci-auth.js';
-import { registryBaseUrl, type OciReference } from './oci-reference.js';
+import { isLoopbackRegistry, registryBaseUrl, type OciReference } from './oci-reference.js';
 import { resolveLocation, urlOrigin } from './oci-url.js';
 
 /** How a session reaches registries. */
@@ -59,7 +59,7 @@ export function createOciSession(ref: OciReference, actions: 'pull' | 'pull,push
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
       const url = tokenUrl(bearer, scope);
-      if (!url || !/^https:|^http:\/\/(localhost|127\.|\[::1\])/i.test(url)) return false;
+      if (!url || !realmAllowed(url)) return false;
       const answer = await send('GET', url, { maxBytes: TOKEN_MAX_BYTES }, credentials && basicAuthorization(credentials));
       const token = answer.status === 200 ? readToken(answer.body) : undefined;
       if (!token) throw denied(`its token service ${url.split('?')[0]} answered HTTP ${answer.status}${credentials ? ' to the configured credentials' : ' without credentials'}`);
@@ -72,6 +72,12 @@ export function createOciSession(ref: OciReference, actions: 'pull' | 'pull,push
     }
     return false;
   }
+  /** Credentials go to a token realm over https, or plain http on loopback or the registry's own (insecure) origin. */
+  const realmAllowed = (url: string) => {
+    const origin = urlOrigin(url);
+    if (origin === undefined) return false;
+    return origin.startsWith('https://') || isLoopbackRegistry(origin.slice('http://'.length)) || origin === urlOrigin(base);
+  };
   const denied = (why: string) => new WasmhostError('denied',
     `${ref.registry} refused access to ${ref.repository}: ${why}${credentials ? '' : '; give the agent credentials for this registry (--registry-auth <file>, see README)'}`,
     { data: { registry: ref.registry, repository: ref.repository } });
