@@ -12,6 +12,7 @@ import { bridgeEcho } from './bridge-echo.js';
 import { bridgePeers } from './bridge-peers.js';
 import { browserBench } from './browser.js';
 import { cliStart } from './cli-start.js';
+import { ociPull } from './oci-pull.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,6 +37,8 @@ console.log();
 for (const line of await deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm'))) console.log(line);
 console.log();
 for (const line of await checkTime()) console.log(line);
+console.log();
+for (const line of await ociPull(await exampleWasm('sensor-filter-js'))) console.log(line);
 console.log();
 for (const line of await bridgeEcho()) console.log(line);
 console.log();

@@ -91,7 +91,10 @@ export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpC
           body.on('data', (chunk: Buffer) => {
             decoded += chunk.length;
             if (decoded > maxBytes) tooLarge(decoder ? ' once decoded' : '');
-            else chunks.push(chunk);
+            else {
+              chunks.push(chunk);
+              init.onChunk?.(chunk);
+            }
           });
           body.on('error', (error: Error) => finish(fail(`cannot decode the body: ${error.message}`, error)));
           body.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: flatten(res.headers), body: new Uint8Array(Buffer.concat(chunks)) }));

@@ -4,7 +4,10 @@ import { isAbsolute, resolve, sep } from 'node:path';
 import { PACKAGE_MAX_BYTES, PACKAGE_TIMEOUT_MS } from '../src/deploy/fetch-budgets.js';
 import { isRemoteBase, packageLocationProblem } from '../src/deploy/package-location.js';
 import { WasmhostError } from '../src/errors.js';
-import type { PackageFetcher } from '../src/ports/agent-ports.js';
+import type { ComponentStore, PackageFetcher } from '../src/ports/agent-ports.js';
+import type { RegistryCredentials } from '../src/component/oci/oci-auth.js';
+import { pullComponent } from '../src/component/oci/oci-pull.js';
+import { isOciLocation } from '../src/component/oci/oci-reference.js';
 import type { HttpClient } from '../src/ports/http-client.js';
 import { createNodeHttpClient } from './https-client.js';
 
@@ -16,6 +19,17 @@ export interface PackageFetcherOptions {
   timeoutMs?: number;
   /** Largest package accepted, file or download (default 64 MiB). */
   maxBytes?: number;
+  /** How `oci://` packages are pulled: the operator's credentials, insecure registries, the blob store. */
+  oci?: OciFetchOptions;
+}
+
+/** The operator's registry settings (never a manifest's). */
+export interface OciFetchOptions {
+  credentials?: (registry: string) => RegistryCredentials | undefined;
+  /** Registries (`host:port`) reached over plain http although not on loopback. */
+  insecure?: readonly string[];
+  /** Blobs by digest (the agent's component store): a hit skips the download. */
+  blobs?: ComponentStore;
 }
 
 /**
@@ -31,6 +45,10 @@ export function createPackageFetcher(options: PackageFetcherOptions = {}): Packa
   const http = options.http ?? createNodeHttpClient({ timeoutMs, maxBodyBytes: maxBytes });
   return {
     async fetch(location, base, init) {
+      if (isOciLocation(location)) {
+        const pulled = await pullComponent(location, { ...options.oci, http, timeoutMs, maxBytes, signal: init?.signal });
+        return pulled.bytes;
+      }
       if (/^https?:\/\//i.test(location) || isRemoteBase(base)) {
         let url: string;
         try {

@@ -12,6 +12,7 @@ declare const crypto: {
   getRandomValues<T extends Uint8Array | Uint32Array>(array: T): T;
 };
 declare const performance: { now(): number };
+declare function btoa(data: string): string;
 declare const console: {
   log(...data: unknown[]): void; warn(...data: unknown[]): void; error(...data: unknown[]): void;
 };

@@ -16,6 +16,7 @@ import { thisDevice } from './device-check.js';
 import { followFleetManager } from '../../src/deploy/wfm-source.js';
 import { createWfmClient } from '../../src/deploy/wfm-client.js';
 import { createNodeHttpClient } from '../https-client.js';
+import { loadRegistryCredentials } from '../registry-auth.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { randomBytes } from 'node:crypto';
 import { startBroker, type RunningBroker } from '../broker.js';
@@ -52,6 +53,10 @@ export interface AgentCommandOptions {
    * (no call time limit). Never with --wfm: a fleet manager cannot choose an unlimited mode.
    */
   allowInProcess?: boolean;
+  /** A Docker-style config.json with registry credentials for oci:// packages (else $WASMHOST_REGISTRY_AUTH). */
+  registryAuth?: string;
+  /** Registries (`host:port`) reached over plain http although not on loopback. */
+  insecureRegistries?: string[];
 }
 
 /** The bridge to peers and what it runs on; `close` shuts it all down. */
@@ -137,11 +142,13 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const profile = profileNow();
   const deviceId = profile.identity.id;
   let fleet: ReturnType<typeof followFleetManager> | undefined;
+  const components = createFileComponentStore(join(stateDir, 'components'));
+  const credentials = await loadRegistryCredentials(options.registryAuth ?? process.env.WASMHOST_REGISTRY_AUTH);
   const agent = createAgent({
     host,
     deviceId,
-    fetcher: createPackageFetcher(),
-    components: createFileComponentStore(join(stateDir, 'components')),
+    fetcher: createPackageFetcher({ oci: { credentials, insecure: options.insecureRegistries, blobs: components } }),
+    components,
     state: createFileStateStore(join(stateDir, 'agent-state.json')),
     clock: systemClock,
     log,

@@ -13,8 +13,10 @@ Usage:
   wasmhost agent [--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f] [--insecure-http]]
                  [--state <dir>] [--no-simulated-device] [--allow-in-process (not with --wfm)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
+                 [--registry-auth <config.json>] [--insecure-registry host:port …]
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
+  wasmhost push <component.wasm> oci://registry/repository:tag [--registry-auth <config.json>] [--insecure-registry host:port] [--json]
   wasmhost serve [options]           (wasmhost serve --help)
   wasmhost peer-sim --url mqtt://host:port --count N [options]   (wasmhost peer-sim --help)
   wasmhost peer add|list|remove|export-mosquitto [options]         (wasmhost peer --help)
@@ -39,6 +41,12 @@ Import: air-gapped install from removable media. The bundle (.tar.gz) or folder 
 manifests at its top level and the component files they name by relative path; every file is
 checked against its deployment's digest (one mismatch refuses the whole import, the previous
 state stays), components go to the agent's component store, the desired state to --state.
+
+Registries: a packageLocation oci://registry/repository[:tag][@sha256:…] is pulled from an OCI
+registry (https; plain http only on loopback or with --insecure-registry host:port), with the
+credentials of --registry-auth (else $WASMHOST_REGISTRY_AUTH): a Docker config.json
+({"auths": {"host:port": {"auth": "<base64 user:password>"}}}). Push publishes a component
+there in the Wasm OCI layout and prints the manifest digest to pin.
 
 Serve: turns every browser that opens the printed URL into a browser device (its page, an
 embedded MQTT broker for pages and peers); \`wasmhost serve --help\` tells the rest.
@@ -118,14 +126,16 @@ export async function main(argv: string[]): Promise<number> {
       memory: { type: 'string' },
       'in-process': { type: 'boolean', default: false },
       'allow-in-process': { type: 'boolean', default: false },
+      'registry-auth': { type: 'string' },
+      'insecure-registry': { type: 'string', multiple: true, default: [] },
     },
   });
   const dashDash = rest.indexOf('--');
   const [file, ...extra] = dashDash < 0 ? positionals : positionals.slice(0, positionals.length - (rest.length - dashDash - 1));
-  if (!['inspect', 'device', 'check', 'agent', 'status', 'run', 'import'].includes(command)) throw usage(`unknown command '${command}'`);
+  if (!['inspect', 'device', 'check', 'agent', 'status', 'run', 'import', 'push'].includes(command)) throw usage(`unknown command '${command}'`);
   if (!file && command === 'import') throw usage('import needs a bundle (.tar.gz) or a folder');
   if (!file && !['device', 'agent', 'status'].includes(command)) throw usage(`${command} needs a component file`);
-  if (extra.length) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
+  if (extra.length && !(command === 'push' && extra.length === 1)) throw usage(`unexpected argument '${extra[0]}' (pass a command component's arguments after --)`);
   const cacheDir = values['cache-dir'];
   switch (command) {
     case 'inspect':
@@ -149,6 +159,12 @@ export async function main(argv: string[]): Promise<number> {
         brokerUsername: values['broker-username'],
         brokerPassword: values['broker-password'],
         allowInProcess: values['allow-in-process'],
+        registryAuth: values['registry-auth'],
+        insecureRegistries: values['insecure-registry'],
+      });
+    case 'push':
+      return (await import('./push.js')).pushCommand(file, extra0(positionals), {
+        registryAuth: values['registry-auth'], insecureRegistries: values['insecure-registry'], json: values.json,
       });
     default: // device, check, run: they need the host
       break;
@@ -184,6 +200,12 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     if (mock) process.stderr.write((await import('./mock-file.js')).formatCalls(mock.calls, values.json));
   }
+}
+
+/** The second positional argument (push's target), or a usage error. */
+function extra0(positionals: string[]): string {
+  if (positionals.length !== 2) throw usage('push needs a component file and an oci://registry/repository:tag');
+  return positionals[1];
 }
 
 /** --state, else $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost. */

@@ -7,6 +7,7 @@ import {
 } from './manifest-fields.js';
 import { readGrants } from './manifest-grants.js';
 import { readLimits, readTriggers } from './manifest-triggers.js';
+import { parseOciReference } from '../component/oci/oci-reference.js';
 
 /** Our deployment profile type (Margo defines only helm and compose). */
 export const WASM_PROFILE_TYPE = 'wasm.component';
@@ -60,8 +61,9 @@ export function readWasmProperties(name: string, value: unknown, type: string, p
 }
 
 /**
- * A file path (relative to the manifest) or an https URL; plain http only to this device itself
- * (a package cache on loopback). The digest guarantees integrity either way; TLS adds privacy.
+ * A file path (relative to the manifest), an https URL, or an OCI reference
+ * (`oci://registry/repo[:tag][@sha256:…]`); plain http only to this device itself
+ * (a package cache on loopback; a registry's scheme is the operator's choice, see oci-reference.ts). The digest guarantees integrity either way; TLS adds privacy.
  */
 function readPackageLocation(value: unknown, path: string, problems: Problems): string | undefined {
   const location = readString(value, path, problems);
@@ -69,7 +71,15 @@ function readPackageLocation(value: unknown, path: string, problems: Problems): 
   const scheme = SCHEME.exec(location)?.[1].toLowerCase();
   if (scheme === undefined || scheme === 'https') return location;
   if (scheme === 'http' && LOOPBACK.test(location)) return location;
-  return problems.add(path, `expected a file path or an https URL, got ${show(location)} (${scheme}: is not supported${scheme === 'http' ? ' except on loopback' : ''})`);
+  if (scheme === 'oci') {
+    try {
+      parseOciReference(location);
+      return location;
+    } catch (error) {
+      return problems.add(path, (error as Error).message);
+    }
+  }
+  return problems.add(path, `expected a file path, an https URL or an oci:// reference, got ${show(location)} (${scheme}: is not supported${scheme === 'http' ? ' except on loopback' : ''})`);
 }
 
 const LOOPBACK = /^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\//i;

@@ -28,6 +28,11 @@ export interface HttpRequestInit {
   maxBytes?: number;
   /** Aborts the request (a newer desired state, a shutdown). */
   signal?: CancelSignal;
+  /**
+   * Receives each body chunk (decoded) as it arrives, also when the exchange later fails: a
+   * caller can then continue a cut download with a Range request. Optional for adapters.
+   */
+  onChunk?: (chunk: Uint8Array) => void;
 }
 
 /** A response as it arrived: any status, 4xx and 5xx included. */
