@@ -14,6 +14,9 @@ import { thisDevice } from './device-check.js';
 import { followFleetManager } from '../../src/deploy/wfm-source.js';
 import { createWfmClient } from '../../src/deploy/wfm-client.js';
 import { createNodeHttpClient } from '../https-client.js';
+import { spiffePolicy, spiffeServerCheck } from '../svid.js';
+import { watchTlsFiles } from '../tls-files.js';
+import type { HttpClient } from '../../src/ports/http-client.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { randomBytes } from 'node:crypto';
 import { startBroker, type RunningBroker } from '../broker.js';
@@ -32,8 +35,12 @@ export interface AgentCommandOptions {
   pollSeconds: number;
   /** Follow a plain-http fleet manager (anyone on the path can then forge manifests): an explicit opt-out. */
   insecureHttp?: boolean;
-  /** PEM files for https and mTLS with the fleet manager. */
+  /** PEM files for https and mTLS with the fleet manager (re-read when they change) and an mqtts broker. */
   tls: { ca?: string; cert?: string; key?: string };
+  /** The SPIFFE trust domain: the fleet manager's certificate must be an X509-SVID of it (and so must the device's). */
+  trustDomain?: string;
+  /** The fleet manager's exact SPIFFE ID (`spiffe://<trust-domain>/…`). */
+  wfmSpiffeId?: string;
   stateDir: string;
   /** Serve a simulated `temperature` sensor and `fan` relay (for development devices). */
   simulated: boolean;
@@ -119,8 +126,10 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       { data: { usage: true } });
   }
   const { stateDir } = options;
-  await mkdir(stateDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
+  // Checked before anything starts: a bad flag or unusable TLS file is a usage error, not a retry loop.
+  const wfmHttp = options.wfm ? await fleetManagerHttp(options, log) : undefined;
+  await mkdir(stateDir, { recursive: true });
   const providers = [createWasiProvider()];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
   const peers = await connectPeers(options);
@@ -163,9 +172,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await agent.start({ deferResume: Boolean(options.wfm) });
   let watcher: { close(): void };
   if (options.wfm) {
-    const tls = await readTls(options.tls);
     fleet = followFleetManager({
-      client: createWfmClient({ baseUrl: options.wfm, http: createNodeHttpClient(tls), allowHttp: options.insecureHttp }),
+      client: createWfmClient({ baseUrl: options.wfm, http: wfmHttp!, allowHttp: options.insecureHttp }),
       agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
       pollMs: options.pollSeconds * 1000, clock: systemClock, log,
     });
@@ -195,6 +203,27 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });
   process.stdout.write('[agent] stopped\n');
   return 0;
+}
+
+/**
+ * The fleet manager's HTTP client: TLS 1.3 at least, the --tls-* files re-read when they change,
+ * and with --trust-domain or --wfm-spiffe-id the server known by its SPIFFE ID (Margo's identity
+ * profile) instead of its host name. Loads the files once now, so a broken one stops the start.
+ */
+async function fleetManagerHttp(options: AgentCommandOptions, log: (e: LogEntry) => void): Promise<HttpClient> {
+  const policy = spiffePolicy({ trustDomain: options.trustDomain, id: options.wfmSpiffeId });
+  if (policy && !options.tls.ca) {
+    throw new WasmhostError('bad-input', `--trust-domain/--wfm-spiffe-id need --tls-ca: the trust bundle of ${policy.trustDomain} that the fleet manager's SVID must chain to`, { data: { usage: true } });
+  }
+  const say = (level: 'info' | 'warn', message: string) => log({ workload: 'agent', level, context: 'fleet-manager', message });
+  const tls = watchTlsFiles(options.tls, { trustDomain: policy?.trustDomain, log: say });
+  try {
+    await tls.current();
+  } catch (error) {
+    throw new WasmhostError((error as WasmhostError).code ?? 'io', (error as Error).message, { cause: error, data: { usage: true } });
+  }
+  if (policy) say('info', `TLS 1.3 with SPIFFE: the fleet manager must present ${policy.id ? policy.id.text : `an SVID of the trust domain ${policy.trustDomain}`}`);
+  return createNodeHttpClient({ tls, minVersion: 'TLSv1.3', checkServerIdentity: policy && spiffeServerCheck(policy) });
 }
 
 async function readTls(files: AgentCommandOptions['tls']): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
