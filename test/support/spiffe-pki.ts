@@ -12,10 +12,10 @@ export function createPki(dir: string) {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const files = (name: string): PemFiles => ({ cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) });
   return {
-    /** A self-signed CA: the trust bundle of a trust domain. */
-    ca(name: string): PemFiles {
+    /** A self-signed CA: the trust bundle of a trust domain (with a SAN, e.g. `URI:spiffe://example.org`, when given). */
+    ca(name: string, san?: string): PemFiles {
       ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-        '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.pem`);
+        '-subj', `/CN=${name}`, ...(san ? ['-addext', `subjectAltName=${san}`] : []), '-keyout', `${name}.key`, '-out', `${name}.pem`);
       return files(name);
     },
     /** A leaf signed by `ca`: an X509-SVID when `san` is `URI:spiffe://…`, with the given serial (hex). */
