@@ -2,6 +2,7 @@
 // manager known by its SPIFFE ID, and certificate and trust-bundle rotation without a restart.
 // The TLS side is a server in this test (requiring client certificates, recording each client
 // certificate it saw) that passes requests on to the reference fleet manager over plain http.
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -11,6 +12,7 @@ import type { SecureVersion, TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesRoute, startHostileServer, type HostileServer } from '../../support/hostile-http-server.js';
 import { createPki, type PemFiles } from '../../support/spiffe-pki.js';
+import { createNodeHttpClient } from '../../../host-node/https-client.js';
 import { watComponentPath } from '../../support/wat-components.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
 import { deploymentYaml, digestOf, startFleetManager, type FleetManager } from './fleet-fixtures.js';
@@ -55,8 +57,10 @@ let bundleB: PemFiles;
 let fmA: PemFiles;
 let devA: PemFiles;
 let packages: HostileServer;
+let folder: string;
 let fm: FleetManager;
 const agents: AgentProcess[] = [];
+const stops: (() => void)[] = [];
 const fronts: Front[] = [];
 
 beforeAll(async () => {
@@ -66,7 +70,7 @@ beforeAll(async () => {
   devA = pki.leaf('dev-a', bundleA, `URI:${DEVICE_ID}`, '1d01');
   const scalars = readFileSync(await watComponentPath('scalars'));
   packages = await startHostileServer({ '/scalars.wasm': bytesRoute(scalars) });
-  const folder = join(work, 'fleet');
+  folder = join(work, 'fleet');
   mkdirSync(folder);
   writeFileSync(join(folder, 'calc.yaml'), deploymentYaml({ id: 'calc', version: '1.0.0', packageLocation: `${packages.url}/scalars.wasm`, digest: digestOf(scalars) }));
   fm = await startFleetManager(folder);
@@ -74,6 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.stop('SIGKILL')));
+  for (const kill of stops) kill();
   for (const f of fronts) f.close();
   fm?.stop();
   await packages?.close();
@@ -170,5 +175,24 @@ describe('wasmhost agent --wfm https with X509-SVIDs', () => {
     expect(front.seen).toEqual([]);
     expect(fm.polls()).toBe(polls);
     await agent.stop();
+  });
+
+  it('the reference fleet manager with --trust-domain serves a device SVID of the domain and cuts off another', async () => {
+    const child = spawn(process.execPath, [join('examples', 'fleet-manager', 'server.mjs'), '--dir', folder, '--port', '0',
+      '--tls-cert', fmA.cert, '--tls-key', fmA.key, '--client-ca', bundleA.cert, '--trust-domain', 'example.org'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    stops.push(() => child.kill('SIGKILL'));
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const url = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+
+    const agent = startAgent(['--wfm', url, ...tlsArgs(bundleA.cert, devA), '--wfm-spiffe-id', FM_ID, '--poll-seconds', '0.2', '--no-simulated-device', '--broker-port', '0'], join(work, 'state-reference'));
+    agents.push(agent);
+    await agent.until((s) => s.workloads[0]?.version === '1.0.0');
+    await agent.stop();
+
+    const other = pki.leaf('dev-other', bundleA, 'URI:spiffe://other.org/device/dev-1', '6d06');
+    const http = createNodeHttpClient({ ca: read(bundleA.cert), cert: read(other.cert), key: read(other.key), checkServerIdentity: () => undefined });
+    await expect(http.request('GET', `${url}/api/v1/deployments`)).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect.poll(() => log).toContain('fleet-manager: refused a device whose certificate is not an SVID of example.org (URI SANs: spiffe://other.org/device/dev-1)');
   });
 });
