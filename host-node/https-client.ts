@@ -40,8 +40,8 @@ export interface NodeHttpClientOptions {
  */
 export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
   const httpAgent = new http.Agent({ keepAlive: false });
-  const fixed: TlsMaterial = { ca: options.ca as TlsMaterial['ca'], cert: options.cert as Buffer, key: options.key as Buffer };
-  let current: { material: TlsMaterial; agent: https.Agent } | undefined;
+  const fixed: Pick<NodeHttpClientOptions, 'ca' | 'cert' | 'key'> = { ca: options.ca, cert: options.cert, key: options.key };
+  let current: { material: TlsMaterial | typeof fixed; agent: https.Agent } | undefined;
   /**
    * The https agent for the material of now: a new one when the material changed, so that no
    * TLS session made with the old certificate or trust bundle is resumed (a resumed session

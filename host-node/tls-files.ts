@@ -49,7 +49,7 @@ export function watchTlsFiles(files: TlsFiles, options: TlsFilesOptions): TlsSou
     }
     try {
       const material = await load(files, options.trustDomain);
-      options.log('info', `TLS: ${loaded ? 'reloaded' : 'loaded'} ${describe(material, files)}`);
+      if (paths.length > 0) options.log('info', `TLS: ${loaded ? 'reloaded' : 'loaded'} ${describe(material, files)}`);
       loaded = { signature, material };
       refused = undefined;
       return material;
@@ -127,5 +127,5 @@ function describe(material: TlsMaterial, files: TlsFiles): string {
     parts.push(`${name} (serial ${leaf.serialNumber}, valid until ${leaf.validTo}) from ${files.cert}`);
   }
   if (material.ca) parts.push(`trust bundle of ${bundleOf(material.ca).length} certificate(s) from ${files.ca}`);
-  return parts.join('; ') || 'no TLS files (system trust anchors, no client certificate)';
+  return parts.join('; ');
 }
