@@ -13,10 +13,7 @@ import { watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
 import { followFleetManager } from '../../src/deploy/wfm-source.js';
 import { createWfmClient } from '../../src/deploy/wfm-client.js';
-import { createNodeHttpClient } from '../https-client.js';
-import { spiffePolicy, spiffeServerCheck } from '../svid.js';
-import { watchTlsFiles } from '../tls-files.js';
-import type { HttpClient } from '../../src/ports/http-client.js';
+import { fleetManagerHttp } from './fleet-manager-http.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { randomBytes } from 'node:crypto';
 import { startBroker, type RunningBroker } from '../broker.js';
@@ -203,27 +200,6 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });
   process.stdout.write('[agent] stopped\n');
   return 0;
-}
-
-/**
- * The fleet manager's HTTP client: TLS 1.3 at least, the --tls-* files re-read when they change,
- * and with --trust-domain or --wfm-spiffe-id the server known by its SPIFFE ID (Margo's identity
- * profile) instead of its host name. Loads the files once now, so a broken one stops the start.
- */
-async function fleetManagerHttp(options: AgentCommandOptions, log: (e: LogEntry) => void): Promise<HttpClient> {
-  const policy = spiffePolicy({ trustDomain: options.trustDomain, id: options.wfmSpiffeId });
-  if (policy && !options.tls.ca) {
-    throw new WasmhostError('bad-input', `--trust-domain/--wfm-spiffe-id need --tls-ca: the trust bundle of ${policy.trustDomain} that the fleet manager's SVID must chain to`, { data: { usage: true } });
-  }
-  const say = (level: 'info' | 'warn', message: string) => log({ workload: 'agent', level, context: 'fleet-manager', message });
-  const tls = watchTlsFiles(options.tls, { trustDomain: policy?.trustDomain, log: say });
-  try {
-    await tls.current();
-  } catch (error) {
-    throw new WasmhostError((error as WasmhostError).code ?? 'io', (error as Error).message, { cause: error, data: { usage: true } });
-  }
-  if (policy) say('info', `TLS 1.3 with SPIFFE: the fleet manager must present ${policy.id ? policy.id.text : `an SVID of the trust domain ${policy.trustDomain}`}`);
-  return createNodeHttpClient({ tls, minVersion: 'TLSv1.3', checkServerIdentity: policy && spiffeServerCheck(policy) });
 }
 
 async function readTls(files: AgentCommandOptions['tls']): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
