@@ -121,9 +121,12 @@ describe('wasmhost agent --wfm https with X509-SVIDs', () => {
     writeFileSync(files.ca, read(bundleB.cert));
     front.use(fmB);
     await agent.untilOutput(`TLS: reloaded device SVID ${DEVICE_ID} (serial 2D02`);
-    const before = front.seen.length;
-    await expect.poll(() => front.seen.slice(before).some((s) => s.serial === '2D02'), { timeout: 10_000 }).toBe(true);
-    expect(front.seen.slice(before).every((s) => s.serial === '2D02')).toBe(true);
+    await expect.poll(() => front.seen.some((s) => s.serial === '2D02'), { timeout: 10_000 }).toBe(true);
+    // Once the new SVID is in use, every later request presents it (polls every 0.2 s).
+    const first = front.seen.findIndex((s) => s.serial === '2D02');
+    await expect.poll(() => front.seen.length, { timeout: 10_000 }).toBeGreaterThan(first + 3);
+    expect(front.seen.slice(first).map((s) => s.serial)).toEqual(front.seen.slice(first).map(() => '2D02'));
+    expect(front.seen[first].san).toBe(`URI:${DEVICE_ID}`);
     expect(agent.child.exitCode).toBeNull();
     expect((await agent.status())!.workloads.map((w) => w.version)).toEqual(['1.0.0']);
     await agent.stop();
@@ -175,6 +178,15 @@ describe('wasmhost agent --wfm https with X509-SVIDs', () => {
     expect(front.seen).toEqual([]);
     expect(fm.polls()).toBe(polls);
     await agent.stop();
+  });
+
+  it('does not start when its own SVID is of another trust domain than the one it expects of the fleet manager', async () => {
+    const other = pki.leaf('dev-other-domain', bundleA, 'URI:spiffe://other.org/device/dev-1', '7d07');
+    const agent = startAgent(['--wfm', 'https://127.0.0.1:9', ...tlsArgs(bundleA.cert, other), '--wfm-spiffe-id', FM_ID], join(work, 'state-own-domain'));
+    agents.push(agent);
+    const code = agent.child.exitCode ?? (await new Promise((resolve) => agent.child.once('exit', resolve)));
+    expect(code).toBe(2);
+    expect(agent.output()).toContain(`--tls-cert ${other.cert} is the SVID spiffe://other.org/device/dev-1, not of the trust domain example.org`);
   });
 
   it('the reference fleet manager with --trust-domain serves a device SVID of the domain and cuts off another', async () => {
