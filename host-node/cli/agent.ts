@@ -122,11 +122,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       `--wfm ${options.wfm} is plain http: anyone on the network path could forge manifests (a manifestVersion near 2^64 locks out every later update, a package swap runs their code). Use an https fleet manager, or pass --insecure-http to accept that risk knowingly`,
       { data: { usage: true } });
   }
-  const { stateDir } = options;
-  const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
   // Checked before anything starts: a bad flag or unusable TLS file is a usage error, not a retry loop.
-  const wfmHttp = options.wfm ? await fleetManagerHttp(options, log) : undefined;
+  const wfmHttp = options.wfm ? await fleetManagerHttp(options, (e) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`)) : undefined;
+  const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
+  const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
   const providers = [createWasiProvider()];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
   const peers = await connectPeers(options);
