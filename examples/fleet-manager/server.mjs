@@ -4,7 +4,7 @@
 // a folder of ApplicationDeployment YAML files. Plain Node, no dependencies. See README.md.
 //
 //   node examples/fleet-manager/server.mjs --dir <folder> [--port 0] [--host 127.0.0.1]
-//        [--tls-cert server.pem --tls-key server.key [--client-ca ca.pem]]
+//        [--tls-cert server.pem --tls-key server.key [--client-ca ca.pem [--trust-domain example.org]]]
 //
 // The first line on stdout is the server's URL; request logs go to stderr.
 import { createHash } from 'node:crypto';
@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
   options: {
     dir: { type: 'string' }, port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'client-ca': { type: 'string' },
+    'trust-domain': { type: 'string' },
   },
 });
 if (!args.dir || !existsSync(args.dir)) usage('--dir <folder> is required and must exist');
@@ -227,11 +228,23 @@ function onRequest(req, res) {
   }).finally(() => process.stderr.write(`${req.method} ${req.url} ${res.statusCode}\n`));
 }
 
+// TLS 1.3 only, as Margo's identity profile asks; with --trust-domain, a device is known by the
+// SPIFFE ID of its X509-SVID (verified against --client-ca first) and any other client is cut off.
 const tls = args['tls-cert'] && {
-  cert: readFileSync(args['tls-cert']), key: readFileSync(args['tls-key']),
+  cert: readFileSync(args['tls-cert']), key: readFileSync(args['tls-key']), minVersion: 'TLSv1.3',
   ...(args['client-ca'] && { ca: readFileSync(args['client-ca']), requestCert: true, rejectUnauthorized: true }),
 };
+if (args['trust-domain'] && !args['client-ca']) usage('--trust-domain needs --client-ca (the trust bundle of the devices\' SVIDs)');
 const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
+if (args['trust-domain']) server.on('secureConnection', (socket) => refuseOtherDomains(socket, args['trust-domain']));
+
+/** Destroys a connection whose client certificate is not an X509-SVID of the trust domain (one URI SAN). */
+function refuseOtherDomains(socket, trustDomain) {
+  const uris = (socket.getPeerCertificate().subjectaltname ?? '').split(', ').filter((e) => e.startsWith('URI:')).map((e) => e.slice(4));
+  if (uris.length === 1 && uris[0].startsWith(`spiffe://${trustDomain}/`)) return;
+  process.stderr.write(`fleet-manager: refused a device whose certificate is not an SVID of ${trustDomain} (URI SANs: ${uris.join(', ') || 'none'})\n`);
+  socket.destroy();
+}
 server.listen(Number(args.port), args.host, () => {
   const { port } = server.address();
   const host = args.host.includes(':') ? `[${args.host}]` : args.host;
@@ -240,6 +253,6 @@ server.listen(Number(args.port), args.host, () => {
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { server.close(() => process.exit(0)); server.closeAllConnections(); });
 
 function usage(problem) {
-  process.stderr.write(`fleet-manager: ${problem}\nusage: node server.mjs --dir <folder> [--port 0] [--host 127.0.0.1] [--tls-cert <pem> --tls-key <pem> [--client-ca <pem>]]\n`);
+  process.stderr.write(`fleet-manager: ${problem}\nusage: node server.mjs --dir <folder> [--port 0] [--host 127.0.0.1] [--tls-cert <pem> --tls-key <pem> [--client-ca <pem> [--trust-domain <domain>]]]\n`);
   process.exit(2);
 }

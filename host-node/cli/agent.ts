@@ -15,8 +15,8 @@ import { IMPORTED_DIR, watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
 import { followFleetManager } from '../../src/deploy/wfm-source.js';
 import { createWfmClient } from '../../src/deploy/wfm-client.js';
-import { createNodeHttpClient } from '../https-client.js';
 import { loadRegistryCredentials } from '../registry-auth.js';
+import { fleetManagerHttp } from './fleet-manager-http.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { randomBytes } from 'node:crypto';
 import { startBroker, type RunningBroker } from '../broker.js';
@@ -35,8 +35,12 @@ export interface AgentCommandOptions {
   pollSeconds: number;
   /** Follow a plain-http fleet manager (anyone on the path can then forge manifests): an explicit opt-out. */
   insecureHttp?: boolean;
-  /** PEM files for https and mTLS with the fleet manager. */
+  /** PEM files for https and mTLS with the fleet manager (re-read when they change) and an mqtts broker. */
   tls: { ca?: string; cert?: string; key?: string };
+  /** The SPIFFE trust domain: the fleet manager's certificate must be an X509-SVID of it (and so must the device's). */
+  trustDomain?: string;
+  /** The fleet manager's exact SPIFFE ID (`spiffe://<trust-domain>/…`). */
+  wfmSpiffeId?: string;
   stateDir: string;
   /** Serve a simulated `temperature` sensor and `fan` relay (for development devices). */
   simulated: boolean;
@@ -125,6 +129,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       `--wfm ${options.wfm} is plain http: anyone on the network path could forge manifests (a manifestVersion near 2^64 locks out every later update, a package swap runs their code). Use an https fleet manager, or pass --insecure-http to accept that risk knowingly`,
       { data: { usage: true } });
   }
+  // Checked before anything starts: a bad flag or unusable TLS file is a usage error, not a retry loop.
+  const wfmHttp = options.wfm ? await fleetManagerHttp(options, (e) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`)) : undefined;
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
   // Without a source, the agent follows the folder `wasmhost import` records into (air-gapped devices).
@@ -175,9 +181,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await agent.start({ deferResume: Boolean(options.wfm) });
   let watcher: { close(): void };
   if (options.wfm) {
-    const tls = await readTls(options.tls);
     fleet = followFleetManager({
-      client: createWfmClient({ baseUrl: options.wfm, http: createNodeHttpClient(tls), allowHttp: options.insecureHttp }),
+      client: createWfmClient({ baseUrl: options.wfm, http: wfmHttp!, allowHttp: options.insecureHttp }),
       agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
       pollMs: options.pollSeconds * 1000, clock: systemClock, log,
     });

@@ -11,6 +11,7 @@ Usage:
   wasmhost device [--json]
   wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
   wasmhost agent [--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f] [--insecure-http]]
+                 [--trust-domain example.org] [--wfm-spiffe-id spiffe://example.org/fleet-manager]
                  [--state <dir>] [--no-simulated-device] [--allow-in-process (not with --wfm)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
                  [--registry-auth <config.json>] [--insecure-registry host:port …]
@@ -30,8 +31,10 @@ deviceConstraints? Exit code 0: yes (for a fleet: at least one device), 3: no, 1
 Agent: runs the device agent until SIGINT/SIGTERM. It applies the Margo ApplicationDeployments
 (and ApplicationDescriptions) in --desired, re-reading the folder on every change, or follows a
 Margo fleet manager (--wfm: State Manifest with ETag, strictly increasing manifestVersion,
-digest-checked YAML, statuses and capabilities posted; mTLS with the --tls-* PEM files; https only,
-unless --insecure-http accepts a plain-http one knowingly), keeps its state
+digest-checked YAML, statuses and capabilities posted; https only, unless --insecure-http accepts
+a plain-http one knowingly): TLS 1.3, mTLS with the --tls-* PEM files (the trust bundle, the device's
+X509-SVID and key, re-read when they change), the fleet manager known by its SPIFFE ID with
+--wfm-spiffe-id, or by any ID of --trust-domain, instead of its host name), keeps its state
 in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serves its status on
 loopback; \`wasmhost status\` reads it. With neither --desired nor --wfm it follows the desired
 state \`wasmhost import\` recorded in --state. Embedded peers join through MQTT: an in-process broker on
@@ -114,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
       'tls-ca': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'trust-domain': { type: 'string' },
+      'wfm-spiffe-id': { type: 'string' },
       'no-simulated-device': { type: 'boolean', default: false },
       broker: { type: 'string' },
       'broker-port': { type: 'string', default: '1883' },
@@ -151,6 +156,8 @@ export async function main(argv: string[]): Promise<number> {
         insecureHttp: values['insecure-http'],
         pollSeconds: Number(values['poll-seconds']),
         tls: { ca: values['tls-ca'], cert: values['tls-cert'], key: values['tls-key'] },
+        trustDomain: values['trust-domain'],
+        wfmSpiffeId: values['wfm-spiffe-id'],
         stateDir: await stateDir(values.state),
         simulated: !values['no-simulated-device'],
         broker: values.broker,
