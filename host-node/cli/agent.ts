@@ -22,6 +22,7 @@ import { createMqttTransport } from '../mqtt-transport.js';
 import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.js';
 import { connectedPeers, peerPresence, peerReadings } from '../../src/bridge/agent-link.js';
+import { peerChildren } from '../../src/bridge/peer-children.js';
 import type { MqttTransport } from '../../src/ports/mqtt-transport.js';
 
 /** Options of `wasmhost agent`. */
@@ -156,6 +157,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   peers?.bridge.onPeersChanged((change) => {
     process.stdout.write(`[bridge] peer ${change.peer} ${change.type === 'up' ? 'online' : change.type === 'down' ? 'offline' : 'forgotten'}\n`);
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profileNow()) as unknown as Record<string, unknown>);
+    fleet?.setChildren(peerChildren(peers?.bridge, deviceId));
   });
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url }));
   process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
@@ -169,6 +171,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
       pollMs: options.pollSeconds * 1000, clock: systemClock, log,
     });
+    fleet.setChildren(peerChildren(peers?.bridge, deviceId));
     void fleet.poll().finally(() => agent.resume().catch((e: Error) => log({ workload: 'agent', level: 'error', context: 'agent', message: e.message })));
     watcher = fleet;
   } else {

@@ -80,10 +80,10 @@ describe('wasmhost check', () => {
   });
 
   it('evaluates Margo eligibility rules and names a malformed one', async () => {
-    const arm = await file('arm.json', { eligibilityRules: [{ propertySelector: { matchExpressions: [{ key: '/cpu/0/architecture', operator: 'In', values: ['arm64'] }] } }] });
+    const arm = await file('arm.json', { eligibilityRules: [{ propertySelector: { matchExpressions: [{ key: '/cpus/0/architecture', operator: 'In', values: ['arm64'] }] } }] });
     const result = wasmhost(['check', HELLO, '--constraints', arm], env);
     expect(result.code).toBe(3);
-    expect(result.stdout).toContain('/cpu/0/architecture');
+    expect(result.stdout).toContain('/cpus/0/architecture');
     const bad = await file('bad.json', { eligibilityRules: [{ propertySelector: { matchExpressions: [{ key: '/id', operator: 'Eq', values: ['x'] }] } }] });
     const malformed = wasmhost(['check', HELLO, '--constraints', bad], env);
     expect(malformed.code).toBe(1);
