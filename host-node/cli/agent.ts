@@ -170,6 +170,10 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       client: createWfmClient({ baseUrl: options.wfm, http: createNodeHttpClient(tls), allowHttp: options.insecureHttp }),
       agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
       pollMs: options.pollSeconds * 1000, clock: systemClock, log,
+      childPresence: (peer) => {
+        const known = peers?.bridge.peer(peer);
+        return known ? (known.online ? 'online' : 'offline') : 'unknown';
+      },
     });
     fleet.setChildren(peerChildren(peers?.bridge, deviceId));
     void fleet.poll().finally(() => agent.resume().catch((e: Error) => log({ workload: 'agent', level: 'error', context: 'agent', message: e.message })));

@@ -5,6 +5,7 @@ import { resolveDesired } from './desired-documents.js';
 import type { DeploymentStatus } from './types.js';
 import { problemOf, type WfmClient } from './wfm-client.js';
 import { backoffDelay, mayRetry, type WfmProblem } from './wfm-problem.js';
+import { childOf, childPlacementError, deploymentTarget, type ChildPresence } from './wfm-children.js';
 
 /** What following a fleet manager needs. */
 export interface WfmSourceOptions {
@@ -22,6 +23,8 @@ export interface WfmSourceOptions {
   maxBackoffMs?: number;
   /** Uniform in [0, 1) for backoff jitter (default Math.random; tests inject one). */
   random?: () => number;
+  /** Whether a child device (an embedded peer, by id) is online, known but offline, or unknown (default: unknown). */
+  childPresence?: (peer: string) => ChildPresence;
 }
 
 /** What a followed fleet manager lets the device do besides polling. */
@@ -73,10 +76,34 @@ export function followFleetManager(options: WfmSourceOptions): FleetFollower {
     });
     if (!result.changed) return;
     const sources = result.deployments.map((d) => ({ source: `${d.deploymentId}.yaml`, text: d.yaml, deploymentId: d.deploymentId }));
-    const desired = resolveDesired(sources, options.baseUrl, { remote: true });
-    say('info', `accepted manifest version ${result.manifestVersion} with ${desired.length} deployment(s)`);
+    const resolved = resolveDesired(sources, options.baseUrl, { remote: true });
+    const targets = new Map(result.deployments.map((d) => [d.deploymentId, childOf(deploymentTarget(d.yaml), options.deviceId)]));
+    const desired = resolved.filter((d) => targets.get(d.id) === undefined);
+    forChildren = resolved.filter((d) => targets.get(d.id) !== undefined)
+      .map((d) => ({ id: d.id, child: targets.get(d.id)!, components: d.components.map((c) => c.name), version: result.manifestVersion }));
+    childCodes.clear();
+    say('info', `accepted manifest version ${result.manifestVersion} with ${desired.length} deployment(s)${forChildren.length ? ` and ${forChildren.length} for child devices` : ''}`);
+    reportChildDeployments();
     void agent.apply(desired, { manifestVersion: String(result.manifestVersion), etag: result.etag })
       .catch((error: Error) => say('error', `applying manifest version ${result.manifestVersion}: ${error.message}`));
+  }
+
+  /** Deployments of the last accepted manifest addressed to child devices, and the code last reported for each. */
+  let forChildren: { id: string; child: string; components: string[]; version: bigint }[] = [];
+  const childCodes = new Map<string, string>();
+
+  /** Reports each child deployment's placement failure (101/102/103) when it is new or changed. */
+  function reportChildDeployments(): void {
+    for (const d of forChildren) {
+      const error = childPlacementError(d.child, d.child === '*' ? 'unknown' : options.childPresence?.(d.child) ?? 'unknown');
+      if (childCodes.get(d.id) === error.code) continue;
+      childCodes.set(d.id, error.code);
+      const status: DeploymentStatus = {
+        deploymentId: d.id, deviceId: d.child === '*' ? options.deviceId : `${options.deviceId}/${d.child}`,
+        status: { state: 'failed', error }, components: d.components.map((name) => ({ name, state: 'failed', error })),
+      };
+      enqueue({ key: `status:${d.id}`, what: `status of ${d.id}`, send: () => client.reportStatus(status, d.version) });
+    }
   }
 
   /** When to try again after `failures` failures ending with `error`. */
@@ -201,6 +228,7 @@ export function followFleetManager(options: WfmSourceOptions): FleetFollower {
         const id = `${options.deviceId}/${peer}`;
         enqueue({ key: `caps:${id}`, what: `deregistration of ${id}`, send: () => client.deleteCapabilities(id) });
       }
+      reportChildDeployments();
     },
     async settled() {
       while (flushing) await flushing;

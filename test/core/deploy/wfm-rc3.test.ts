@@ -15,12 +15,12 @@ import { check } from '../../support/margo-rc3/schemas.js';
 const BASE = 'http://127.0.0.1:9';
 const enc = (s: string) => new TextEncoder().encode(s);
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
-const yaml = (id: string, version: string) => enc(`apiVersion: application.margo.org/v1alpha1
+const yaml = (id: string, version: string, deviceId?: string) => enc(`apiVersion: application.margo.org/v1alpha1
 kind: ApplicationDeployment
 id: ${id}
 metadata:
   name: ${id}
-  annotations: { applicationId: ${id}, applicationVersion: "${version}" }
+${deviceId ? `  deviceId: ${deviceId}\n` : ''}  annotations: { applicationId: ${id}, applicationVersion: "${version}" }
 spec:
   deploymentProfile:
     type: wasm.component
@@ -38,7 +38,7 @@ const gatewayCaps = () => toDeviceCapabilitiesManifest(profileFromProviders(
 )) as unknown as Record<string, unknown>;
 
 /** A follower of an rc.3 fleet manager, with a fake agent that records what it applies. */
-function setup() {
+function setup(childPresence?: (peer: string) => 'online' | 'offline' | 'unknown') {
   const clock = createManualClock(1_000_000);
   const fm = createRc3FleetManager(clock.now);
   const client = createWfmClient({ baseUrl: BASE, http: fm.client, now: clock.now });
@@ -53,7 +53,7 @@ function setup() {
   } as unknown as Agent;
   const logs: string[] = [];
   const fleet = followFleetManager({
-    client, agent, deviceId: 'gw', baseUrl: BASE, capabilities: gatewayCaps(), pollMs: 1000, clock, random: () => 0,
+    client, agent, deviceId: 'gw', baseUrl: BASE, capabilities: gatewayCaps(), pollMs: 1000, clock, random: () => 0, childPresence,
     log: (e: LogEntry) => logs.push(`${e.level} ${e.message}`),
   });
   const at = (method: string, path: RegExp) => fm.seen.filter((s) => s.method === method && path.test(s.path));
@@ -249,6 +249,31 @@ describe('the rc.3 client against a schema-enforcing fleet manager', () => {
     await t.fleet.settled();
     expect(t.at('DELETE', /capabilities/).map((s) => [s.path, s.status])).toEqual([['/api/v1/capabilities/gw/mcu-1', 204]]);
     expect([...t.fm.capabilities.keys()]).toEqual(['gw']);
+    expect(t.fm.violations).toEqual([]);
+  });
+
+  it('fails deployments addressed to children with rc.3 gateway codes 101, 102 and 103, and runs its own', async () => {
+    const presence = new Map<string, 'online' | 'offline'>([['mcu-2', 'offline']]);
+    const t = setup((peer) => presence.get(peer) ?? 'unknown');
+    t.fm.state.offerBundle = false;
+    t.fm.deployments.set('own', yaml('own', '1.0.0', 'gw'));
+    t.fm.deployments.set('unknown', yaml('unknown', '1.0.0', 'gw/mcu-9'));
+    t.fm.deployments.set('offline', yaml('offline', '1.0.0', 'gw/mcu-2'));
+    t.fm.deployments.set('any', yaml('any', '1.0.0', 'gw/*'));
+    await t.fleet.poll();
+    await t.fleet.settled();
+    expect(t.applied).toEqual([{ versions: ['own@1.0.0'], manifestVersion: '1' }]);
+    const code = (id: string) => t.fm.statuses.filter((s) => s.deploymentId === id).map((s) => [s.deviceId, (s.status as { error: { code: string } }).error.code]);
+    expect([code('unknown'), code('offline'), code('any')]).toEqual([[['gw/mcu-9', '101']], [['gw/mcu-2', '102']], [['gw', '103']]]);
+    expect(t.fm.statuses.every((s) => s.adoptedManifestVersion === 1)).toBe(true);
+
+    // mcu-2 comes online: it still hosts no workloads (103); reported once per change.
+    presence.set('mcu-2', 'online');
+    t.fleet.setChildren(new Map());
+    await t.fleet.settled();
+    t.fleet.setChildren(new Map());
+    await t.fleet.settled();
+    expect(code('offline')).toEqual([['gw/mcu-2', '102'], ['gw/mcu-2', '103']]);
     expect(t.fm.violations).toEqual([]);
   });
 });
