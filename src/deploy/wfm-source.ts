@@ -82,7 +82,8 @@ export function followFleetManager(options: WfmSourceOptions): FleetFollower {
     forChildren = resolved.filter((d) => targets.get(d.id) !== undefined)
       .map((d) => ({ id: d.id, child: targets.get(d.id)!, components: d.components.map((c) => c.name), version: result.manifestVersion }));
     childCodes.clear();
-    say('info', `accepted manifest version ${result.manifestVersion} with ${desired.length} deployment(s)${forChildren.length ? ` and ${forChildren.length} for child devices` : ''}`);
+    const { bundle, single, cached } = result.fetched;
+    say('info', `accepted manifest version ${result.manifestVersion} with ${desired.length} deployment(s)${forChildren.length ? ` and ${forChildren.length} for child devices` : ''} (YAMLs: ${bundle} from the bundle, ${single} fetched, ${cached} unchanged)`);
     reportChildDeployments();
     void agent.apply(desired, { manifestVersion: String(result.manifestVersion), etag: result.etag })
       .catch((error: Error) => say('error', `applying manifest version ${result.manifestVersion}: ${error.message}`));

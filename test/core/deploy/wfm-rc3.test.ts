@@ -276,4 +276,22 @@ describe('the rc.3 client against a schema-enforcing fleet manager', () => {
     expect(code('offline')).toEqual([['gw/mcu-2', '102'], ['gw/mcu-2', '103']]);
     expect(t.fm.violations).toEqual([]);
   });
+
+  it('a 403 (relationship retired) is not retried: polls slow to the longest backoff, a refused report is dropped', async () => {
+    const t = setup();
+    t.fm.injected.push({ method: 'PUT', path: /capabilities/, status: 403, problem: { retryable: false } });
+    t.fm.injected.push({ method: 'GET', path: /^\/api\/v1\/deployments$/, status: 403 });
+    t.fleet.updateCapabilities(gatewayCaps());
+    await t.fleet.poll();
+    await t.fleet.settled();
+    t.clock.advance(30_000);
+    await t.fleet.poll();
+    await t.fleet.settled();
+    expect(t.at('PUT', /capabilities/).map((s) => s.status)).toEqual([201, 403]);
+    expect(t.at('GET', /^\/api\/v1\/deployments$/)).toHaveLength(1);
+    expect(t.logs.join('\n')).toMatch(/capabilities of gw refused, not retried: .*403/);
+    t.clock.advance(30_000);
+    await t.fleet.poll();
+    expect(t.at('GET', /^\/api\/v1\/deployments$/)).toHaveLength(2);
+  });
 });
