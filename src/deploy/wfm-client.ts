@@ -17,7 +17,7 @@ import {
 } from './fetch-budgets.js';
 import { createCanceller } from './cancel.js';
 import { BUNDLE_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, parseManifest, type BundleRef, type ManifestEntry } from './wfm-manifest.js';
-import { gunzip, readTar } from './wfm-bundle.js';
+import { bundleFiles, gunzip } from './wfm-bundle.js';
 import { describeProblem, readProblem, type WfmProblem } from './wfm-problem.js';
 
 export { MANIFEST_MEDIA_TYPE, BUNDLE_MEDIA_TYPE, MAX_MANIFEST_VERSION } from './wfm-manifest.js';
@@ -157,7 +157,7 @@ export function createWfmClient(options: WfmClientOptions): WfmClient {
     if (digest !== bundle.digest) {
       throw fail('bad-input', 'digest-mismatch', url, `bundle: ${url} sent bytes with digest ${digest}, the manifest says ${bundle.digest}; the whole manifest is refused`);
     }
-    const files = readTar(await gunzip(res.body));
+    const files = bundleFiles(await gunzip(res.body));
     const byDigest = new Map<string, string>();
     for (const file of files) {
       const d = await sha256Digest(file.bytes);
