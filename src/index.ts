@@ -27,7 +27,7 @@ export { allowedName, isGranted, topicMatches, type Grants, type GrantKey } from
 export { createTestHost, type TestHost, type TestHostOptions, type TestHostMocks, type SensorMock } from './testing/test-host.js';
 export { recordCalls, type CapabilityCall } from './testing/record-calls.js';
 export { profileFromProviders, parseDeviceProfile, type DeviceProfile, type DeviceClass, type DeviceIdentity, type DeviceResources, type ProfileOptions, type WasmFacts, type Labels } from './device/profile.js';
-export { toDeviceCapabilitiesManifest, fromDeviceCapabilitiesManifest, readDeviceProfile, type DeviceCapabilitiesManifest, type WasmhostExtension } from './device/margo-capabilities.js';
+export { toDeviceCapabilitiesManifest, fromDeviceCapabilitiesManifest, readDeviceProfile, peerCapabilitiesManifest, type DeviceCapabilitiesManifest, type PeerDeviceFacts, type WasmhostExtension } from './device/margo-capabilities.js';
 export { parseDeviceConstraints, type DeviceConstraints } from './device/device-constraints.js';
 export { evaluateEligibility, type EligibilityRule, type MatchExpression, type EligibilityResult } from './device/eligibility.js';
 export { checkCapacity, type CapacityRequirements, type CapacityShortfall } from './device/capacity.js';
@@ -42,7 +42,8 @@ export { parseApplicationDescription, type ApplicationDescription } from './depl
 export { parseApplicationDeployment, type ApplicationDeployment } from './deploy/manifest-deployment.js';
 export { resolveDeployment } from './deploy/manifest-resolve.js';
 export { createWfmClient, type WfmClient, type WfmClientOptions, type PollResult } from './deploy/wfm-client.js';
-export { followFleetManager, type WfmSourceOptions } from './deploy/wfm-source.js';
+export { followFleetManager, type FleetFollower, type WfmSourceOptions } from './deploy/wfm-source.js';
+export { readProblem, type WfmProblem } from './deploy/wfm-problem.js';
 export type * from './ports/agent-ports.js';
 export type * from './ports/http-client.js';
 export { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions, type IsolationLimits, type IsolationEvent, type Backoff } from './runtime/isolated-workload.js';

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// A small reference fleet manager for tests and demos: the server side of Margo's workload
-// fleet management API (device interface, mTLS identity, no {clientId} in paths), serving
-// a folder of ApplicationDeployment YAML files. Plain Node, no dependencies. See README.md.
+// A small reference fleet manager for tests and demos: the server side of Margo's Workload
+// Management API 1.0.0-rc.3 (device interface, mTLS identity, no {clientId} in paths), serving
+// a folder of ApplicationDeployment YAML files. Errors are RFC 9457 problem details. Plain
+// Node, no dependencies (the project's tests check its answers against rc.3 schemas). See README.md.
 //
 //   node examples/fleet-manager/server.mjs --dir <folder> [--port 0] [--host 127.0.0.1]
 //        [--tls-cert server.pem --tls-key server.key [--client-ca ca.pem [--trust-domain example.org]]]
@@ -18,6 +19,10 @@ import { gzipSync } from 'node:zlib';
 const MANIFEST_TYPE = 'application/vnd.margo.manifest.v1+json';
 const BUNDLE_TYPE = 'application/vnd.margo.bundle.v1+tar+gzip';
 const STATES = ['pending', 'installing', 'installed', 'failed', 'removing', 'removed'];
+const PROBLEM_TYPES = 'https://docs.margo.org/specification/problem-types';
+const TITLES = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 413: 'Content Too Large', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const DEVICE_ID = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+const EXTENSION = /^x-[a-z][a-z0-9-]*-extensions$/;
 const COUNTER = '.manifest-version.json';
 const MAX_BODY = 1024 * 1024;
 
@@ -33,9 +38,11 @@ if (Boolean(args['tls-cert']) !== Boolean(args['tls-key'])) usage('--tls-cert an
 if (args['client-ca'] && !args['tls-cert']) usage('--client-ca needs --tls-cert and --tls-key');
 
 const dir = args.dir;
-/** Posted statuses, in arrival order; capability reports by device id. */
+/** Posted statuses, in arrival order; capability reports by device id (a DELETE removes them). */
 const statuses = [];
 const capabilities = new Map();
+/** Devices deregistered with DELETE, in order. */
+const deregistered = [];
 
 const sha256 = (bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -110,7 +117,18 @@ function send(res, status, body, headers = {}) {
   res.end(bytes);
 }
 
-/** RFC 9110 If-None-Match: a list of (possibly weak) entity tags, or `*`. */
+/** An RFC 9457 problem (`application/problem+json`) with Margo's members. */
+function problem(res, status, detail, extra = {}, headers = {}) {
+  const title = TITLES[status] ?? 'Error';
+  const body = {
+    type: `${PROBLEM_TYPES}#${title.toLowerCase().replace(/[^a-z]+/g, '-')}`, title, status, detail,
+    retryable: status === 503 || status === 429 || status >= 500, ...extra,
+  };
+  const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
+  res.writeHead(status, { 'content-type': 'application/problem+json', ...headers, 'content-length': bytes.length });
+  res.end(bytes);
+}
+
 function matches(ifNoneMatch, etag) {
   if (!ifNoneMatch) return false;
   return ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).some((t) => t === '*' || t === etag);
@@ -138,64 +156,91 @@ async function readJson(req) {
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** rc.3 DeploymentStatusManifest: field errors as `[{field, message}]`. */
+function statusErrors(json, id) {
+  if (!isObject(json)) return [{ field: '', message: 'body is not an object' }];
+  const errors = [];
+  if (json.deploymentId !== id) errors.push({ field: 'deploymentId', message: `must equal the path's ${JSON.stringify(id)}` });
+  if (!Number.isSafeInteger(json.adoptedManifestVersion) || json.adoptedManifestVersion < 1) errors.push({ field: 'adoptedManifestVersion', message: 'required: the manifestVersion the device adopted (an integer ≥ 1)' });
+  if (json.deviceId !== undefined && !(typeof json.deviceId === 'string' && DEVICE_ID.test(json.deviceId))) errors.push({ field: 'deviceId', message: 'not a DeviceId' });
+  if (!isObject(json.status) || !STATES.includes(json.status.state)) errors.push({ field: 'status.state', message: `must be one of ${STATES.join(', ')}` });
+  if (!Array.isArray(json.components) || !json.components.every((c) => isObject(c) && typeof c.name === 'string' && STATES.includes(c.state))) errors.push({ field: 'components', message: 'must be [{name, state}]' });
+  return errors;
+}
+
+/** rc.3 DeviceCapabilitiesManifest: `properties` (identity required), `labels`, `x-*-extensions`, nothing else. */
+function capabilityErrors(json, deviceId) {
+  if (!isObject(json)) return [{ field: '', message: 'body is not an object' }];
+  const errors = Object.keys(json).filter((k) => k !== 'properties' && k !== 'labels' && !EXTENSION.test(k)).map((k) => ({ field: k, message: 'not allowed at the top level' }));
+  if (!isObject(json.properties)) return [...errors, { field: 'properties', message: 'required' }];
+  for (const key of ['id', 'vendor', 'modelNumber', 'serialNumber']) if (typeof json.properties[key] !== 'string') errors.push({ field: `properties.${key}`, message: 'required string' });
+  if (json.properties.id !== deviceId) errors.push({ field: 'properties.id', message: `must equal the path's ${JSON.stringify(deviceId)}` });
+  if ('cpu' in json.properties) errors.push({ field: 'properties.cpu', message: 'rc.3 calls it cpus' });
+  return errors;
+}
+
 async function handle(req, res) {
   const path = new URL(req.url, 'http://fleet-manager').pathname;
   const method = req.method;
   let m;
   if (path === '/api/v1/deployments') {
-    if (method !== 'GET') return send(res, 405, { error: 'use GET' }, { allow: 'GET' });
-    if (!acceptsManifest(req.headers.accept)) return send(res, 406, { error: `only ${MANIFEST_TYPE} is served` });
+    if (method !== 'GET') return problem(res, 405, 'use GET', {}, { allow: 'GET' });
+    if (!acceptsManifest(req.headers.accept)) return problem(res, 406, `only ${MANIFEST_TYPE} is served`, { retryable: false });
     const { body } = buildManifest();
     const etag = `"${sha256(body)}"`;
     if (matches(req.headers['if-none-match'], etag)) return send(res, 304, Buffer.alloc(0), { etag });
-    return send(res, 200, body, { 'content-type': MANIFEST_TYPE, etag, 'cache-control': 'no-cache' });
+    return send(res, 200, body, { 'content-type': MANIFEST_TYPE, etag, 'cache-control': 'private' });
   }
   if ((m = /^\/api\/v1\/deployments\/([^/]+)\/(sha256:[0-9a-f]{64})$/.exec(path)) && method === 'GET') {
     const id = decodeURIComponent(m[1]);
     const found = readDeployments().find((d) => d.deploymentId === id && d.digest === m[2]);
-    if (!found) return send(res, 404, { error: `no deployment ${id} with digest ${m[2]}` });
-    return send(res, 200, found.bytes, { 'content-type': 'application/yaml', etag: `"${found.digest}"`, 'cache-control': 'public, max-age=31536000, immutable' });
+    if (!found) return problem(res, 404, `no deployment ${id} with digest ${m[2]}`, { retryable: false });
+    return send(res, 200, found.bytes, { 'content-type': 'application/yaml', etag: `"${found.digest}"`, 'cache-control': 'private, max-age=31536000, immutable' });
   }
   if ((m = /^\/api\/v1\/bundles\/(sha256:[0-9a-f]{64})$/.exec(path)) && method === 'GET') {
     const { bundle } = buildManifest();
-    if (!bundle || bundle.digest !== m[1]) return send(res, 404, { error: `no bundle with digest ${m[1]}` });
-    return send(res, 200, bundle.bytes, { 'content-type': BUNDLE_TYPE, etag: `"${bundle.digest}"`, 'cache-control': 'public, max-age=31536000, immutable' });
+    if (!bundle || bundle.digest !== m[1]) return problem(res, 404, `no bundle with digest ${m[1]}`, { retryable: false });
+    if (matches(req.headers['if-none-match'], `"${bundle.digest}"`)) return send(res, 304, Buffer.alloc(0), { etag: `"${bundle.digest}"` });
+    return send(res, 200, bundle.bytes, { 'content-type': BUNDLE_TYPE, etag: `"${bundle.digest}"`, 'cache-control': 'private, max-age=31536000, immutable' });
   }
   if ((m = /^\/api\/v1\/deployments\/([^/]+)\/status$/.exec(path))) {
-    if (method !== 'POST') return send(res, 405, { error: 'use POST' }, { allow: 'POST' });
+    if (method !== 'POST') return problem(res, 405, 'use POST', {}, { allow: 'POST' });
     const { json, error } = await readJson(req);
-    if (error) return send(res, error[0], { error: error[1] });
+    if (error) return problem(res, error[0], error[1], { retryable: false });
     const id = decodeURIComponent(m[1]);
-    const problem = !isObject(json) ? 'body is not an object'
-      : json.kind !== 'DeploymentStatusManifest' ? 'kind must be DeploymentStatusManifest'
-      : typeof json.apiVersion !== 'string' ? 'apiVersion is missing'
-      : json.deploymentId !== id ? `deploymentId ${JSON.stringify(json.deploymentId)} differs from the path's ${JSON.stringify(id)}`
-      : !isObject(json.status) || !STATES.includes(json.status.state) ? `status.state must be one of ${STATES.join(', ')}`
-      : !Array.isArray(json.components) || !json.components.every((c) => isObject(c) && typeof c.name === 'string' && STATES.includes(c.state)) ? 'components must be [{name, state}]'
-      : undefined;
-    if (problem) return send(res, 422, { error: problem });
+    const errors = statusErrors(json, id);
+    if (errors.length) return problem(res, 422, `not a DeploymentStatusManifest: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { retryable: false, errors });
+    const first = !statuses.some((s) => s.deploymentId === id);
     statuses.push(json);
-    return send(res, 200, undefined);
+    return send(res, first ? 201 : 200, undefined);
   }
   if ((m = /^\/api\/v1\/capabilities\/(.+)$/.exec(path))) {
-    if (method !== 'POST' && method !== 'PUT') return send(res, 405, { error: 'use POST (first report) or PUT (update)' }, { allow: 'POST, PUT' });
+    const deviceId = m[1];
+    if (!DEVICE_ID.test(deviceId)) return problem(res, 400, `${JSON.stringify(deviceId)} is not a DeviceId`, { retryable: false });
+    if (method === 'DELETE') {
+      if (!capabilities.has(deviceId)) return problem(res, 404, `no device ${deviceId}`, { retryable: false });
+      capabilities.delete(deviceId);
+      deregistered.push(deviceId);
+      return send(res, 204, undefined);
+    }
+    if (method !== 'PUT') return problem(res, 405, 'use PUT (report or update) or DELETE (deregister)', {}, { allow: 'PUT, DELETE' });
     const { json, error } = await readJson(req);
-    if (error) return send(res, error[0], { error: error[1] });
-    const problem = !isObject(json) ? 'body is not an object'
-      : json.kind !== 'DeviceCapabilitiesManifest' ? 'kind must be DeviceCapabilitiesManifest'
-      : typeof json.apiVersion !== 'string' ? 'apiVersion is missing'
-      : !isObject(json.properties) ? 'properties is missing' : undefined;
-    if (problem) return send(res, 422, { error: problem });
-    const deviceId = decodeURIComponent(m[1]);
+    if (error) return problem(res, error[0], error[1], { retryable: false });
+    const errors = capabilityErrors(json, deviceId);
+    if (errors.length) return problem(res, 422, `not a DeviceCapabilitiesManifest: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { retryable: false, errors });
+    const gateway = deviceId.split('/').slice(0, -1).join('/');
+    if (gateway && !capabilities.has(gateway)) return problem(res, 404, `no gateway ${gateway} was found for the child device ${deviceId}`, { retryable: false, title: 'Gateway not found' });
+    const existed = capabilities.has(deviceId);
     capabilities.set(deviceId, [...(capabilities.get(deviceId) ?? []), { method, manifest: json }]);
-    return send(res, 201, undefined);
+    return send(res, existed ? 200 : 201, undefined);
   }
   if (path === '/debug/statuses' && method === 'GET') return send(res, 200, statuses);
+  if (path === '/debug/devices' && method === 'GET') return send(res, 200, { devices: [...capabilities.keys()], deregistered });
   if ((m = /^\/debug\/capabilities\/(.+)$/.exec(path)) && method === 'GET') {
     const reports = capabilities.get(decodeURIComponent(m[1]));
-    return reports ? send(res, 200, reports) : send(res, 404, { error: `no capabilities reported for ${m[1]}` });
+    return reports ? send(res, 200, reports) : problem(res, 404, `no capabilities reported for ${m[1]}`);
   }
-  return send(res, 404, { error: `no route ${method} ${path}` });
+  return problem(res, 404, `no route ${method} ${path}`);
 }
 
 /**
@@ -205,7 +250,7 @@ async function handle(req, res) {
  */
 const CORS = {
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'ETag',
+  'access-control-expose-headers': 'ETag, Retry-After',
   'cross-origin-resource-policy': 'cross-origin',
 };
 
@@ -213,7 +258,7 @@ function onRequest(req, res) {
   for (const [name, value] of Object.entries(CORS)) res.setHeader(name, value);
   if (req.method === 'OPTIONS') {
     res.writeHead(204, {
-      'access-control-allow-methods': 'GET, POST, PUT',
+      'access-control-allow-methods': 'GET, POST, PUT, DELETE',
       'access-control-allow-headers': 'content-type, if-none-match, accept',
       'access-control-max-age': '600',
     });
@@ -223,7 +268,7 @@ function onRequest(req, res) {
   }
   handle(req, res).catch((error) => {
     process.stderr.write(`fleet-manager: ${req.method} ${req.url}: ${error.stack ?? error}\n`);
-    if (!res.headersSent) send(res, 500, { error: error.message });
+    if (!res.headersSent) problem(res, 500, error.message);
     else res.destroy();
   }).finally(() => process.stderr.write(`${req.method} ${req.url} ${res.statusCode}\n`));
 }

@@ -25,6 +25,7 @@ import { createMqttTransport } from '../mqtt-transport.js';
 import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.js';
 import { connectedPeers, peerPresence, peerReadings } from '../../src/bridge/agent-link.js';
+import { peerChildren } from '../../src/bridge/peer-children.js';
 import type { MqttTransport } from '../../src/ports/mqtt-transport.js';
 
 /** Options of `wasmhost agent`. */
@@ -174,6 +175,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   peers?.bridge.onPeersChanged((change) => {
     process.stdout.write(`[bridge] peer ${change.peer} ${change.type === 'up' ? 'online' : change.type === 'down' ? 'offline' : 'forgotten'}\n`);
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profileNow()) as unknown as Record<string, unknown>);
+    fleet?.setChildren(peerChildren(peers?.bridge, deviceId));
   });
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!) }));
   process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
@@ -185,7 +187,12 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       client: createWfmClient({ baseUrl: options.wfm, http: wfmHttp!, allowHttp: options.insecureHttp }),
       agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
       pollMs: options.pollSeconds * 1000, clock: systemClock, log,
+      childPresence: (peer) => {
+        const known = peers?.bridge.peer(peer);
+        return known ? (known.online ? 'online' : 'offline') : 'unknown';
+      },
     });
+    fleet.setChildren(peerChildren(peers?.bridge, deviceId));
     void fleet.poll().finally(() => agent.resume().catch((e: Error) => log({ workload: 'agent', level: 'error', context: 'agent', message: e.message })));
     watcher = fleet;
   } else {

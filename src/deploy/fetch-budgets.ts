@@ -8,6 +8,12 @@ export const MANIFEST_TIMEOUT_MS = 30_000;
 /** One ApplicationDeployment YAML served by a fleet manager. */
 export const DEPLOYMENT_MAX_BYTES = 1024 * 1024;
 export const DEPLOYMENT_TIMEOUT_MS = 30_000;
+/** A Margo bundle (`application/vnd.margo.bundle.v1+tar+gzip`): its gzip bytes as fetched, the tar
+ * decoded from them (capped while it inflates), and the tar entries it may hold. */
+export const BUNDLE_MAX_BYTES = 8 * 1024 * 1024;
+export const BUNDLE_MAX_DECODED_BYTES = 16 * 1024 * 1024;
+export const BUNDLE_MAX_ENTRIES = 2 * 100 + 8;
+export const BUNDLE_TIMEOUT_MS = 60_000;
 /** A component package (.wasm): the largest component we expect on a device. */
 export const PACKAGE_MAX_BYTES = 64 * 1024 * 1024;
 export const PACKAGE_TIMEOUT_MS = 5 * 60_000;

@@ -12,7 +12,7 @@ import { DEVICE_CLASSES, WASMHOST_LABEL_PREFIX } from './vocabulary.js';
 import type { CommunicationInterface, ConnectedPeer, DeviceClass, DeviceProfile, Labels, Peripheral, WasmEngine } from './profile.js';
 import { parseDeviceProfile } from './profile.js';
 
-export const MARGO_DEVICE_API_VERSION = 'device.margo.org/v1alpha1';
+const MARGO_ARCHITECTURES: readonly string[] = ['amd64', 'arm64', 'arm'];
 /** The root extension property holding the Wasm facts. */
 export const WASMHOST_EXTENSION = 'x-wasmhost-extensions';
 
@@ -22,7 +22,8 @@ export interface MargoDeviceProperties {
   vendor: string;
   modelNumber: string;
   serialNumber: string;
-  cpu?: { cores: number; architecture?: string }[];
+  /** rc.3's name (earlier drafts said `cpu`). */
+  cpus?: { cores: number; architecture?: string }[];
   /** Binary quantity (`2Gi`). */
   memory?: string;
   storage?: string;
@@ -42,12 +43,17 @@ export interface WasmhostExtension {
   peers: ConnectedPeer[];
   /** The grant kinds the device can honor; absent: every kind. */
   grants?: GrantKey[];
+  /** An embedded peer's sensors and actuators (see `peerCapabilitiesManifest`). */
+  sensors?: PeerDeviceFacts['sensors'];
+  actuators?: PeerDeviceFacts['actuators'];
 }
 
-/** Margo's device capabilities document (`POST|PUT …/capabilities/{deviceId}`). */
+/**
+ * Margo rc.3's device capabilities document (`PUT /api/v1/capabilities/{deviceId}`): `properties`,
+ * `labels` and `x-<name>-extensions` only (rc.3 forbids other top-level members, so no
+ * `apiVersion`/`kind`).
+ */
 export interface DeviceCapabilitiesManifest {
-  apiVersion: typeof MARGO_DEVICE_API_VERSION;
-  kind: 'DeviceCapabilitiesManifest';
   properties: MargoDeviceProperties;
   labels?: Labels;
   'x-wasmhost-extensions'?: WasmhostExtension;
@@ -64,12 +70,14 @@ export function toDeviceCapabilitiesManifest(profile: DeviceProfile): DeviceCapa
   const properties: MargoDeviceProperties = { ...identity };
   const hosts = profile.class !== 'embedded-peer';
   if (hosts) {
-    properties.cpu = resources.cpu.map((c) => ({ ...c }));
+    // rc.3 knows amd64, arm64 and arm; another architecture is left unsaid.
+    properties.cpus = resources.cpu.map(({ cores, architecture }) => (architecture && MARGO_ARCHITECTURES.includes(architecture) ? { cores, architecture } : { cores }));
     properties.memory = formatBytes(resources.memory);
     properties.storage = formatBytes(resources.storage);
   }
-  properties.peripherals = resources.peripherals.map((p) => ({ ...p }));
-  properties.interfaces = resources.interfaces.map((i) => ({ ...i }));
+  // rc.3's peripheral and interface enumerations have no `other`: such entries are left out.
+  properties.peripherals = resources.peripherals.filter((p) => p.type !== 'other').map((p) => ({ ...p }));
+  properties.interfaces = resources.interfaces.filter((i) => i.type !== 'other').map((i) => ({ ...i }));
   if (hosts) {
     properties.otelCollector = profile.otelCollector;
     if (profile.class) {
@@ -77,7 +85,7 @@ export function toDeviceCapabilitiesManifest(profile: DeviceProfile): DeviceCapa
       properties.supportedDeploymentTypes = ['custom'];
     }
   }
-  const manifest: DeviceCapabilitiesManifest = { apiVersion: MARGO_DEVICE_API_VERSION, kind: 'DeviceCapabilitiesManifest', properties };
+  const manifest: DeviceCapabilitiesManifest = { properties };
   const labels: Labels = { ...profile.labels };
   if (profile.class) {
     Object.assign(labels, derivedLabels(profile));
@@ -119,11 +127,9 @@ export function fromDeviceCapabilitiesManifest(json: unknown): DeviceProfile {
   const issues = new Issues();
   const root = objectAt(fromJsonText(json, issues), '', issues);
   if (!root) return issues.done() as never;
-  if (root.apiVersion !== MARGO_DEVICE_API_VERSION) issues.add('apiVersion', `expected '${MARGO_DEVICE_API_VERSION}', got ${show(root.apiVersion)}`);
-  if (root.kind !== 'DeviceCapabilitiesManifest') issues.add('kind', `expected 'DeviceCapabilitiesManifest', got ${show(root.kind)}`);
   const props = objectAt(root.properties, 'properties', issues) ?? {};
   const identity = readIdentityFields(props, 'properties', issues);
-  const cpu = readCpus(props.cpu ?? [], 'properties.cpu', issues);
+  const cpu = props.cpus !== undefined || props.cpu === undefined ? readCpus(props.cpus ?? [], 'properties.cpus', issues) : readCpus(props.cpu, 'properties.cpu', issues);
   const memory = props.memory === undefined ? 0 : readBytes(props.memory, 'properties.memory', issues);
   const storage = props.storage === undefined ? 0 : readBytes(props.storage, 'properties.storage', issues);
   const peripherals = readPeripherals(props.peripherals ?? [], 'properties.peripherals', issues);
@@ -165,5 +171,43 @@ function readExtension(value: unknown, path: string, issues: Issues) {
 
 /** A device profile from either form a fleet folder may hold: a Margo DeviceCapabilitiesManifest or wasmhost's own profile. */
 export function readDeviceProfile(json: unknown): DeviceProfile {
-  return (json as { kind?: unknown } | null)?.kind === 'DeviceCapabilitiesManifest' ? fromDeviceCapabilitiesManifest(json) : parseDeviceProfile(json);
+  const doc = json as { kind?: unknown; properties?: unknown; identity?: unknown } | null;
+  const margo = doc?.kind === 'DeviceCapabilitiesManifest' || (doc?.properties !== undefined && doc?.identity === undefined);
+  return margo ? fromDeviceCapabilitiesManifest(json) : parseDeviceProfile(json);
+}
+
+/** What the bridge knows of an online embedded peer (its birth), as a child device needs it. */
+export interface PeerDeviceFacts {
+  id: string;
+  /** The peer's own class name from its birth (e.g. `esp32-sensor`): its model. */
+  model: string;
+  interfaces: InterfaceOffer[];
+  sensors: { name: string; unit: string; kind: string }[];
+  actuators: { name: string; unit: string; kind: string; min?: number; max?: number }[];
+}
+
+/** Sensor and actuator kinds that are Margo peripheral types. */
+const PERIPHERAL_KINDS: readonly string[] = ['camera', 'microphone', 'speaker', 'display'];
+
+/**
+ * The DeviceCapabilitiesManifest of an embedded peer reported as a child of `gatewayId`
+ * (rc.3: `deviceId` `<gateway>/<peer>`). It hosts no workloads, so the hosting fields are
+ * absent (a "see-thru" gateway's child); sensors and actuators whose kind is a Margo peripheral
+ * type are peripherals, and all of them (with the WIT interfaces the peer implements) are in
+ * `x-wasmhost-extensions` and in `wasmhost.dev/` labels, so deployments can target them.
+ */
+export function peerCapabilitiesManifest(gatewayId: string, peer: PeerDeviceFacts): DeviceCapabilitiesManifest {
+  const parts = [...peer.sensors, ...peer.actuators];
+  const peripherals = parts.filter((p) => PERIPHERAL_KINDS.includes(p.kind)).map((p) => ({ type: p.kind as Peripheral['type'], model: p.name }));
+  const properties: MargoDeviceProperties = { id: `${gatewayId}/${peer.id}`, vendor: 'unknown', modelNumber: peer.model, serialNumber: peer.id };
+  if (peripherals.length) properties.peripherals = peripherals;
+  const labels: Labels = { [`${WASMHOST_LABEL_PREFIX}class`]: 'embedded-peer', [`${WASMHOST_LABEL_PREFIX}gateway`]: gatewayId };
+  if (peer.sensors.length) labels[`${WASMHOST_LABEL_PREFIX}sensors`] = peer.sensors.map((s) => s.name);
+  if (peer.actuators.length) labels[`${WASMHOST_LABEL_PREFIX}actuators`] = peer.actuators.map((a) => a.name);
+  if (peer.interfaces.length) labels[`${WASMHOST_LABEL_PREFIX}interfaces`] = peer.interfaces.map((o) => (o.version ? `${o.name}@${o.version}` : o.name));
+  const extension = {
+    class: 'embedded-peer' as const, interfaces: peer.interfaces.map((o) => ({ ...o })), limits: {}, peers: [],
+    sensors: peer.sensors.map((x) => ({ ...x })), actuators: peer.actuators.map((x) => ({ ...x })),
+  };
+  return { properties, labels, [WASMHOST_EXTENSION]: extension };
 }

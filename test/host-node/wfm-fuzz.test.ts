@@ -87,7 +87,7 @@ describe('fleet-manager client against random HTTP answers', () => {
     for (let i = 0; i < 400 && Date.now() < end; i++) {
       r = seeded(0xf00d + i);
       const status = { deploymentId: 'a', deviceId: 'd', status: { state: 'installed' as const }, components: [] };
-      for (const call of [() => client.pollDeployments(r.int(2) ? {} : { lastManifestVersion: 4n, lastEtag: '"e"' }), () => client.reportStatus(status)]) {
+      for (const call of [() => client.pollDeployments(r.int(2) ? {} : { lastManifestVersion: 4n, lastEtag: '"e"' }), () => client.reportStatus(status, 1n)]) {
         try {
           const result = await call();
           if (result && typeof result === 'object' && 'changed' in result) seen[result.changed ? 'changed' : 'unchanged']++;

@@ -13,6 +13,7 @@ import { sha256Digest } from '../../src/component/digest.js';
 import { createWfmClient, type AcceptedManifest, type PollResult, type WfmClient } from '../../src/deploy/wfm-client.js';
 import { WasmhostError } from '../../src/errors.js';
 import type { HttpClient } from '../../src/ports/http-client.js';
+import { check } from '../support/margo-rc3/schemas.js';
 
 const SERVER = fileURLToPath(new URL('../../examples/fleet-manager/server.mjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'wasmhost-wfm-'));
@@ -138,19 +139,26 @@ describe('fleet manager over mTLS', () => {
     expect(error.message).toContain(`the manifest says ${wrong}`);
   });
 
-  it('refuses the whole manifest when a YAML has another size than sizeBytes', async () => {
+  it('takes sizeBytes as the estimate rc.3 says it is: another size still installs', async () => {
     writeFileSync(join(deployments, 'manifest.json'), JSON.stringify({ deployments: [{ deploymentId: 'relay', sizeBytes: RELAY_YAML.length + 1 }] }));
-    const error = await failure(client.pollDeployments(accepted));
-    expect(error.data).toMatchObject({ reason: 'size-mismatch' });
-    expect(error.message).toContain(`deployment "relay": ${baseUrl}/api/v1/deployments/relay/`);
-    expect(error.message).toContain(`sent ${RELAY_YAML.length} bytes, the manifest says sizeBytes ${RELAY_YAML.length + 1}`);
+    const result = await client.pollDeployments(accepted);
+    expect(result).toMatchObject({ changed: true, deployments: [{ deploymentId: 'relay', yaml: RELAY_YAML }, { deploymentId: 'sensor' }] });
+  });
+
+  it('serves a manifest and problem details that fit the rc.3 schemas', async () => {
+    const manifest = await http.request('GET', `${baseUrl}/api/v1/deployments`, { headers: { accept: 'application/vnd.margo.manifest.v1+json' } });
+    expect(check('manifest', JSON.parse(new TextDecoder().decode(manifest.body)))).toEqual([]);
+    const refused = await http.request('GET', `${baseUrl}/api/v1/deployments`, { headers: { accept: 'application/xml' } });
+    expect(refused.status).toBe(406);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(check('problem', JSON.parse(new TextDecoder().decode(refused.body)))).toEqual([]);
   });
 
   it('reports a 500 from the server as an io error naming the URL', async () => {
     writeFileSync(join(deployments, 'manifest.json'), '{ broken');
     const error = await failure(client.pollDeployments(accepted));
     expect(error.code).toBe('io');
-    expect(error.message).toMatch(new RegExp(`^GET ${baseUrl}/api/v1/deployments answered 500: .*JSON`));
+    expect(error.message).toMatch(new RegExp(`^GET ${baseUrl}/api/v1/deployments answered 500 Internal Server Error: .*JSON`));
     unlinkSync(join(deployments, 'manifest.json'));
   });
 
@@ -160,20 +168,30 @@ describe('fleet manager over mTLS', () => {
     if (result.changed) expect(result.manifestVersion > accepted.lastManifestVersion!).toBe(true);
   });
 
-  it('records posted statuses and capabilities (POST, then PUT)', async () => {
+  it('records statuses with adoptedManifestVersion, capabilities by PUT, children under their gateway, DELETE', async () => {
     const status = { deploymentId: 'relay', deviceId: 'edge-1', status: { state: 'installed' as const }, components: [{ name: 'relay', state: 'installed' as const }] };
-    await client.reportStatus(status);
-    expect(await debug('/debug/statuses')).toEqual([{ apiVersion: 'deployment.margo.org/v1alpha1', kind: 'DeploymentStatusManifest', ...status }]);
+    await client.reportStatus(status, 3n);
+    expect(await debug('/debug/statuses')).toEqual([{ ...status, adoptedManifestVersion: 3 }]);
 
-    const caps = { apiVersion: 'device.margo.org/v1alpha1', kind: 'DeviceCapabilitiesManifest', properties: { id: 'edge-1', vendor: 'wasmhost' } };
-    await client.reportCapabilities('edge-1', caps);
-    await client.updateCapabilities('edge-1', { ...caps, properties: { ...caps.properties, modelNumber: '2' } });
+    const caps = { properties: { id: 'edge-1', vendor: 'wasmhost', modelNumber: '1', serialNumber: 's' } };
+    const child = { properties: { id: 'edge-1/mcu', vendor: 'unknown', modelNumber: 'esp32', serialNumber: 'mcu' } };
+    const orphan = await failure(client.putCapabilities('edge-1/mcu', child));
+    expect(orphan.message).toMatch(/answered 404 Gateway not found: no gateway edge-1/);
+    await client.putCapabilities('edge-1', caps);
+    await client.putCapabilities('edge-1', { properties: { ...caps.properties, modelNumber: '2' } });
+    await client.putCapabilities('edge-1/mcu', child);
     const reports = (await debug('/debug/capabilities/edge-1')) as { method: string; manifest: { properties: object } }[];
-    expect(reports.map((r) => r.method)).toEqual(['POST', 'PUT']);
-    expect(reports[1].manifest.properties).toEqual({ id: 'edge-1', vendor: 'wasmhost', modelNumber: '2' });
+    expect(reports.map((r) => r.method)).toEqual(['PUT', 'PUT']);
+    expect(reports[1].manifest.properties).toEqual({ ...caps.properties, modelNumber: '2' });
+    await client.deleteCapabilities('edge-1/mcu');
+    await client.deleteCapabilities('edge-1/mcu'); // already gone: a 404, taken as done
+    expect(await debug('/debug/devices')).toEqual({ devices: ['edge-1'], deregistered: ['edge-1/mcu'] });
 
-    const refused = await failure(client.reportStatus({ ...status, status: { state: 'running' as never } }));
-    expect(refused.message).toMatch(/answered 422: status\.state must be one of/);
+    const refused = await failure(client.reportStatus({ ...status, status: { state: 'running' as never } }, 3n));
+    expect(refused.message).toMatch(/answered 422 Unprocessable Content: not a DeploymentStatusManifest: status\.state: must be one of/);
+    expect(refused.data).toMatchObject({ problem: { status: 422, retryable: false, errors: [{ field: 'status.state' }] } });
+    const legacy = await http.request('POST', `${baseUrl}/api/v1/capabilities/edge-1`, { headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(JSON.stringify(caps)) });
+    expect(legacy.status).toBe(405);
   });
 
   it('is refused without a client certificate, and does not trust an unknown server CA', async () => {

@@ -2,7 +2,7 @@
 // The real reference server is exercised in test/host-node/wfm.test.ts.
 import { describe, expect, it } from 'vitest';
 import { sha256Digest } from '../../../src/component/digest.js';
-import { createWfmClient, MANIFEST_MEDIA_TYPE, STATUS_API_VERSION } from '../../../src/deploy/wfm-client.js';
+import { createWfmClient, MANIFEST_MEDIA_TYPE } from '../../../src/deploy/wfm-client.js';
 import { WasmhostError } from '../../../src/errors.js';
 import type { HttpClient, HttpRequestInit, HttpResponse } from '../../../src/ports/http-client.js';
 
@@ -58,7 +58,7 @@ function fakeWfm() {
         return data && (await sha256Digest(data)) === yaml[2] ? respond(200, data, { 'content-type': 'application/yaml' }) : respond(404, '{"error":"no such digest"}');
       }
       if (method === 'POST' && /^\/api\/v1\/deployments\/[^/]+\/status$/.test(path)) return respond(200);
-      if ((method === 'POST' || method === 'PUT') && path.startsWith('/api/v1/capabilities/')) return respond(201);
+      if ((method === 'PUT' || method === 'DELETE') && path.startsWith('/api/v1/capabilities/')) return respond(method === 'PUT' ? 201 : 204);
       return respond(404, `no route ${method} ${path}`);
     },
   };
@@ -153,16 +153,11 @@ describe('pollDeployments', () => {
     expect(error.message).toContain('whole manifest is refused');
   });
 
-  it('refuses a size that differs from sizeBytes, unless strictSize is off', async () => {
+  it('accepts a size that differs from sizeBytes: rc.3 makes it an estimate, the digest is the check', async () => {
     const fm = fakeWfm();
     fm.files.set('a', bytes('a: 1\n'));
     fm.state.patch.a = { sizeBytes: 999 };
-    const error = await failure(fm.client.pollDeployments({}));
-    expect(reason(error)).toBe('size-mismatch');
-    expect(error.message).toContain('deployment "a"');
-    expect(error.message).toContain('sizeBytes 999');
-    const lenient = createWfmClient({ baseUrl: BASE, http: fm.http, strictSize: false });
-    expect(await lenient.pollDeployments({})).toMatchObject({ changed: true });
+    expect(await fm.client.pollDeployments({})).toMatchObject({ changed: true, deployments: [{ deploymentId: 'a' }] });
   });
 
   it('treats a 404 on one YAML as a failed poll, never as a removal', async () => {
@@ -172,7 +167,7 @@ describe('pollDeployments', () => {
     const error = await failure(fm.client.pollDeployments({}));
     expect(error.code).toBe('io');
     expect(reason(error)).toBe('http-status');
-    expect(error.message).toMatch(/deployment "a": GET https:\/\/wfm\.test:8443\/api\/v1\/deployments\/a\/sha256:0000 answered 404: no such digest/);
+    expect(error.message).toMatch(/deployment "a": .*GET https:\/\/wfm\.test:8443\/api\/v1\/deployments\/a\/sha256:0000 answered 404 Not Found: no such digest/);
   });
 
   it('refuses digests that are not lowercase sha256', async () => {
@@ -228,7 +223,7 @@ describe('pollDeployments', () => {
     fm.state.intercept = () => ({ status: 500, headers: {}, body: bytes('{"error":"database down"}') });
     let error = await failure(fm.client.pollDeployments({}));
     expect([error.code, reason(error)]).toEqual(['io', 'http-status']);
-    expect(error.message).toBe(`GET ${BASE}/api/v1/deployments answered 500: database down`);
+    expect(error.message).toBe(`GET ${BASE}/api/v1/deployments answered 500 Internal Server Error: database down`);
     fm.state.intercept = () => ({ status: 406, headers: {}, body: new Uint8Array() });
     expect((await failure(fm.client.pollDeployments({}))).message).toContain('406 Not Acceptable');
     fm.state.intercept = () => { throw new Error('connect ECONNREFUSED 10.0.0.1:8443'); };
@@ -274,38 +269,39 @@ describe('reports', () => {
       deploymentId: 'a3e2f5dc-912e', deviceId: 'edge-1',
       status: { state: 'failed', error: { code: 'denied', source: 'relay', message: 'no grant' } },
       components: [{ name: 'relay', state: 'failed' }],
-    });
+    }, 7n);
     const [request] = fm.log;
     expect(request.method).toBe('POST');
     expect(request.url).toBe(`${BASE}/api/v1/deployments/a3e2f5dc-912e/status`);
     expect(request.init?.headers?.['content-type']).toBe('application/json');
     expect(JSON.parse(text(request.init?.body))).toEqual({
-      apiVersion: STATUS_API_VERSION, kind: 'DeploymentStatusManifest', deploymentId: 'a3e2f5dc-912e', deviceId: 'edge-1',
+      deploymentId: 'a3e2f5dc-912e', deviceId: 'edge-1', adoptedManifestVersion: 7,
       status: { state: 'failed', error: { code: 'denied', source: 'relay', message: 'no grant' } },
       components: [{ name: 'relay', state: 'failed' }],
     });
   });
 
-  it('reports capabilities with POST first and PUT for updates, child devices as path segments', async () => {
+  it('reports capabilities with PUT (rc.3 has no POST) and deregisters with DELETE, child devices as path segments', async () => {
     const fm = fakeWfm();
-    const manifest = { apiVersion: 'device.margo.org/v1alpha1', kind: 'DeviceCapabilitiesManifest', properties: { id: 'gw/child-1' } };
-    await fm.client.reportCapabilities('gw/child-1', manifest);
-    await fm.client.updateCapabilities('gw/child-1', manifest);
+    const manifest = { properties: { id: 'gw/child-1' } };
+    await fm.client.putCapabilities('gw/child-1', manifest);
+    await fm.client.deleteCapabilities('gw/child-1');
     expect(fm.log.map((r) => [r.method, r.url])).toEqual([
-      ['POST', `${BASE}/api/v1/capabilities/gw/child-1`], ['PUT', `${BASE}/api/v1/capabilities/gw/child-1`],
+      ['PUT', `${BASE}/api/v1/capabilities/gw/child-1`], ['DELETE', `${BASE}/api/v1/capabilities/gw/child-1`],
     ]);
     expect(JSON.parse(text(fm.log[0].init?.body))).toEqual(manifest);
   });
 
   it('refuses bad ids before sending and reports a non-2xx answer', async () => {
     const fm = fakeWfm();
-    await expect(fm.client.reportCapabilities('../admin', {})).rejects.toThrow(/not a Margo device id/);
-    await expect(fm.client.reportCapabilities('edge-1', [] as unknown as Record<string, unknown>)).rejects.toThrow(/must be a JSON object/);
-    await expect(fm.client.reportStatus({ deviceId: 'x', status: { state: 'pending' }, components: [] } as never)).rejects.toThrow(/without a usable deploymentId/);
+    await expect(fm.client.putCapabilities('../admin', {})).rejects.toThrow(/not a Margo device id/);
+    await expect(fm.client.putCapabilities('edge-1', [] as unknown as Record<string, unknown>)).rejects.toThrow(/must be a JSON object/);
+    await expect(fm.client.reportStatus({ deviceId: 'x', status: { state: 'pending' }, components: [] } as never, 1n)).rejects.toThrow(/without a usable deploymentId/);
+    await expect(fm.client.reportStatus({ deploymentId: 'd', deviceId: 'x', status: { state: 'pending' }, components: [] }, 0n)).rejects.toThrow(/no adopted manifest version/);
     expect(fm.log).toHaveLength(0);
     fm.state.intercept = () => ({ status: 422, headers: {}, body: bytes('{"error":"status.state must be one of pending, …"}') });
-    const error = await failure(fm.client.reportStatus({ deploymentId: 'd', deviceId: 'x', status: { state: 'pending' }, components: [] }));
+    const error = await failure(fm.client.reportStatus({ deploymentId: 'd', deviceId: 'x', status: { state: 'pending' }, components: [] }, 1n));
     expect([error.code, reason(error)]).toEqual(['io', 'http-status']);
-    expect(error.message).toBe(`POST ${BASE}/api/v1/deployments/d/status answered 422: status.state must be one of pending, …`);
+    expect(error.message).toBe(`POST ${BASE}/api/v1/deployments/d/status answered 422 Unprocessable Content: status.state must be one of pending, …`);
   });
 });

@@ -15,8 +15,8 @@ function fixture(answers: (() => Promise<PollResult>)[]) {
   const client: WfmClient = {
     pollDeployments: () => answers.shift()!(),
     reportStatus: async () => undefined,
-    reportCapabilities: async () => undefined,
-    updateCapabilities: async () => undefined,
+    putCapabilities: async () => undefined,
+    deleteCapabilities: async () => undefined,
   };
   const agent = {
     source: () => source,
@@ -39,8 +39,8 @@ const refused = (message: string) => () => Promise.reject(new WasmhostError('bad
 describe('followFleetManager', () => {
   it('finishes a poll while the install it started still runs, and polls again', async () => {
     const { fleet, applied } = fixture([
-      async () => ({ changed: true, manifestVersion: 1n, etag: '"a"', deployments: [] }),
-      async () => ({ changed: true, manifestVersion: 2n, etag: '"b"', deployments: [] }),
+      async () => ({ changed: true, manifestVersion: 1n, etag: '"a"', deployments: [], fetched: { bundle: 0, single: 0, cached: 0 } }),
+      async () => ({ changed: true, manifestVersion: 2n, etag: '"b"', deployments: [], fetched: { bundle: 0, single: 0, cached: 0 } }),
     ]);
     await fleet.poll();
     await fleet.poll();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromDeviceCapabilitiesManifest, toDeviceCapabilitiesManifest } from '../../../src/device/margo-capabilities.js';
 import { parseDeviceProfile } from '../../../src/device/profile.js';
 import { badInput } from '../../support/bad-input.js';
+import { check } from '../../support/margo-rc3/schemas.js';
 import { browserProfile, linuxProfile, peerProfile } from './fixtures.js';
 
 const small = parseDeviceProfile({
@@ -19,15 +20,14 @@ const small = parseDeviceProfile({
 
 describe('toDeviceCapabilitiesManifest', () => {
   it('writes Margo fields under Margo names, and the Wasm facts under x-wasmhost-extensions', () => {
+    expect(check('capabilities', toDeviceCapabilitiesManifest(small))).toEqual([]);
     expect(toDeviceCapabilitiesManifest(small)).toStrictEqual({
-      apiVersion: 'device.margo.org/v1alpha1',
-      kind: 'DeviceCapabilitiesManifest',
       properties: {
         id: 'plant-a/edge-1',
         vendor: 'Acme',
         modelNumber: 'A1',
         serialNumber: 'S1',
-        cpu: [{ cores: 2, architecture: 'arm64' }],
+        cpus: [{ cores: 2, architecture: 'arm64' }],
         memory: '1536Mi',
         storage: '32Gi',
         peripherals: [{ type: 'camera' }],
@@ -55,6 +55,7 @@ describe('toDeviceCapabilitiesManifest', () => {
 
   it('leaves the workload-hosting fields out for an embedded peer, as Margo asks of non-hosting devices', () => {
     const manifest = toDeviceCapabilitiesManifest(peerProfile());
+    expect(check('capabilities', manifest)).toEqual([]);
     expect(Object.keys(manifest.properties)).toStrictEqual(['id', 'vendor', 'modelNumber', 'serialNumber', 'peripherals', 'interfaces']);
     expect(manifest['x-wasmhost-extensions']).toMatchObject({ class: 'embedded-peer', limits: {}, peers: [] });
     expect(manifest['x-wasmhost-extensions']).not.toHaveProperty('engine');
@@ -126,12 +127,10 @@ describe('fromDeviceCapabilitiesManifest', () => {
   };
 
   it.each<[string, unknown, string]>([
-    ['another apiVersion', patch((m) => { m.apiVersion = 'margo.org/v1-alpha1'; }), "apiVersion: expected 'device.margo.org/v1alpha1', got 'margo.org/v1-alpha1'"],
-    ['another kind', patch((m) => { m.kind = 'ApplicationDescription'; }), "kind: expected 'DeviceCapabilitiesManifest', got 'ApplicationDescription'"],
     ['no properties', patch((m) => { delete m.properties; }), 'properties: required'],
     ['no serial number', patch((m) => { delete m.properties.serialNumber; }), 'properties.serialNumber: required'],
-    ['cpu as one object (an older draft)', patch((m) => { m.properties.cpu = { cores: 2 }; }), 'properties.cpu: expected a list, got an object'],
-    ['cores as text', patch((m) => { m.properties.cpu[0].cores = 'two'; }), "properties.cpu[0].cores: expected a number of cores > 0, got 'two'"],
+    ['cpus as one object', patch((m) => { m.properties.cpus = { cores: 2 }; }), 'properties.cpus: expected a list, got an object'],
+    ['cores as text', patch((m) => { m.properties.cpus[0].cores = 'two'; }), "properties.cpus[0].cores: expected a number of cores > 0, got 'two'"],
     ['memory in GB', patch((m) => { m.properties.memory = '8 GB'; }), "properties.memory: '8 GB' is not an amount of bytes (a number, or a quantity like 512Mi, 2Gi)"],
     ['a runtime that is not text', patch((m) => { m.properties.supportedRuntimes = [1]; }), 'properties.supportedRuntimes[0]: expected a string, got 1'],
     ['an unknown class', patch((m) => { m['x-wasmhost-extensions'].class = 'server'; }), "x-wasmhost-extensions.class: unknown value 'server' (valid: browser, linux, embedded-peer)"],

@@ -157,7 +157,7 @@ describe('match with device constraints', () => {
 
   it('reports no rule once one matches', async () => {
     const result = match(await thresholdAlarm(), linuxProfile(), { actuators: ['*'] }, {
-      eligibilityRules: [...constraints.eligibilityRules!, { propertySelector: { matchExpressions: [{ key: '/cpu/0/architecture', operator: 'In', values: ['arm64'] }] } }],
+      eligibilityRules: [...constraints.eligibilityRules!, { propertySelector: { matchExpressions: [{ key: '/cpus/0/architecture', operator: 'In', values: ['arm64'] }] } }],
     });
     expect(result).toStrictEqual({ device: 'line-2.pi', compatible: true, problems: [] });
   });

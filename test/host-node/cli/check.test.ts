@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { watComponentPath } from '../../support/wat-components.js';
 import { wasmhost } from './run-cli.js';
+import { check } from '../../support/margo-rc3/schemas.js';
 
 const FILTER = 'examples/sensor-filter-js/sensor-filter.wasm';
 const HELLO = 'examples/hello-command-c/hello.wasm';
@@ -33,7 +34,9 @@ function without(manifest: Record<string, unknown>, prefix: string, cls: string)
 
 describe('wasmhost device', () => {
   it('prints this device as a Margo DeviceCapabilitiesManifest with the Wasm facts as an extension', () => {
-    expect(linux).toMatchObject({ apiVersion: 'device.margo.org/v1alpha1', kind: 'DeviceCapabilitiesManifest' });
+    // Margo rc.3's shape: properties (with `cpus`), labels and extensions only.
+    expect(check('capabilities', linux)).toEqual([]);
+    expect(linux).not.toHaveProperty('apiVersion');
     const ext = (linux as { 'x-wasmhost-extensions': { class: string; interfaces: { name: string; version: string; grant?: string }[] } })['x-wasmhost-extensions'];
     expect(ext.class).toBe('linux');
     expect(ext.interfaces).toContainEqual({ name: 'wasmhost:device/sensors', version: '0.1.0', grant: 'sensors' });
@@ -80,10 +83,10 @@ describe('wasmhost check', () => {
   });
 
   it('evaluates Margo eligibility rules and names a malformed one', async () => {
-    const arm = await file('arm.json', { eligibilityRules: [{ propertySelector: { matchExpressions: [{ key: '/cpu/0/architecture', operator: 'In', values: ['arm64'] }] } }] });
+    const arm = await file('arm.json', { eligibilityRules: [{ propertySelector: { matchExpressions: [{ key: '/cpus/0/architecture', operator: 'In', values: ['arm64'] }] } }] });
     const result = wasmhost(['check', HELLO, '--constraints', arm], env);
     expect(result.code).toBe(3);
-    expect(result.stdout).toContain('/cpu/0/architecture');
+    expect(result.stdout).toContain('/cpus/0/architecture');
     const bad = await file('bad.json', { eligibilityRules: [{ propertySelector: { matchExpressions: [{ key: '/id', operator: 'Eq', values: ['x'] }] } }] });
     const malformed = wasmhost(['check', HELLO, '--constraints', bad], env);
     expect(malformed.code).toBe(1);
