@@ -1,6 +1,6 @@
 // A real `wasmhost agent --wfm` process against the strict rc.3 fleet manager of
 // test/support/margo-rc3 (every request body checked against the project's rc.3 schemas) on
-// 127.0.0.1, with a simulated embedded peer on the agent's broker: capabilities PUT, install
+// 127.0.0.1 over mutual TLS 1.3 with SPIFFE IDs, with a simulated embedded peer on the agent's broker: capabilities PUT, install
 // through the bundle, statuses with adoptedManifestVersion, 503 + Retry-After honoured, a
 // digest mismatch refused with the old deployment serving, a rollback refused, removal, and
 // the peer reported as a gateway child (PUT while online, DELETE when gone).
@@ -15,6 +15,7 @@ import { startPeerSim } from '../../../host-node/peer-sim.js';
 import { watComponentPath } from '../../support/wat-components.js';
 import { bytesRoute, startHostileServer } from '../../support/hostile-http-server.js';
 import { createRc3FleetManager } from '../../support/margo-rc3/fleet-manager.js';
+import { createPki } from '../../support/spiffe-pki.js';
 import { startAgent } from './agent-process.js';
 import { deploymentYaml, digestOf } from './fleet-fixtures.js';
 
@@ -52,14 +53,21 @@ describe('wasmhost agent against a schema-enforcing Margo rc.3 fleet manager', (
     const fm = createRc3FleetManager();
     fm.deployments.set('calc', yaml('calc', '1.0.0'));
     fm.deployments.set('sum', yaml('sum', '1.0.0'));
-    const server = await fm.listen();
+    // Mutual TLS 1.3 with X509-SVIDs, as Margo's identity profile asks: the agent checks the
+    // fleet manager's SPIFFE ID against the trust bundle; the fleet manager requires the device's.
+    const pki = createPki(root);
+    const bundle = pki.ca('bundle', 'URI:spiffe://example.org');
+    const fmSvid = pki.leaf('fleet-manager', bundle, 'URI:spiffe://example.org/fleet-manager', '1f01');
+    const device = pki.leaf('device', bundle, 'URI:spiffe://example.org/device/gw-1', '1d01');
+    const server = await fm.listen({ cert: readFileSync(fmSvid.cert), key: readFileSync(fmSvid.key), ca: readFileSync(bundle.cert) });
     cleanups.push(() => server.close());
 
     const state = join(root, 'state');
     const secret = join(root, 'sim-1.secret');
     execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', 'add', 'sim-1', '--state', state, '--secret-file', secret], { stdio: 'pipe' });
     const port = await freePort();
-    const agent = startAgent(['--wfm', server.url, '--insecure-http', '--poll-seconds', '0.2', '--no-simulated-device', '--broker-port', String(port)], state);
+    const agent = startAgent(['--wfm', server.url, '--tls-ca', bundle.cert, '--tls-cert', device.cert, '--tls-key', device.key,
+      '--wfm-spiffe-id', 'spiffe://example.org/fleet-manager', '--poll-seconds', '0.2', '--no-simulated-device', '--broker-port', String(port)], state);
     cleanups.push(() => agent.stop('SIGKILL'));
 
     const installed = await agent.until((s) => s.workloads.length === 2);
@@ -104,5 +112,6 @@ describe('wasmhost agent against a schema-enforcing Margo rc.3 fleet manager', (
     expect(removed.workloads[0].deployment).toBe('calc');
     await eventually(() => fm.statuses.some((s) => s.deploymentId === 'sum' && (s.status as { state: string }).state === 'removed' && s.adoptedManifestVersion === 3), 'status removed');
     expect(fm.violations).toEqual([]);
+    expect(new Set(server.clients)).toEqual(new Set(['URI:spiffe://example.org/device/gw-1']));
   }, 60_000);
 });

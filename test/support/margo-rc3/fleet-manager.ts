@@ -4,6 +4,8 @@
 // for core tests with an injected clock) or on 127.0.0.1 (for a real agent process).
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { HttpClient, HttpResponse } from '../../../src/ports/http-client.js';
@@ -137,9 +139,15 @@ export function createRc3FleetManager(now: () => number = Date.now) {
     },
   };
 
-  /** Serves it on 127.0.0.1 for a real agent process. */
-  async function listen(): Promise<{ url: string; close(): Promise<void> }> {
-    const server = http.createServer((req, res) => {
+  /**
+   * Serves it on 127.0.0.1 for a real agent process: plain http, or with `tls` mutual TLS 1.3 as
+   * Margo asks (client certificates required against `ca`); `clients` then lists the URI SAN
+   * (the device's SPIFFE ID) each request came with.
+   */
+  async function listen(tls?: { cert: Uint8Array; key: Uint8Array; ca: Uint8Array }): Promise<{ url: string; clients: string[]; close(): Promise<void> }> {
+    const clients: string[] = [];
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (tls) clients.push((req.socket as TLSSocket).getPeerCertificate().subjectaltname ?? '');
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -148,10 +156,13 @@ export function createRc3FleetManager(now: () => number = Date.now) {
         res.writeHead(out.status, out.headers);
         res.end(Buffer.from(out.body));
       });
-    });
+    };
+    const server = tls
+      ? https.createServer({ cert: Buffer.from(tls.cert), key: Buffer.from(tls.key), ca: Buffer.from(tls.ca), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' }, handler)
+      : http.createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+    return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, clients, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
   }
 
   return { deployments, state, seen, violations, injected, capabilities, statuses, client, listen, sha256 };
