@@ -6,12 +6,12 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AgentStatusReport } from '../../../host-node/status-server.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
+import { freePort } from '../../support/mosquitto.js';
 
 function findTool(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin'];
@@ -24,14 +24,6 @@ if (MISSING.length > 0) console.warn(`agent bridge test skipped: missing ${MISSI
 const FILTER = 'examples/sensor-filter-js/sensor-filter.wasm';
 const ALARM = 'examples/threshold-alarm-c/threshold-alarm.wasm';
 const digest = (path: string) => `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const deployment = (componentDigest: string) => `apiVersion: application.margo.org/v1alpha1
 kind: ApplicationDeployment

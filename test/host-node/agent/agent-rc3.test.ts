@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,19 +17,12 @@ import { createRc3FleetManager } from '../../support/margo-rc3/fleet-manager.js'
 import { createPki } from '../../support/spiffe-pki.js';
 import { startAgent } from './agent-process.js';
 import { deploymentYaml, digestOf } from './fleet-fixtures.js';
+import { freePort } from '../../support/mosquitto.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function eventually<T>(probe: () => T | undefined, what: string, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;

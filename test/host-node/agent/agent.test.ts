@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentStatusReport } from '../../../host-node/status-server.js';
 import { watComponentPath } from '../../support/wat-components.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
+import { calcDeployment } from './fleet-fixtures.js';
 
 const running: AgentProcess[] = [];
 afterEach(async () => {
@@ -16,35 +17,6 @@ afterEach(async () => {
 });
 
 const digest = (path: string) => `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
-
-/** An ApplicationDeployment with its Wasm profile inline, publishing `add(a, b)` every 100 ms. */
-function calcDeployment(version: string, args: [number, number], componentDigest: string): string {
-  return `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: calc
-metadata:
-  name: calc
-  annotations:
-    applicationId: calc
-    applicationVersion: ${version}
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: adder
-        properties:
-          packageLocation: scalars.wasm
-          digest: ${componentDigest}
-          triggers:
-            - kind: interval
-              everyMs: 100
-              export: add
-              args: ["${args[0]}", "${args[1]}"]
-              output: out/sum
-          limits:
-            isolation: in-process
-`;
-}
 
 async function folders() {
   const root = await mkdtemp(join(tmpdir(), 'wasmhost-agent-'));

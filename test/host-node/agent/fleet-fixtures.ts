@@ -53,3 +53,32 @@ spec:
 ${o.limits === undefined ? '' : `          limits: ${o.limits}
 `}`;
 }
+
+/** An ApplicationDeployment with its Wasm profile inline, publishing `add(a, b)` every 100 ms. */
+export function calcDeployment(version: string, args: [number, number], componentDigest: string, location = 'scalars.wasm'): string {
+  return `apiVersion: application.margo.org/v1alpha1
+kind: ApplicationDeployment
+id: calc
+metadata:
+  name: calc
+  annotations:
+    applicationId: calc
+    applicationVersion: ${version}
+spec:
+  deploymentProfile:
+    type: wasm.component
+    components:
+      - name: adder
+        properties:
+          packageLocation: ${location}
+          digest: ${componentDigest}
+          triggers:
+            - kind: interval
+              everyMs: 100
+              export: add
+              args: ["${args[0]}", "${args[1]}"]
+              output: out/sum
+          limits:
+            isolation: in-process
+`;
+}

@@ -12,6 +12,7 @@ import { writeTar, writeTarGz } from '../../support/tar-writer.js';
 import { watComponentPath } from '../../support/wat-components.js';
 import { startAgent, type AgentProcess } from '../agent/agent-process.js';
 import { wasmhost } from './run-cli.js';
+import { calcDeployment as calcDeploymentAt } from '../agent/fleet-fixtures.js';
 
 const running: AgentProcess[] = [];
 afterEach(async () => {
@@ -21,34 +22,9 @@ const AGENT_ARGS = ['--no-simulated-device', '--allow-in-process', '--broker-por
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const stateOf = (s: AgentStatusReport, id: string) => s.deployments.find((d) => d.deploymentId === id)?.status.state;
 
-/** An ApplicationDeployment with its Wasm profile inline, publishing `add(a, b)` every 100 ms. */
-function calcDeployment(version: string, args: [number, number], digest: string, location = 'components/scalars.wasm'): string {
-  return `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: calc
-metadata:
-  name: calc
-  annotations:
-    applicationId: calc
-    applicationVersion: ${version}
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: adder
-        properties:
-          packageLocation: ${location}
-          digest: ${digest}
-          triggers:
-            - kind: interval
-              everyMs: 100
-              export: add
-              args: ["${args[0]}", "${args[1]}"]
-              output: out/sum
-          limits:
-            isolation: in-process
-`;
-}
+/** The calc deployment, its component at `components/scalars.wasm` of the bundle unless said otherwise. */
+const calcDeployment = (version: string, args: [number, number], digest: string, location = 'components/scalars.wasm') =>
+  calcDeploymentAt(version, args, digest, location);
 
 /** A media folder `<root>/media` with calc.yaml and components/scalars.wasm (tampered: one byte changed, digest kept). */
 async function media(version: string, args: [number, number], options: { tampered?: boolean } = {}) {
