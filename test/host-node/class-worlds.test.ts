@@ -2,6 +2,7 @@
 // a component built from a class's world runs on that class, and the browser world
 // imports nothing a page lacks.
 import { componentEmbed, componentNew } from '@bytecodealliance/jco';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHost } from '../../src/create-host.js';
@@ -61,5 +62,16 @@ describe('class worlds', () => {
     );
     // The standard browser profile, derived from a Linux host's providers, refuses the same.
     expect(match(linux, classProfile('browser', linuxProviders, ENGINE), {}).problems.filter((p) => p.kind === 'import' && p.reason === 'not-provided')).toHaveLength(7);
+  });
+});
+
+describe('docs/device-classes.md', () => {
+  it('numbers each requirement once, with an RFC 2119 level, so a probe can name it', () => {
+    const doc = readFileSync(new URL('../../docs/device-classes.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| ([A-Z]+-\d+) \| ([A-Z ]+) \|/gm)].map((m) => ({ id: m[1], level: m[2] }));
+    const ids = rows.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const prefix of ['WL', 'BRW', 'LNX', 'OCI', 'PEER', 'MGO']) expect(ids.filter((i) => i.startsWith(`${prefix}-`)).length, prefix).toBeGreaterThan(3);
+    for (const r of rows) expect(['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY'], r.id).toContain(r.level);
   });
 });
