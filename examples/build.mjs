@@ -30,7 +30,7 @@ const CLANG = process.env.CLANG ?? 'clang';
 const JCO_CLI = fileURLToPath(new URL('./jco.js', import.meta.resolve('@bytecodealliance/jco')));
 
 /** Worlds of wit/ that must parse (each is embedded into a dummy module). */
-const WIT_WORLDS = ['wasmhost:workload/sensor-app', 'wasmhost:workload/message-app', 'wasmhost:workload/capabilities'];
+const WIT_WORLDS = ['wasmhost:workload/sensor-app', 'wasmhost:workload/message-app', 'wasmhost:workload/browser-app', 'wasmhost:workload/linux-app', 'wasmhost:workload/capabilities'];
 
 // Compile with -O2 but link without any -O flag: at link time with -O, clang
 // runs whatever wasm-opt it finds on PATH (npm puts binaryen's there), which

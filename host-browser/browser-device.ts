@@ -1,14 +1,8 @@
 // Who this page is as a device: a stable id, and the Margo-shaped profile of class `browser`,
 // derived from the providers it registers (so it lists only what it really offers).
 import type { CapabilityProvider } from '../src/capabilities/provider.js';
-import type { GrantKey } from '../src/capabilities/grants.js';
+import { BROWSER_GRANTS } from '../src/device/class-profile.js';
 import { profileFromProviders, type ConnectedPeer, type DeviceProfile, type Peripheral } from '../src/device/profile.js';
-
-/**
- * The grant kinds a page can honor. No `filesystem`: a page has no directories to preopen.
- * No `network`: a workload's sockets or outgoing HTTP would act with the page's origin.
- */
-export const BROWSER_GRANTS: GrantKey[] = ['keyvalue', 'messaging', 'sensors', 'actuators', 'env', 'interfaces'];
 
 /** jco's version, set by the bundler (build.mjs) from the jco it bundles. */
 declare const __JCO_VERSION__: string;

@@ -4,16 +4,10 @@ import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { CapabilityProvider } from '../src/capabilities/provider.js';
 import type { Grants } from '../src/capabilities/grants.js';
 import { shimWasiProvider } from '../src/capabilities/wasi-shim.js';
+import { NOT_IN_BROWSERS } from '../src/device/class-profile.js';
 
-/**
- * Interfaces never offered in a browser, so a component importing them is refused before
- * it runs instead of failing on first use. `wasi:sockets/*`: the browser shim's sockets
- * throw `not-supported` from every method. `wasi:http/*`: the shim answers through
- * `fetch`, and a response is only reached by blocking on a pollable, which in the
- * browser build returns a Promise; a synchronously called import cannot wait for it
- * (that needs JSPI). So a browser device cannot honor the `network` grant.
- */
-const NOT_IN_BROWSERS = /^wasi:(sockets|http)\//;
+// Interfaces never offered in a browser (sockets, http: see NOT_IN_BROWSERS), so a component
+// importing them is refused before it runs instead of failing on first use.
 
 /** Options of the browser WASI provider. */
 export interface BrowserWasiOptions {

@@ -21,6 +21,9 @@ export type CredentialCheck = Pick<CredentialStore, 'verify' | 'get'> & Partial<
 /** The largest MQTT packet the broker takes by default: bridge frames are ≤ 4 KiB, bus messages small. */
 export const DEFAULT_MAX_PACKET_BYTES = 64 * 1024;
 
+/** Where a refused publish is delivered instead of its topic: nobody subscribes to it. */
+const REFUSED_TOPIC = '$SYS/wasmhost/refused';
+
 /** Options of the embedded broker. */
 export interface BrokerOptions {
   /** TCP port; 0 picks a free one (default 1883). */
@@ -84,7 +87,8 @@ type Role = { kind: 'host' } | { kind: 'peer'; id: string; hash?: string } | { k
  * Starts an in-process aedes broker on a TCP port with TCP_NODELAY on every connection and the
  * bridge's access rule: a peer publishes and subscribes only on its own topics; a page reaches
  * only its peers' rpc and hears only their outbound topics; the host's client may do anything.
- * Publishing to `$SYS/` is refused to everyone; packets over `maxPacketBytes` close the connection.
+ * Publishing to `$SYS/` is refused to everyone. A refused publish is acknowledged and dropped (the
+ * connection stays); packets over `maxPacketBytes` close the connection.
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const host = options.host ?? '127.0.0.1';
@@ -153,7 +157,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         || (role.kind === 'page' ? pageMayPublish(role.grant, packet.topic, policy) : authorizePublish(c, packet.topic)));
       if (!ok) {
         limited('publish', `refused a publish of ${c.clientId} (username ${c.username ?? 'none'}) to ${packet.topic}`);
-        done(new WasmhostError('denied', `${c.username ?? 'an anonymous client'} may not publish to ${packet.topic}`));
+        // Acknowledged and dropped, as mosquitto does for MQTT 3.1.1 (which has no refusal code):
+        // aedes would close the connection on an error, and a peer with one wrong topic would
+        // reconnect forever. The packet goes to a `$SYS/` topic that wildcards never match and
+        // that no peer or page may subscribe to, and is never retained.
+        packet.topic = REFUSED_TOPIC;
+        packet.retain = false;
+        done(null);
         return;
       }
       done(null);

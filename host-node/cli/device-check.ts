@@ -10,6 +10,7 @@ import { readDeviceProfile, toDeviceCapabilitiesManifest } from '../../src/devic
 import { parseDeviceConstraints, type DeviceConstraints } from '../../src/device/device-constraints.js';
 import { fleetQuery, formatFleetReport, formatMatchReport, match } from '../../src/device/match.js';
 import { linuxDeviceProfile } from '../device-identity.js';
+import { classProfile, WORKLOAD_CLASSES } from '../../src/device/class-profile.js';
 import { readComponentFile } from './read-component.js';
 import { findEngineProblems, httpHandlerProblems } from '../../src/component/engine-support.js';
 import { nodeEngineFeatures } from './engine-features.js';
@@ -53,6 +54,8 @@ export function deviceCommand(host: Host, stateDir: string, json: boolean): numb
 export interface CheckOptions {
   device?: string;
   fleet?: string;
+  /** `browser` or `linux`: answer for every device of the class (its standard profile), not this one. */
+  class?: string;
   constraints?: string;
   grants: Grants;
   json: boolean;
@@ -67,12 +70,19 @@ export async function checkCommand(host: Host, stateDir: string, path: string, o
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatFleetReport(result)}\n`);
     return result.compatible.length > 0 ? 0 : INCOMPATIBLE;
   }
-  const profile = options.device ? await readProfile(options.device) : thisDevice(host, stateDir);
-  // This device's engine is measured; another device's is known only by its profile.
-  const engine = options.device ? httpHandlerProblems(component.world, path) : findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
+  const profile = options.class ? standardProfile(host, options.class) : options.device ? await readProfile(options.device) : thisDevice(host, stateDir);
+  // This device's engine is measured; another device's (or a class's) is known only by its profile.
+  const engine = options.device || options.class ? httpHandlerProblems(component.world, path) : findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
   const result = match(component.world, profile, options.grants, constraints, engine);
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatMatchReport(result)}\n`);
   return result.compatible ? 0 : INCOMPATIBLE;
+}
+
+/** The standard profile of a class, from this host's providers (the reference host for both classes). */
+function standardProfile(host: Host, name: string): DeviceProfile {
+  const deviceClass = WORKLOAD_CLASSES.find((c) => c === name);
+  if (!deviceClass) throw new WasmhostError('bad-input', `--class ${name}: expected one of ${WORKLOAD_CLASSES.join(', ')} (an embedded peer runs no components)`);
+  return classProfile(deviceClass, host.providers, { name: 'jco', version: jcoVersion() });
 }
 
 /** A device profile file: wasmhost's profile JSON, or a Margo DeviceCapabilitiesManifest. */

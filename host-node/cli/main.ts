@@ -9,7 +9,7 @@ const USAGE = `wasmhost — a Wasm-first runtime host for edge devices
 Usage:
   wasmhost inspect <component.wasm> [--json]
   wasmhost device [--json]
-  wasmhost check <component.wasm> [--device profile.json | --fleet <dir>] [--grant …] [--constraints c.json] [--json]
+  wasmhost check <component.wasm> [--device profile.json | --fleet <dir> | --class browser|linux] [--grant …] [--constraints c.json] [--json]
   wasmhost agent [--desired <dir> | --wfm <url> [--poll-seconds 10] [--tls-ca f --tls-cert f --tls-key f] [--insecure-http]]
                  [--trust-domain example.org] [--wfm-spiffe-id spiffe://example.org/fleet-manager]
                  [--state <dir>] [--no-simulated-device] [--allow-in-process (not with --wfm)]
@@ -25,7 +25,8 @@ Usage:
   wasmhost run <command-component.wasm> [options] [-- args…]
 
 Check: can this device (or --device, a wasmhost profile or Margo DeviceCapabilitiesManifest;
-or each of --fleet, a folder of them) run the component with the given grants and Margo
+or each of --fleet, a folder of them; or with --class, every device of that class, by its
+standard profile in docs/device-classes.md) run the component with the given grants and Margo
 deviceConstraints? Exit code 0: yes (for a fleet: at least one device), 3: no, 1: error.
 
 Agent: runs the device agent until SIGINT/SIGTERM. It applies the Margo ApplicationDeployments
@@ -107,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
       mock: { type: 'string' },
       device: { type: 'string' },
       fleet: { type: 'string' },
+      class: { type: 'string' },
       constraints: { type: 'string' },
       state: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -183,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
     return (await import('./device-check.js')).checkCommand(host, await stateDir(values.state), file, {
       device: values.device,
       fleet: values.fleet,
+      class: values.class,
       constraints: values.constraints,
       grants: grantsFromFlags(values.grant, values.dir, values.env),
       json: values.json,

@@ -136,4 +136,9 @@ describe('docs/bridge-protocol.md', () => {
     const blocks = [...doc.matchAll(/```hex\n([\s\S]*?)```/g)].map((m) => m[1].replace(/\s+/g, ''));
     for (const name of fixtureNames()) expect(blocks, name).toContain(fixtureHex(name));
   });
+
+  it("points vendors at nothing inside the host's source", () => {
+    const doc = readFileSync(new URL('../../../docs/bridge-protocol.md', import.meta.url), 'utf8');
+    expect(doc.match(/\bsrc\/|host-node\/|\.test\.ts|\bdecode[A-Z]\w*|mosquittoAcl/g)).toBeNull();
+  });
 });

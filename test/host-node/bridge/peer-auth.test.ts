@@ -142,10 +142,14 @@ describe('peer credentials on the embedded broker', () => {
 
   it("refuses another peer's forged birth, death and readings under sim-1's topics", async () => {
     const forger = await p2();
-    const closed = new Promise<void>((resolve) => forger.once('close', () => resolve()));
-    forger.publish(`${T}/sim-1/death`, Buffer.from(encodeDeath({ id: 'sim-1', seq: 2 ** 32 - 1 })), { qos: 0 });
-    forger.publish(`${T}/sim-1/data`, Buffer.from(encodeSenml([{ name: 'temperature', value: 99 }])), { qos: 0 });
-    await closed; // aedes drops a client whose publish it refuses
+    let closed = false;
+    forger.once('close', () => { closed = true; });
+    // Acknowledged and dropped, as mosquitto does for MQTT 3.1.1: the connection stays usable.
+    await forger.publishAsync(`${T}/sim-1/death`, Buffer.from(encodeDeath({ id: 'sim-1', seq: 2 ** 32 - 1 })), { qos: 1, retain: true });
+    await forger.publishAsync(`${T}/sim-1/data`, Buffer.from(encodeSenml([{ name: 'temperature', value: 99 }])), { qos: 1 });
+    await forger.publishAsync(`${T}/p2/data`, Buffer.from(encodeSenml([{ name: 'own', value: 1 }])), { qos: 1 });
+    expect(closed).toBe(false);
+    await forger.endAsync();
     await eventually(() => brokerLog.some((l) => /refused a publish of p2 \(username p2\) to wasmhost\/v1\/peers\/sim-1\/death/.test(l)), 'the refusal');
     expect(bridge.peer('sim-1')?.online).toBe(true);
     expect(readings.filter((r) => r.startsWith('sim-1'))).toEqual([]);

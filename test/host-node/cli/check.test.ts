@@ -1,6 +1,8 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { componentEmbed, componentNew } from '@bytecodealliance/jco';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { watComponentPath } from '../../support/wat-components.js';
 import { wasmhost } from './run-cli.js';
@@ -91,5 +93,36 @@ describe('wasmhost check', () => {
     const malformed = wasmhost(['check', HELLO, '--constraints', bad], env);
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toContain("eligibilityRules[0].propertySelector.matchExpressions[0].operator: unknown operator 'Eq'");
+  });
+});
+
+describe('wasmhost check --class', () => {
+  /** A component importing everything a class world offers, built from wit/workload.wit. */
+  async function classComponent(world: string): Promise<string> {
+    const wit = fileURLToPath(new URL('../../../wit', import.meta.url));
+    const path = join(dir, `${world}.wasm`);
+    await writeFile(path, await componentNew(await componentEmbed({ dummy: true, witPath: wit, world })));
+    return path;
+  }
+
+  it('answers for every device of a class: a linux-app component runs on linux, not in a browser (no sockets)', async () => {
+    const linuxApp = await classComponent('linux-app');
+    const grants = ['--grant', 'sensors', '--grant', 'actuators', '--grant', 'keyvalue=b', '--grant', 'publish=out/#', '--grant', 'network'];
+    const onLinux = wasmhost(['check', linuxApp, '--class', 'linux', ...grants], env);
+    expect(onLinux.stdout).toBe('linux-class: can run the component\n');
+    expect(onLinux.code).toBe(0);
+    const inBrowser = wasmhost(['check', linuxApp, '--class', 'browser', ...grants, '--json'], env);
+    expect(inBrowser.code).toBe(3);
+    const problems = JSON.parse(inBrowser.stdout).problems as { kind: string; import?: string; reason?: string; grant?: string }[];
+    expect(problems).toContainEqual({ kind: 'import', import: 'wasi:sockets/tcp@0.2.12', reason: 'not-provided' });
+    expect(problems).toContainEqual({ kind: 'grant', grant: 'network', deviceClass: 'browser' });
+    const browserApp = await classComponent('browser-app');
+    expect(wasmhost(['check', browserApp, '--class', 'browser', ...grants.slice(0, 8)], env).code).toBe(0);
+  });
+
+  it('refuses a class that runs no components, naming the classes that do', () => {
+    const result = wasmhost(['check', HELLO, '--class', 'embedded-peer'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--class embedded-peer: expected one of browser, linux');
   });
 });

@@ -70,8 +70,8 @@ describe('embedded aedes broker', () => {
       await clean.connect();
       await clean.close();
       await dropped.connect();
-      // A publish outside its topics makes aedes drop the connection, as if the peer had vanished.
-      dropped.publish('wasmhost/v1/peers/p2/data', new Uint8Array(), { qos: 0 }).catch(() => {});
+      // A packet over the broker's limit makes it drop the connection, as if the peer had vanished.
+      dropped.publish('wasmhost/v1/peers/p1/data', new Uint8Array(70 * 1024), { qos: 0 }).catch(() => {});
       await eventually(() => deaths.length > 0, 'the will');
       await new Promise((r) => setTimeout(r, 50));
       expect(deaths).toEqual(['death 2']);
