@@ -5,15 +5,19 @@ import { WasmhostError } from '../../src/errors.js';
 import { formatReport, passed, type ProbeResult } from '../conformance/report.js';
 
 export const CONFORMANCE_USAGE = `wasmhost conformance --node <module.js | builtin> [--actuator <name>] [--json]
-  wasmhost conformance --peer <id> --broker mqtt://host:port [--username u --password-file f] [--root wasmhost/v1] [--json]`;
+  wasmhost conformance --peer <id> --broker mqtt://host:port [--username u --password-file f] [--root wasmhost/v1]
+                       [--rate-seconds 5] [--will-wait <seconds>] [--json]`;
 
 export const CONFORMANCE_HELP = `Conformance: checks a device against the requirements of its class and prints one line per
 requirement (PASS, FAIL or SKIP, its id, what it checks, and what was seen), then a summary.
 --node: a Linux device's Node host. The module's default export is a function ({ dataDir }) that
 returns createNodeHost options (or a Host); \`builtin\` is this package's own. --actuator names an
 actuator the host has (default fan), used to check that an ungranted one answers denied.
---peer: an embedded peer joined to the broker. Exit code 0: every requirement passed or was
-skipped, 1: one failed.`;
+--peer: an embedded peer joined to a broker, probed as the host talks to it (docs/bridge-protocol.md),
+logged in with --username/--password-file (the host's credential on your broker, e.g. from
+\`wasmhost peer export-mosquitto --host-secret-file\`); the data rate is watched --rate-seconds;
+with --will-wait the suite asks you to cut the peer off and waits that long for its Last Will
+(without it, PEER-will is skipped). Exit code 0: every requirement passed or was skipped, 1: one failed.`;
 
 /** Parses the conformance arguments, runs the probes and prints the report; returns the exit code. */
 export async function conformanceMain(argv: string[]): Promise<number> {
@@ -31,6 +35,7 @@ export async function conformanceMain(argv: string[]): Promise<number> {
         'password-file': { type: 'string' },
         root: { type: 'string' },
         'rate-seconds': { type: 'string', default: '5' },
+        'will-wait': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -52,7 +57,12 @@ export async function conformanceMain(argv: string[]): Promise<number> {
     const { runPeerProbes } = await import('../conformance/peer-probes.js');
     const { readFileSync } = await import('node:fs');
     const password = values['password-file'] === undefined ? undefined : readFileSync(values['password-file'], 'utf8').trim();
-    results = await runPeerProbes({ peerId: values.peer, url: values.broker, username: values.username, password, root: values.root, rateSeconds: Number(values['rate-seconds']) });
+    const waitSeconds = values['will-wait'] === undefined ? undefined : Number(values['will-wait']);
+    const disconnect = waitSeconds === undefined ? undefined : {
+      waitSeconds,
+      prompt: () => void process.stderr.write(`conformance: disconnect peer ${values.peer} now (power or network); waiting ${waitSeconds} s for its death\n`),
+    };
+    results = await runPeerProbes({ peerId: values.peer, url: values.broker, username: values.username, password, root: values.root, rateSeconds: Number(values['rate-seconds']), disconnect });
   } else {
     throw bad('name a target: --node <module.js | builtin> or --peer <id>');
   }

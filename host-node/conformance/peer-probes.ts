@@ -20,6 +20,8 @@ export interface PeerTarget {
   username?: string;
   password?: string;
   root?: string;
+  /** How long a reply may take (default RPC_TIMEOUT_MS, the host's documented timeout). */
+  rpcTimeoutMs?: number;
   /** How long the data rate is watched (default 5 s). */
   rateSeconds?: number;
   /** How the peer is cut off for the Last Will probe (last); without it, that probe is skipped. */
@@ -33,14 +35,12 @@ interface Message { topic: string; payload: Uint8Array; at: number }
 /** Runs every `peer` probe; the results follow PEER_REQUIREMENTS' order. */
 export async function runPeerProbes(target: PeerTarget): Promise<ProbeResult[]> {
   const topics = peerTopics(target.root ?? DEFAULT_TOPIC_ROOT, target.peerId);
-  const client = await connectAsync(target.url, {
-    protocolVersion: 5, clientId: `wasmhost-conformance-${process.pid}`, username: target.username, password: target.password, reconnectPeriod: 0, connectTimeout: 10_000,
-  });
+  const client = await connectHost(target);
   const inbox: Message[] = [];
   client.on('message', (topic, payload) => inbox.push({ topic, payload: new Uint8Array(payload), at: performance.now() }));
   try {
     await client.subscribeAsync([topics.birth, topics.death, topics.reply, topics.data], { qos: 1 });
-    const probe = new PeerProbe(client, topics, inbox);
+    const probe = new PeerProbe(client, topics, inbox, target.rpcTimeoutMs ?? RPC_TIMEOUT_MS);
     const birth = await probe.birth();
     const results = [birth.result];
     const sensor = birth.frame?.sensors[0]?.name;
@@ -53,10 +53,21 @@ export async function runPeerProbes(target: PeerTarget): Promise<ProbeResult[]> 
   }
 }
 
+/** Connects as the host does: MQTT 5, or 3.1.1 when the broker refuses 5 (the embedded aedes broker). */
+async function connectHost(target: PeerTarget): Promise<MqttClient> {
+  const options = { clientId: `wasmhost-conformance-${process.pid}`, username: target.username, password: target.password, reconnectPeriod: 0, connectTimeout: 10_000 };
+  try {
+    return await connectAsync(target.url, { ...options, protocolVersion: 5 });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 1 && (error as { code?: number }).code !== 132) throw error;
+    return connectAsync(target.url, { ...options, protocolVersion: 4 });
+  }
+}
+
 class PeerProbe {
   private nextId = Math.floor(Math.random() * 1_000_000);
 
-  constructor(private client: MqttClient, private topics: PeerTopics, private inbox: Message[]) {}
+  constructor(private client: MqttClient, private topics: PeerTopics, private inbox: Message[], private timeoutMs: number) {}
 
   private async next(pred: (m: Message) => boolean, ms: number): Promise<Message | undefined> {
     const end = performance.now() + ms;
@@ -78,11 +89,12 @@ class PeerProbe {
   }
 
   /** Publishes a request frame (or raw bytes) and waits for the reply carrying `id`. */
-  private async request(id: number, payload: Uint8Array, ms = RPC_TIMEOUT_MS): Promise<{ reply?: RpcReplyFrame; bad?: string; ms: number }> {
+  private async request(id: number, payload: Uint8Array, ms = this.timeoutMs): Promise<{ reply?: RpcReplyFrame; bad?: string; ms: number }> {
     const started = performance.now();
     const correlationData = Buffer.alloc(4);
     correlationData.writeUInt32BE(id);
-    await this.client.publishAsync(this.topics.rpc, Buffer.from(payload), { qos: 1, properties: { responseTopic: this.topics.reply, correlationData, contentType: 'application/cbor' } });
+    const properties = this.client.options.protocolVersion === 5 ? { responseTopic: this.topics.reply, correlationData, contentType: 'application/cbor' } : undefined;
+    await this.client.publishAsync(this.topics.rpc, Buffer.from(payload), { qos: 1, properties });
     const m = await this.next((m) => m.topic === this.topics.reply && m.at >= started && replyId(m.payload) === id, ms);
     const elapsed = Math.round(performance.now() - started);
     if (!m) return { ms: elapsed };
@@ -100,7 +112,7 @@ class PeerProbe {
     if (sensor === undefined) return result(r, 'SKIP', 'the birth offers no sensor');
     const { reply, bad, ms } = await this.rpcRead(sensor);
     if (bad) return result(r, 'FAIL', `the reply to read ${sensor} is a bad frame: ${bad}`);
-    if (!reply) return result(r, 'FAIL', `no reply to read ${sensor} within ${RPC_TIMEOUT_MS} ms`);
+    if (!reply) return result(r, 'FAIL', `no reply to read ${sensor} within ${this.timeoutMs} ms`);
     if (!reply.ok) return result(r, 'FAIL', `read ${sensor} answered ${reply.err}: ${reply.msg}`);
     if (reply.value === undefined) return result(r, 'FAIL', `read ${sensor} answered ok without a value`);
     return result(r, 'PASS', `read ${sensor} = ${reply.value}${reply.unit ? ` ${reply.unit}` : ''} in ${ms} ms`);
@@ -111,7 +123,7 @@ class PeerProbe {
     const name = 'conformance-no-such-sensor';
     const { reply, bad } = await this.rpcRead(name);
     if (bad) return result(r, 'FAIL', `the reply is a bad frame: ${bad}`);
-    if (!reply) return result(r, 'FAIL', `no reply to read ${name} within ${RPC_TIMEOUT_MS} ms`);
+    if (!reply) return result(r, 'FAIL', `no reply to read ${name} within ${this.timeoutMs} ms`);
     if (!reply.ok && reply.err === 'not-found') return result(r, 'PASS', `answered not-found${reply.msg ? `: ${reply.msg}` : ''}`);
     return result(r, 'FAIL', `answered ${reply.ok ? 'ok' : reply.err} instead of not-found`);
   }

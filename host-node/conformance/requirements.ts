@@ -60,6 +60,6 @@ export const PEER_REQUIREMENTS: readonly Requirement[] = [
   { id: 'PEER-rpc-read', description: 'rpc read of an offered sensor answers a reading in time' },
   { id: 'PEER-rpc-unknown', description: 'rpc read of an unknown sensor answers the not-found error' },
   { id: 'PEER-rpc-malformed', description: 'a malformed rpc frame is answered with an error or ignored, and the peer stays alive' },
-  { id: 'PEER-will', description: 'when the peer connection drops, its death (Last Will) arrives with the birth sequence' },
   { id: 'PEER-data-rate', description: 'data messages stay within the allowed rate' },
+  { id: 'PEER-will', description: 'when the peer connection drops, its death (Last Will) arrives with the birth sequence' },
 ];
