@@ -7,7 +7,8 @@ import type { Host } from '../../src/create-host.js';
 import { buildProbe } from './build-probe.js';
 import { limitProbes, PROBE_LIMITS } from './limit-probes.js';
 import { result, type ProbeResult } from './report.js';
-import { interfaceRequirementId, LINUX_INTERFACES, LINUX_REQUIREMENTS, type Requirement } from './requirements.js';
+import { interfaceProbes } from './interface-probes.js';
+import { interfaceRequirementId, LINUX_REQUIREMENTS, type Requirement } from './requirements.js';
 
 /** A Node host under test: built afresh for a data directory (twice for the persistence probe). */
 export interface NodeTarget {
@@ -28,7 +29,7 @@ export async function runNodeProbes(target: NodeTarget): Promise<ProbeResult[]> 
   try {
     const host = await target.makeHost(dataDir);
     return [
-      ...interfaceProbes(host),
+      ...(await interfaceProbes(host)),
       await grantRefusedProbe(host),
       await grantScopedProbe(host, target.actuator),
       ...(await limitProbes(host, await host.load(await buildProbe('limits')))),
@@ -37,18 +38,6 @@ export async function runNodeProbes(target: NodeTarget): Promise<ProbeResult[]> 
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-/** Each required interface is offered at its version by one of the host's providers. */
-function interfaceProbes(host: Host): ProbeResult[] {
-  const offers = host.providers.flatMap((p) => p.offers.map((o) => ({ ...o, provider: p.name })));
-  return LINUX_INTERFACES.map((i) => {
-    const r = req(interfaceRequirementId(i.name));
-    const hit = offers.find((o) => o.name === i.name && o.version === i.version);
-    if (hit) return result(r, 'PASS', `provider ${hit.provider}`);
-    const versions = offers.filter((o) => o.name === i.name).map((o) => o.version ?? 'unversioned');
-    return result(r, 'FAIL', versions.length ? `offered only at ${versions.join(', ')}` : 'no provider offers it');
-  });
 }
 
 async function grantRefusedProbe(host: Host): Promise<ProbeResult> {

@@ -14,7 +14,7 @@ export interface RequiredInterface {
   version: string;
 }
 
-/** What a Linux device's host must offer: the vendored standards, the device interfaces, WASI 0.2. */
+/** What a Linux device's host must serve, at the versions vendored in wit/deps/: the standards, the device interfaces, WASI 0.2. */
 export const LINUX_INTERFACES: readonly RequiredInterface[] = [
   { name: 'wasi:logging/logging', version: '0.1.0-draft' },
   { name: 'wasi:config/store', version: '0.2.0-draft' },
@@ -26,16 +26,16 @@ export const LINUX_INTERFACES: readonly RequiredInterface[] = [
   { name: 'wasi:messaging/request-reply', version: '0.2.0-draft' },
   { name: 'wasmhost:device/sensors', version: '0.1.0' },
   { name: 'wasmhost:device/actuators', version: '0.1.0' },
-  { name: 'wasi:cli/environment', version: '0.2.3' },
-  { name: 'wasi:cli/exit', version: '0.2.3' },
-  { name: 'wasi:cli/stdout', version: '0.2.3' },
-  { name: 'wasi:cli/stderr', version: '0.2.3' },
-  { name: 'wasi:clocks/monotonic-clock', version: '0.2.3' },
-  { name: 'wasi:clocks/wall-clock', version: '0.2.3' },
-  { name: 'wasi:random/random', version: '0.2.3' },
-  { name: 'wasi:io/streams', version: '0.2.3' },
-  { name: 'wasi:filesystem/types', version: '0.2.3' },
-  { name: 'wasi:filesystem/preopens', version: '0.2.3' },
+  { name: 'wasi:cli/environment', version: '0.2.12' },
+  { name: 'wasi:cli/exit', version: '0.2.12' },
+  { name: 'wasi:cli/stdout', version: '0.2.12' },
+  { name: 'wasi:cli/stderr', version: '0.2.12' },
+  { name: 'wasi:clocks/monotonic-clock', version: '0.2.12' },
+  { name: 'wasi:clocks/wall-clock', version: '0.2.12' },
+  { name: 'wasi:random/random', version: '0.2.12' },
+  { name: 'wasi:io/streams', version: '0.2.12' },
+  { name: 'wasi:filesystem/types', version: '0.2.12' },
+  { name: 'wasi:filesystem/preopens', version: '0.2.12' },
 ];
 
 /** The id of the requirement that a Linux host offers an interface: `LNX-iface-wasi-keyvalue-store`. */
@@ -45,7 +45,7 @@ export function interfaceRequirementId(name: string): string {
 
 /** Every requirement of the `node` target, in report order. */
 export const LINUX_REQUIREMENTS: readonly Requirement[] = [
-  ...LINUX_INTERFACES.map((i) => ({ id: interfaceRequirementId(i.name), description: `offers ${i.name}@${i.version}` })),
+  ...LINUX_INTERFACES.map((i) => ({ id: interfaceRequirementId(i.name), description: `serves imports of ${i.name}@${i.version}` })),
   { id: 'LNX-grant-refused', description: 'a workload importing a gated interface without its grant is refused before it runs' },
   { id: 'LNX-grant-scoped', description: 'an actuator outside the granted names answers the interface error `denied`' },
   { id: 'LNX-limit-time', description: 'a call past callTimeoutMs is stopped (worker isolation)' },

@@ -45,7 +45,7 @@ export default ({ dataDir }) => ({
   dataDir,
   providers: [createWasiProvider(), {
     name: 'vendor-sensors',
-    offers: [{ name: 'wasmhost:device/sensors', version: '0.1.0', grant: 'sensors' }],
+    offers: [{ name: 'wasmhost:device/types', version: '0.1.0' }, { name: 'wasmhost:device/sensors', version: '0.1.0', grant: 'sensors' }],
     create: () => ({ 'wasmhost:device/sensors': { list: () => [], read: () => { throw new Error('none'); } } }),
   }],
 });
@@ -54,10 +54,20 @@ export default ({ dataDir }) => ({
     expect(run.code).toBe(1);
     const lines = run.stdout.trim().split('\n');
     expect(lines.filter((l) => !l.startsWith('PASS'))).toEqual([
-      'FAIL LNX-iface-wasmhost-device-actuators offers wasmhost:device/actuators@0.1.0 — no provider offers it',
+      'FAIL LNX-iface-wasmhost-device-actuators serves imports of wasmhost:device/actuators@0.1.0 — the component needs imports this host does not provide or grant: wasmhost:device/actuators@0.1.0: not provided by this host',
       'SKIP LNX-grant-scoped an actuator outside the granted names answers the interface error `denied` — the host does not offer wasmhost:device/actuators (LNX-iface-wasmhost-device-actuators)',
       `${LINUX_REQUIREMENTS.length - 2} passed, 1 failed, 1 skipped of ${LINUX_REQUIREMENTS.length} requirements`,
     ]);
+  });
+
+  it('fails the interface requirement for a provider that offers actuators but does not implement set', async () => {
+    const device = createDeviceProvider(createSimulatedDrivers(1, () => undefined));
+    const halfDevice = { ...device, create: (ctx: Parameters<typeof device.create>[0]) => {
+      const imports = device.create(ctx) as Record<string, Record<string, unknown>>;
+      return { ...imports, 'wasmhost:device/actuators': { list: imports['wasmhost:device/actuators'].list } };
+    } };
+    const results = await runNodeProbes(targetFromFactory(({ dataDir }) => ({ dataDir, providers: [createWasiProvider(), halfDevice] })));
+    expect(failed(results)).toEqual(['FAIL LNX-iface-wasmhost-device-actuators', 'SKIP LNX-grant-scoped']);
   });
 
   it('fails LNX-limit-time only, for a host whose workers ignore the call time limit', async () => {
