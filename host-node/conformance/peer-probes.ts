@@ -44,7 +44,11 @@ export async function runPeerProbes(target: PeerTarget): Promise<ProbeResult[]> 
     const birth = await probe.birth();
     const results = [birth.result];
     const sensor = birth.frame?.sensors[0]?.name;
-    results.push(await probe.read(sensor), await probe.unknown(), await probe.malformed(sensor));
+    const read = await probe.read(sensor);
+    const unknown = await probe.unknown();
+    // Whether the peer survives bad frames is only seen in a peer that answered a good one.
+    const answers = unknown.status === 'PASS' || (read.status === 'PASS' && sensor !== undefined);
+    results.push(read, unknown, answers ? await probe.malformed(sensor) : result(req('PEER-rpc-malformed'), 'SKIP', 'the peer answered no rpc before the bad frames (see PEER-rpc-read, PEER-rpc-unknown)'));
     results.push(await probe.dataRate(target.rateSeconds ?? 5));
     results.push(await probe.will(birth.frame, target.disconnect));
     return results;
