@@ -21,6 +21,7 @@ Usage:
   wasmhost serve [options]           (wasmhost serve --help)
   wasmhost peer-sim --url mqtt://host:port --count N [options]   (wasmhost peer-sim --help)
   wasmhost peer add|list|remove|export-mosquitto [options]         (wasmhost peer --help)
+  wasmhost conformance --node <module.js | builtin> | --peer <id> --broker <url> [--json]   (wasmhost conformance --help)
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
 
@@ -87,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'peer-sim') return (await import('./peer-sim.js')).peerSimMain(rest);
   if (command === 'peer') return (await import('./peer.js')).peerMain(rest);
+  if (command === 'conformance') return (await import('./conformance.js')).conformanceMain(rest);
   if (command === 'serve') {
     const serve = await import('./serve.js');
     if (rest.includes('--help') || rest.includes('-h')) {
