@@ -5,18 +5,20 @@ import type { Requirement } from './requirements.js';
 export interface ProbeResult {
   id: string;
   description: string;
+  /** The requirements of docs/device-classes.md it checks. */
+  checks: readonly string[];
   status: 'PASS' | 'FAIL' | 'SKIP';
   detail: string;
 }
 
 /** A result for a requirement. */
 export function result(req: Requirement, status: ProbeResult['status'], detail: string): ProbeResult {
-  return { id: req.id, description: req.description, status, detail: detail.replace(/\s*\n\s*/g, ' ') };
+  return { id: req.id, description: req.description, checks: req.checks, status, detail: detail.replace(/\s*\n\s*/g, ' ') };
 }
 
-/** `PASS|FAIL|SKIP <id> <description> — <detail>` per line, then the counts. */
+/** `PASS|FAIL|SKIP <id> [<requirements>] <description> — <detail>` per line, then the counts. */
 export function formatReport(results: readonly ProbeResult[]): string {
-  const lines = results.map((r) => `${r.status} ${r.id} ${r.description} — ${r.detail}`);
+  const lines = results.map((r) => `${r.status} ${r.id} [${r.checks.join(', ')}] ${r.description} — ${r.detail}`);
   const count = (s: ProbeResult['status']) => results.filter((r) => r.status === s).length;
   lines.push(`${count('PASS')} passed, ${count('FAIL')} failed, ${count('SKIP')} skipped of ${results.length} requirements`);
   return `${lines.join('\n')}\n`;

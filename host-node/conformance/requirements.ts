@@ -1,11 +1,13 @@
-// The requirements `wasmhost conformance` checks, one stable id each. The ids are this
-// suite's own (`LNX-…` for a Linux device's Node host, `PEER-…` for an embedded peer);
-// docs/device-classes.md names the requirement each one checks.
+// The probes `wasmhost conformance` runs, one stable id each (`LNX-…` for a Linux device's
+// Node host, `PEER-…` for an embedded peer), and the numbered requirements of
+// docs/device-classes.md each one checks, which the report names.
 
-/** One checked requirement: a stable id and what a device must do to pass it. */
+/** One probe: a stable id, what a device must do to pass it, and the requirements it checks. */
 export interface Requirement {
   id: string;
   description: string;
+  /** Requirement numbers in docs/device-classes.md (`WL-6`, `PEER-5`). */
+  checks: readonly string[];
 }
 
 /** A WIT interface a Linux device must offer to workloads, at this version. */
@@ -45,21 +47,21 @@ export function interfaceRequirementId(name: string): string {
 
 /** Every requirement of the `node` target, in report order. */
 export const LINUX_REQUIREMENTS: readonly Requirement[] = [
-  ...LINUX_INTERFACES.map((i) => ({ id: interfaceRequirementId(i.name), description: `serves imports of ${i.name}@${i.version}` })),
-  { id: 'LNX-grant-refused', description: 'a workload importing a gated interface without its grant is refused before it runs' },
-  { id: 'LNX-grant-scoped', description: 'an actuator outside the granted names answers the interface error `denied`' },
-  { id: 'LNX-limit-time', description: 'a call past callTimeoutMs is stopped (worker isolation)' },
-  { id: 'LNX-limit-memory', description: 'a memory past the memory limit fails with out-of-memory' },
-  { id: 'LNX-limit-restart', description: 'a trapped workload restarts with backoff and answers again' },
-  { id: 'LNX-persist-keyvalue', description: 'a keyvalue value survives a new host on the same data directory' },
+  ...LINUX_INTERFACES.map((i) => ({ id: interfaceRequirementId(i.name), description: `serves imports of ${i.name}@${i.version}`, checks: ['WL-2', 'LNX-1'] })),
+  { id: 'LNX-grant-refused', description: 'a workload importing a gated interface without its grant is refused before it runs', checks: ['WL-3'] },
+  { id: 'LNX-grant-scoped', description: 'an actuator outside the granted names answers the interface error `denied`', checks: ['WL-4'] },
+  { id: 'LNX-limit-time', description: 'a call past callTimeoutMs is stopped (worker isolation)', checks: ['WL-6', 'LNX-3'] },
+  { id: 'LNX-limit-memory', description: 'a memory past the memory limit fails with out-of-memory', checks: ['WL-7'] },
+  { id: 'LNX-limit-restart', description: 'a trapped workload restarts with backoff and answers again', checks: ['WL-8'] },
+  { id: 'LNX-persist-keyvalue', description: 'a keyvalue value survives a new host on the same data directory', checks: ['WL-13', 'LNX-5'] },
 ];
 
 /** Every requirement of the `peer` target, in report order. */
 export const PEER_REQUIREMENTS: readonly Requirement[] = [
-  { id: 'PEER-birth', description: 'a retained birth is present and decodes, with a sequence number' },
-  { id: 'PEER-rpc-read', description: 'rpc read of an offered sensor answers a reading in time' },
-  { id: 'PEER-rpc-unknown', description: 'rpc read of an unknown sensor answers the not-found error' },
-  { id: 'PEER-rpc-malformed', description: 'a malformed rpc frame is answered with an error or ignored, and the peer stays alive' },
-  { id: 'PEER-data-rate', description: 'data messages stay within the allowed rate' },
-  { id: 'PEER-will', description: 'when the peer connection drops, its death (Last Will) arrives with the birth sequence' },
+  { id: 'PEER-birth', description: 'a retained birth is present and decodes, with a sequence number', checks: ['PEER-3', 'PEER-7'] },
+  { id: 'PEER-rpc-read', description: 'rpc read of an offered sensor answers a reading in time', checks: ['PEER-5'] },
+  { id: 'PEER-rpc-unknown', description: 'rpc read of an unknown sensor answers the not-found error', checks: ['PEER-6'] },
+  { id: 'PEER-rpc-malformed', description: 'a malformed rpc frame is answered with an error or ignored, and the peer stays alive', checks: ['PEER-6'] },
+  { id: 'PEER-data-rate', description: 'data messages stay within the allowed rate', checks: ['PEER-8'] },
+  { id: 'PEER-will', description: 'when the peer connection drops, its death (Last Will) arrives with the birth sequence', checks: ['PEER-2'] },
 ];

@@ -54,8 +54,8 @@ export default ({ dataDir }) => ({
     expect(run.code).toBe(1);
     const lines = run.stdout.trim().split('\n');
     expect(lines.filter((l) => !l.startsWith('PASS'))).toEqual([
-      'FAIL LNX-iface-wasmhost-device-actuators serves imports of wasmhost:device/actuators@0.1.0 — the component needs imports this host does not provide or grant: wasmhost:device/actuators@0.1.0: not provided by this host',
-      'SKIP LNX-grant-scoped an actuator outside the granted names answers the interface error `denied` — the host does not offer wasmhost:device/actuators (LNX-iface-wasmhost-device-actuators)',
+      'FAIL LNX-iface-wasmhost-device-actuators [WL-2, LNX-1] serves imports of wasmhost:device/actuators@0.1.0 — the component needs imports this host does not provide or grant: wasmhost:device/actuators@0.1.0: not provided by this host',
+      'SKIP LNX-grant-scoped [WL-4] an actuator outside the granted names answers the interface error `denied` — the host does not offer wasmhost:device/actuators (LNX-iface-wasmhost-device-actuators)',
       `${LINUX_REQUIREMENTS.length - 2} passed, 1 failed, 1 skipped of ${LINUX_REQUIREMENTS.length} requirements`,
     ]);
   });
