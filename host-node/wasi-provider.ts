@@ -19,10 +19,11 @@ function shimImports(grants: Readonly<Grants>, args: string[]): Record<string, u
 
 /**
  * WASI 0.2 from preview2-shim, deny by default: a workload sees only the directories,
- * environment and network its grants give. Outgoing HTTP needs the `network` grant to
- * be imported at all. `exit` ends the call, never the host process.
+ * environment and network its grants give. `wasi:http/types` needs no grant (an HTTP
+ * handler's request and response are built from it); outgoing HTTP needs the `network`
+ * grant to be imported at all. `exit` ends the call, never the host process.
  */
 export function createWasiProvider(options: WasiOptions = {}): CapabilityProvider {
   const args = options.args ?? ['component'];
-  return shimWasiProvider((grants) => shimImports(grants, args), (name) => (name.startsWith('wasi:http/') ? 'network' : undefined));
+  return shimWasiProvider((grants) => shimImports(grants, args), (name) => (name === 'wasi:http/outgoing-handler' ? 'network' : undefined));
 }

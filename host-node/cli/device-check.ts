@@ -11,7 +11,7 @@ import { parseDeviceConstraints, type DeviceConstraints } from '../../src/device
 import { fleetQuery, formatFleetReport, formatMatchReport, match } from '../../src/device/match.js';
 import { linuxDeviceProfile } from '../device-identity.js';
 import { readComponentFile } from './read-component.js';
-import { findEngineProblems, httpHandlerProblems } from '../../src/component/engine-support.js';
+import { findEngineProblems, httpHandlerProblems, httpServingOf } from '../../src/component/engine-support.js';
 import { nodeEngineFeatures } from './engine-features.js';
 
 /** Exit code of `check` when the component cannot run (0: it can; 1: an error). */
@@ -69,7 +69,7 @@ export async function checkCommand(host: Host, stateDir: string, path: string, o
   }
   const profile = options.device ? await readProfile(options.device) : thisDevice(host, stateDir);
   // This device's engine is measured; another device's is known only by its profile.
-  const engine = options.device ? httpHandlerProblems(component.world, path) : findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
+  const engine = options.device ? httpHandlerProblems(component.world, httpServingOf(profile.class), path) : findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
   const result = match(component.world, profile, options.grants, constraints, engine);
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatMatchReport(result)}\n`);
   return result.compatible ? 0 : INCOMPATIBLE;

@@ -22,6 +22,7 @@ Usage:
   wasmhost peer add|list|remove|export-mosquitto [options]         (wasmhost peer --help)
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
+  wasmhost serve-http <http-component.wasm> [--listen 127.0.0.1:8080] [--grant …]
 
 Check: can this device (or --device, a wasmhost profile or Margo DeviceCapabilitiesManifest;
 or each of --fleet, a folder of them) run the component with the given grants and Margo
@@ -83,6 +84,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'peer-sim') return (await import('./peer-sim.js')).peerSimMain(rest);
   if (command === 'peer') return (await import('./peer.js')).peerMain(rest);
+  if (command === 'serve-http') {
+    const serveHttp = await import('./serve-http.js');
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`Usage: ${serveHttp.SERVE_HTTP_USAGE}\n`);
+      return 0;
+    }
+    return serveHttp.serveHttpMain(rest);
+  }
   if (command === 'serve') {
     const serve = await import('./serve.js');
     if (rest.includes('--help') || rest.includes('-h')) {

@@ -90,7 +90,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   }
   await ctx.components.put(spec.digest, bytes);
   // What this engine cannot run (wasm-gc, the async ABI without JSPI, HTTP handlers) is refused before transpiling.
-  const unrunnable = findEngineProblems(bytes, component.world, ctx.host.engineFeatures);
+  const unrunnable = findEngineProblems(bytes, component.world, ctx.host.engineFeatures, undefined, 'call');
   if (unrunnable.length > 0) {
     const reasons = unrunnable.map((p) => `${p.problem}; ${p.fix}`).join('; ');
     throw fail(new WasmhostError('unsupported', `${spec.name} cannot run on this device: ${reasons}`, { data: { problems: unrunnable } }), 'match');

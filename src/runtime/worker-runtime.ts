@@ -11,6 +11,7 @@ import { WasmhostError } from '../errors.js';
 import { createWorkload, type Workload } from './workload.js';
 import { errorToJson, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 import { createSyncCallClient, forwardingImports } from './sync-call-channel.js';
+import { createHttpTypes, HTTP_HANDLER, type HttpRequestData, type StreamClasses } from './http-types.js';
 
 /** The platform pieces a workload worker runs on. */
 export interface WorkerRuntimeOptions {
@@ -32,6 +33,7 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
   let workload: Workload | undefined;
   let memories: WebAssembly.Memory[] = [];
   let memoryBytes = 0;
+  let http: ReturnType<typeof createHttpTypes> | undefined;
 
   options.onMessage((message) => {
     if (message.type === 'init') void init(message);
@@ -45,6 +47,11 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
       const client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post });
       const imports: ImportObject = forwardingImports(m.forward, client);
       if (m.wasi) Object.assign(imports, await options.wasiImports(m));
+      // An HTTP handler gets wasi:http/types built here, around the request the host sends (http-types.ts).
+      if (m.world.exports.some((e) => e.kind === 'interface' && e.interface.name.startsWith(HTTP_HANDLER))) {
+        http = createHttpTypes((imports['wasi:io/streams'] as StreamClasses | undefined) ?? { InputStream: class {}, OutputStream: class {} });
+        imports['wasi:http/types'] = http.types;
+      }
       const glue = await options.loadGlue(m.glue, m.name, m.digest);
       const coreInstances: CoreInstance[] = [];
       const exports = await glue.instantiate(
@@ -69,7 +76,10 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
     if (!workload) return post({ type: 'failed', id: m.id, error: { code: 'trap', message: 'the worker has no instance' }, dead: true });
     let value: unknown;
     try {
-      value = workload.call(m.path, ...m.args);
+      const w = workload;
+      value = http && m.path.startsWith(HTTP_HANDLER)
+        ? http.serve(m.args[0] as HttpRequestData, (request, outparam) => w.call(m.path, request, outparam))
+        : w.call(m.path, ...m.args);
     } catch (error) {
       return post({ type: 'failed', id: m.id, error: errorToJson(workload.dead ? explainTrap(m.path, error, memories, memoryBytes) : error), dead: workload.dead });
     }
