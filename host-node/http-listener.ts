@@ -3,17 +3,11 @@
 // past it), hands the plain request to the route's handler and writes the plain answer back.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { failureResponse, textResponse, type HttpLimits } from '../src/runtime/http-limits.js';
+import { failureResponse, textResponse } from '../src/runtime/http-limits.js';
 import type { HttpRequestData, HttpResponseData } from '../src/runtime/http-types.js';
+import type { HttpRoute } from '../src/runtime/http-router.js';
 
-/** One HTTP workload behind the listener. */
-export interface HttpRoute {
-  /** For logs and error texts. */
-  name: string;
-  limits: HttpLimits;
-  /** Runs the handler; rejects when the call failed (trap, deadline, restarting). */
-  handle(request: HttpRequestData): Promise<HttpResponseData>;
-}
+export type { HttpRoute };
 
 /** A listening server and how to stop it. */
 export interface HttpListener {

@@ -14,6 +14,7 @@ Usage:
                  [--state <dir>] [--no-simulated-device] [--allow-in-process (not with --wfm)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
                  [--registry-auth <config.json>] [--insecure-registry host:port …]
+                 [--http-port <port> [--http-host 127.0.0.1]]   (serves components' http triggers)
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
   wasmhost push <component.wasm> oci://registry/repository:tag [--registry-auth <config.json>] [--insecure-registry host:port] [--json]
@@ -137,6 +138,8 @@ export async function main(argv: string[]): Promise<number> {
       'allow-in-process': { type: 'boolean', default: false },
       'registry-auth': { type: 'string' },
       'insecure-registry': { type: 'string', multiple: true, default: [] },
+      'http-port': { type: 'string' },
+      'http-host': { type: 'string' },
     },
   });
   const dashDash = rest.indexOf('--');
@@ -170,6 +173,8 @@ export async function main(argv: string[]): Promise<number> {
         allowInProcess: values['allow-in-process'],
         registryAuth: values['registry-auth'],
         insecureRegistries: values['insecure-registry'],
+        httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], '--http-port'),
+        httpHost: values['http-host'],
       });
     case 'push':
       return (await import('./push.js')).pushCommand(file, extra0(positionals), {
@@ -209,6 +214,12 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     if (mock) process.stderr.write((await import('./mock-file.js')).formatCalls(mock.calls, values.json));
   }
+}
+
+/** A TCP port (0: any free one). */
+function port(text: string, flag: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw usage(`${flag} expects a port from 0 to 65535, got '${text}'`);
+  return Number(text);
 }
 
 /** The second positional argument (push's target), or a usage error. */
