@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createAgent } from '../../src/deploy/agent.js';
 import { createHttpRouter } from '../../src/runtime/http-router.js';
 import { listenHttp } from '../http-listener.js';
+import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { IMPORTED_FILE } from '../../src/deploy/import-desired.js';
 import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
@@ -137,7 +138,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const desiredDir = options.wfm ? undefined : (options.desired ?? join(stateDir, IMPORTED_DIR));
   if (!options.desired && desiredDir) await mkdir(desiredDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
-  const providers = [createWasiProvider()];
+  const providers = [createWasiProvider(), createNodeHttpOutgoingProvider()];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
   const peers = await connectPeers(options);
   if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));

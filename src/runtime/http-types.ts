@@ -4,6 +4,7 @@
 // the incoming-request, response-outparam and body streams are built here, next to the instance.
 // Bodies are streams on the guest's side (read and written in chunks) over buffers on ours.
 import { WasmhostError } from '../errors.js';
+import type { OutgoingRequestData, OutgoingResult } from '../capabilities/http-outgoing.js';
 
 /** A request as it crosses to the instance's thread: header values as latin1 strings. */
 export interface HttpRequestData {
@@ -36,8 +37,30 @@ const METHODS = ['get', 'head', 'post', 'put', 'delete', 'connect', 'options', '
 const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 const bytesOf = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 
-/** A guest-facing `wasi:http/types` plus the way to hand one request to the handler and read its answer. */
-export function createHttpTypes(streams: StreamClasses, responseCapBytes = 64 * 2 ** 20) {
+/** What the guest-side types need from around them. */
+export interface HttpTypesOptions {
+  /** The component's `wasi:io/streams` classes. */
+  streams: StreamClasses;
+  /** A pollable that is ready at once (for `subscribe()`), if the component imports a clock to make one from. */
+  readyPollable?: () => object;
+  /** Sends an outgoing request through the host (blocking); absent: no `wasi:http/outgoing-handler`. */
+  send?: (request: OutgoingRequestData) => OutgoingResult;
+  /** The largest response body the handler may write (default 64 MiB). */
+  responseCapBytes?: number;
+}
+
+/**
+ * A guest-facing `wasi:http/types`, the way to hand one request to the handler and read its
+ * answer, and `wasi:http/outgoing-handler` over `send`. An outgoing request is sent when
+ * `handle` is called, with the body written so far; its response arrives complete.
+ */
+export function createHttpTypes(options: HttpTypesOptions) {
+  const { streams } = options;
+  const responseCapBytes = options.responseCapBytes ?? 64 * 2 ** 20;
+  const ready = (): object => {
+    if (!options.readyPollable) throw noPolling();
+    return options.readyPollable();
+  };
   class Fields {
     #entries: [string, Uint8Array][] = [];
     #immutable = false;
@@ -74,7 +97,7 @@ export function createHttpTypes(streams: StreamClasses, responseCapBytes = 64 * 
     blockingRead(len: bigint): Uint8Array { return this.read(len); }
     skip(len: bigint): bigint { return BigInt(this.read(len).length); }
     blockingSkip(len: bigint): bigint { return this.skip(len); }
-    subscribe(): never { throw noPolling(); }
+    subscribe(): object { return ready(); }
   }
 
   class BodyOutput extends streams.OutputStream {
@@ -91,11 +114,17 @@ export function createHttpTypes(streams: StreamClasses, responseCapBytes = 64 * 
     blockingFlush(): void {}
     writeZeroes(len: bigint): void { this.write(new Uint8Array(Number(len))); }
     blockingWriteZeroesAndFlush(len: bigint): void { this.writeZeroes(len); }
-    subscribe(): never { throw noPolling(); }
+    subscribe(): object { return ready(); }
+    bytes(): Uint8Array {
+      const out = new Uint8Array(this.size);
+      let at = 0;
+      for (const chunk of this.chunks) { out.set(chunk, at); at += chunk.length; }
+      return out;
+    }
   }
 
   class FutureTrailers {
-    subscribe(): never { throw noPolling(); }
+    subscribe(): object { return ready(); }
     get(): Tagged { return { tag: 'ok', val: { tag: 'ok', val: undefined } }; }
   }
 
@@ -165,7 +194,88 @@ export function createHttpTypes(streams: StreamClasses, responseCapBytes = 64 * 
     }
   }
 
-  const types = { Fields, IncomingRequest, IncomingBody, FutureTrailers, OutgoingResponse, OutgoingBody, ResponseOutparam };
+  class RequestOptions {
+    #timeouts: Record<string, bigint | undefined> = {};
+    connectTimeout(): bigint | undefined { return this.#timeouts.connect; }
+    setConnectTimeout(d: bigint | undefined): void { this.#timeouts.connect = d; }
+    firstByteTimeout(): bigint | undefined { return this.#timeouts.firstByte; }
+    setFirstByteTimeout(d: bigint | undefined): void { this.#timeouts.firstByte = d; }
+    betweenBytesTimeout(): bigint | undefined { return this.#timeouts.betweenBytes; }
+    setBetweenBytesTimeout(d: bigint | undefined): void { this.#timeouts.betweenBytes = d; }
+  }
+
+  class OutgoingRequest {
+    #method: Tagged = { tag: 'get' };
+    #path: string | undefined;
+    #scheme: Tagged | undefined;
+    #authority: string | undefined;
+    #body?: OutgoingBody;
+    constructor(readonly fields: Fields) {}
+    body(): OutgoingBody {
+      if (this.#body) throw undefined;
+      return (this.#body = new OutgoingBody());
+    }
+    method(): Tagged { return this.#method; }
+    setMethod(m: Tagged): void { this.#method = m; }
+    pathWithQuery(): string | undefined { return this.#path; }
+    setPathWithQuery(p: string | undefined): void { this.#path = p; }
+    scheme(): Tagged | undefined { return this.#scheme; }
+    setScheme(s: Tagged | undefined): void { this.#scheme = s; }
+    authority(): string | undefined { return this.#authority; }
+    setAuthority(a: string | undefined): void { this.#authority = a; }
+    headers(): Fields { return this.fields; }
+    plain(): OutgoingRequestData {
+      const m = this.#method;
+      const scheme = this.#scheme ?? { tag: 'HTTPS' };
+      return {
+        method: m.tag === 'other' ? String(m.val) : m.tag.toUpperCase(),
+        scheme: scheme.tag === 'other' ? String(scheme.val) : scheme.tag.toLowerCase(),
+        authority: this.#authority ?? '',
+        pathWithQuery: this.#path ?? '/',
+        headers: this.fields.plain(),
+        body: this.#body?.output.bytes() ?? new Uint8Array(0),
+      };
+    }
+  }
+
+  class IncomingResponse {
+    readonly #headers: Fields;
+    #consumed = false;
+    constructor(readonly code: number, headers: [string, string][], readonly bytes: Uint8Array) { this.#headers = Fields.frozen(headers); }
+    status(): number { return this.code; }
+    headers(): Fields { return this.#headers; }
+    consume(): IncomingBody {
+      if (this.#consumed) throw undefined;
+      this.#consumed = true;
+      return new IncomingBody(this.bytes);
+    }
+  }
+
+  class FutureIncomingResponse {
+    #taken = false;
+    constructor(readonly result: Tagged) {}
+    subscribe(): object { return ready(); }
+    get(): Tagged | undefined {
+      if (this.#taken) return { tag: 'err', val: undefined };
+      this.#taken = true;
+      return { tag: 'ok', val: this.result };
+    }
+  }
+
+  const types = { Fields, IncomingRequest, IncomingBody, FutureTrailers, OutgoingResponse, OutgoingBody, ResponseOutparam, RequestOptions, OutgoingRequest, IncomingResponse, FutureIncomingResponse };
+
+  /** `wasi:http/outgoing-handler`: a refused request throws its error-code (the guest sees `err`), never a trap. */
+  const outgoingHandler = {
+    handle(request: OutgoingRequest, _options?: RequestOptions): FutureIncomingResponse {
+      if (!options.send) throw errorCode({ error: 'HTTP-request-denied' });
+      const result = options.send(request.plain());
+      if ('error' in result) {
+        if (result.error === 'HTTP-request-denied') throw errorCode(result);
+        return new FutureIncomingResponse({ tag: 'err', val: errorCode(result) });
+      }
+      return new FutureIncomingResponse({ tag: 'ok', val: new IncomingResponse(result.ok.status, result.ok.headers, result.ok.body) });
+    },
+  };
 
   /** Calls `handle(request, outparam)` through `call` and turns what the guest set into a plain response. */
   function serve(request: HttpRequestData, call: (request: unknown, outparam: unknown) => unknown): HttpResponseData {
@@ -174,16 +284,23 @@ export function createHttpTypes(streams: StreamClasses, responseCapBytes = 64 * 
     const answer = out.answer;
     if (!answer) throw new WasmhostError('trap', 'the HTTP handler returned without setting a response (response-outparam.set)');
     if (answer.tag === 'err') return { status: 500, headers: [['x-wasmhost-error', answer.val.tag]], body: new Uint8Array(0) };
-    const output = answer.val.bodyHandle?.output;
-    const body = new Uint8Array(output?.size ?? 0);
-    let at = 0;
-    for (const chunk of output?.chunks ?? []) { body.set(chunk, at); at += chunk.length; }
+    const body = answer.val.bodyHandle?.output.bytes() ?? new Uint8Array(0);
     return { status: answer.val.status, headers: answer.val.fields.plain(), body };
   }
 
-  return { types, serve };
+  return { types, outgoingHandler, serve };
+}
+
+/** An `error-code` case in jco's shape, with the payload its WIT case carries. */
+function errorCode(result: { error: string; detail?: string }): Tagged {
+  switch (result.error) {
+    case 'HTTP-response-body-size': return { tag: result.error, val: result.detail === undefined ? undefined : BigInt(result.detail) };
+    case 'DNS-error': return { tag: result.error, val: { rcode: result.detail, infoCode: undefined } };
+    case 'internal-error': return { tag: result.error, val: result.detail };
+    default: return { tag: result.error };
+  }
 }
 
 function noPolling(): WasmhostError {
-  return new WasmhostError('unsupported', 'wasmhost serves HTTP bodies as buffered streams: use the blocking reads and writes, not subscribe()');
+  return new WasmhostError('unsupported', 'subscribe() on an HTTP body or future needs wasi:clocks/monotonic-clock in the component (wasmhost makes its ready pollables from it); use the blocking reads and writes');
 }

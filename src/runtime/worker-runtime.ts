@@ -9,9 +9,10 @@ import type { CapabilityProvider } from '../capabilities/provider.js';
 import { WASM_PAGE } from '../component/limit-memory.js';
 import { WasmhostError } from '../errors.js';
 import { createWorkload, type Workload } from './workload.js';
-import { errorToJson, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import { errorToJson, OUTGOING_HANDLER, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 import { createSyncCallClient, forwardingImports } from './sync-call-channel.js';
 import { createHttpTypes, HTTP_HANDLER, type HttpRequestData, type StreamClasses } from './http-types.js';
+import type { OutgoingResult } from '../capabilities/http-outgoing.js';
 
 /** The platform pieces a workload worker runs on. */
 export interface WorkerRuntimeOptions {
@@ -47,10 +48,18 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
       const client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post });
       const imports: ImportObject = forwardingImports(m.forward, client);
       if (m.wasi) Object.assign(imports, await options.wasiImports(m));
-      // An HTTP handler gets wasi:http/types built here, around the request the host sends (http-types.ts).
-      if (m.world.exports.some((e) => e.kind === 'interface' && e.interface.name.startsWith(HTTP_HANDLER))) {
-        http = createHttpTypes((imports['wasi:io/streams'] as StreamClasses | undefined) ?? { InputStream: class {}, OutputStream: class {} });
+      // wasi:http/types is built here, around the requests the host sends and the ones the guest
+      // sends out (http-types.ts); outgoing requests cross to the host as plain values.
+      if (importsHttp(m)) {
+        const forwarded = imports[OUTGOING_HANDLER] as { send?: (r: unknown) => unknown } | undefined;
+        const clock = imports['wasi:clocks/monotonic-clock'] as { subscribeDuration?: (ns: bigint) => object } | undefined;
+        http = createHttpTypes({
+          streams: (imports['wasi:io/streams'] as StreamClasses | undefined) ?? { InputStream: class {}, OutputStream: class {} },
+          readyPollable: clock?.subscribeDuration ? () => clock.subscribeDuration!(0n) : undefined,
+          send: forwarded?.send && ((request) => forwarded.send!(request) as OutgoingResult),
+        });
         imports['wasi:http/types'] = http.types;
+        if (forwarded) imports[OUTGOING_HANDLER] = http.outgoingHandler;
       }
       const glue = await options.loadGlue(m.glue, m.name, m.digest);
       const coreInstances: CoreInstance[] = [];
@@ -102,6 +111,11 @@ export function sandboxedWasi(provider: CapabilityProvider, init: WorkerInit): I
   const grants = { filesystem: preopens, env, network: enableNetwork };
   const all = provider.create({ workload: init.name, config: {}, grants, log: () => {} });
   return Object.fromEntries(init.wasi.interfaces.map((key) => [key, all[key]]));
+}
+
+/** Whether the component uses wasi:http (imports its types or exports a handler). */
+function importsHttp(m: WorkerInit): boolean {
+  return [...m.world.imports, ...m.world.exports].some((item) => item.kind === 'interface' && item.interface.name.startsWith('wasi:http/'));
 }
 
 /** Names the export in a trap raised by an import, and reports a trap with memory at its cap as running out of memory. */

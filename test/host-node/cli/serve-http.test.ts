@@ -1,6 +1,8 @@
 // `wasmhost serve-http` as an author runs it: a real process, a real HTTP client (fetch), the
 // hand-written handler in test/fixtures/http/echo.wat.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +88,38 @@ describe('wasmhost serve-http', () => {
     expect((await queued).status).toBe(503); // it waited behind the stopped call and never ran
     await until200(`${url}/`);
   });
+});
+
+/** A loopback HTTP server answering 201 with a fixed body; its origin. */
+async function upstream(text: string): Promise<{ server: Server; origin: string }> {
+  const server = createServer((_req, res) => { res.statusCode = 201; res.end(text); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('outgoing HTTP from a served component', () => {
+  it('reaches an origin the http grant allows, and gets HTTP-request-denied (an error-code, no trap) for any other', async () => {
+    const allowed = await upstream('upstream says hi');
+    const other = await upstream('never reached');
+    try {
+      const granted = await serveHttp(['--grant', `http=http://${allowed.origin}`]);
+      const ok = await fetch(`${granted}/fetch`, { headers: { 'x-authority': allowed.origin, 'x-target': '/x?y=1' } });
+      expect(ok.status).toBe(201);
+      expect(await ok.text()).toBe('upstream says hi');
+      const refused = await fetch(`${granted}/fetch`, { headers: { 'x-authority': other.origin, 'x-target': '/' } });
+      expect(refused.status).toBe(502);
+      expect(refused.headers.get('x-error-code')).toBe('15'); // error-code.HTTP-request-denied
+      // Without any http grant (the first server), every request is refused the same way.
+      const ungranted = await fetch(`${url}/fetch`, { headers: { 'x-authority': allowed.origin, 'x-target': '/' } });
+      expect(ungranted.headers.get('x-error-code')).toBe('15');
+      // A refusal is an answer, not a trap: the instance never restarted.
+      expect((await fetch(`${granted}/`)).status).toBe(200);
+      expect(stderr).not.toMatch(/fetch.*trapped/);
+    } finally {
+      allowed.server.close();
+      other.server.close();
+    }
+  }, 60_000);
 });
 
 describe('wasmhost serve-http refusals', () => {
