@@ -83,7 +83,16 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'up
 
 function send(res: ServerResponse, response: HttpResponseData): void {
   if (res.headersSent) return;
-  for (const [name, value] of response.headers) if (!HOP_BY_HOP.has(name)) res.appendHeader(name, value);
+  try {
+    for (const [name, value] of response.headers) if (!HOP_BY_HOP.has(name)) res.appendHeader(name, value);
+  } catch {
+    // Headers the guest built are checked in the worker; should one still be refused here, answer 502, never crash.
+    res.removeHeader('content-type');
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.statusCode = 502;
+    res.end('the handler answered with a header node:http refuses\n');
+    return;
+  }
   res.setHeader('content-length', response.body.length);
   // A body cut off at its cap was not read to the end: close the connection after answering.
   if (response.status === 413) res.setHeader('connection', 'close');

@@ -66,11 +66,12 @@ export function createHttpTypes(options: HttpTypesOptions) {
     #immutable = false;
     static fromList(entries: [string, Uint8Array][]): Fields {
       const f = new Fields();
-      for (const [k, v] of entries) f.#entries.push([k.toLowerCase(), v]);
+      for (const [k, v] of entries) f.append(k, v);
       return f;
     }
     static frozen(entries: [string, string][]): Fields {
-      const f = Fields.fromList(entries.map(([k, v]) => [k, bytesOf(v)]));
+      const f = new Fields();
+      for (const [k, v] of entries) f.#entries.push([k.toLowerCase(), bytesOf(v)]);
       f.#immutable = true;
       return f;
     }
@@ -79,7 +80,11 @@ export function createHttpTypes(options: HttpTypesOptions) {
     has(name: string): boolean { return this.get(name).length > 0; }
     set(name: string, values: Uint8Array[]): void { this.delete(name); for (const v of values) this.append(name, v); }
     delete(name: string): void { this.#mutable(); this.#entries = this.#entries.filter(([k]) => k !== name.toLowerCase()); }
-    append(name: string, value: Uint8Array): void { this.#mutable(); this.#entries.push([name.toLowerCase(), value]); }
+    append(name: string, value: Uint8Array): void {
+      this.#mutable();
+      checkField(name, value);
+      this.#entries.push([name.toLowerCase(), value.slice()]);
+    }
     entries(): [string, Uint8Array][] { return this.#entries.map(([k, v]) => [k, v]); }
     clone(): Fields { return Fields.fromList(this.entries()); }
     plain(): [string, string][] { return this.#entries.map(([k, v]) => [k, latin1(v)]); }
@@ -289,6 +294,16 @@ export function createHttpTypes(options: HttpTypesOptions) {
   }
 
   return { types, outgoingHandler, serve };
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Hop-by-hop and framing headers the host sets itself (wasi:http calls them forbidden). */
+const FORBIDDEN = new Set(['connection', 'keep-alive', 'host', 'transfer-encoding', 'upgrade', 'proxy-connection', 'content-length']);
+
+/** A guest's header must be a token name with a value free of CR, LF and NUL (`header-error`: invalid-syntax, forbidden). */
+function checkField(name: string, value: Uint8Array): void {
+  if (!TOKEN.test(name) || value.some((b) => b === 13 || b === 10 || b === 0)) throw { tag: 'invalid-syntax' };
+  if (FORBIDDEN.has(name.toLowerCase())) throw { tag: 'forbidden' };
 }
 
 /** An `error-code` case in jco's shape, with the payload its WIT case carries. */
