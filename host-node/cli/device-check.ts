@@ -13,6 +13,7 @@ import { linuxDeviceProfile } from '../device-identity.js';
 import { readComponentFile } from './read-component.js';
 import { findEngineProblems, httpHandlerProblems, httpServingOf } from '../../src/component/engine-support.js';
 import { nodeEngineFeatures } from './engine-features.js';
+import { formatHttpReach, httpReach } from '../../src/capabilities/http-outgoing.js';
 
 /** Exit code of `check` when the component cannot run (0: it can; 1: an error). */
 export const INCOMPATIBLE = 3;
@@ -71,7 +72,9 @@ export async function checkCommand(host: Host, stateDir: string, path: string, o
   // This device's engine is measured; another device's is known only by its profile.
   const engine = options.device ? httpHandlerProblems(component.world, httpServingOf(profile.class), path) : findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
   const result = match(component.world, profile, options.grants, constraints, engine);
-  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatMatchReport(result)}\n`);
+  const http = httpReach(component.world, options.grants);
+  const report = [formatMatchReport(result), ...(http && result.compatible ? formatHttpReach(http) : [])].join('\n');
+  process.stdout.write(options.json ? `${JSON.stringify(http ? { ...result, http } : result, null, 2)}\n` : `${report}\n`);
   return result.compatible ? 0 : INCOMPATIBLE;
 }
 

@@ -94,3 +94,32 @@ export function createHttpOutgoingProvider(send: HttpSender): CapabilityProvider
     },
   };
 }
+
+/** What `check` says about a component's HTTP: whether it is served, and where it may send requests. */
+export interface HttpReach {
+  /** It exports wasi:http/incoming-handler. */
+  serves: boolean;
+  /** Origins its outgoing requests may reach (empty: all refused); undefined when it sends none. */
+  outgoing?: string[];
+}
+
+/** The HTTP facts of a component under `grants`, or undefined if it uses no wasi:http. */
+export function httpReach(world: { imports: { kind: string; interface?: { name: string } }[]; exports: { kind: string; interface?: { name: string } }[] }, grants: Grants): HttpReach | undefined {
+  const has = (items: typeof world.imports, prefix: string) => items.some((i) => i.kind === 'interface' && i.interface!.name.startsWith(prefix));
+  const serves = has(world.exports, 'wasi:http/incoming-handler');
+  const sends = has(world.imports, 'wasi:http/outgoing-handler');
+  if (!serves && !sends) return undefined;
+  return sends ? { serves, outgoing: grants.http?.allow ?? [] } : { serves };
+}
+
+/** `check`'s lines for it. */
+export function formatHttpReach(reach: HttpReach): string[] {
+  const lines: string[] = [];
+  if (reach.serves) lines.push('  serves HTTP: with `wasmhost serve-http`, or as a deployment with an http trigger on an agent started with --http-port');
+  if (reach.outgoing) {
+    lines.push(reach.outgoing.length
+      ? `  outgoing HTTP: only to ${reach.outgoing.join(', ')} (grants.http.allow); any other request gets HTTP-request-denied`
+      : '  outgoing HTTP: every request gets HTTP-request-denied (no http grant; allow origins with grants.http.allow or --grant http=<origin>,…)');
+  }
+  return lines;
+}

@@ -122,6 +122,20 @@ describe('outgoing HTTP from a served component', () => {
   }, 60_000);
 });
 
+describe('wasmhost check on an HTTP component', () => {
+  it('says it is served and which origins its outgoing requests may reach', async () => {
+    const { wasmhost } = await import('./run-cli.js');
+    const path = await httpEchoPath();
+    const denied = wasmhost(['check', path]);
+    expect(denied.code).toBe(0);
+    expect(denied.stdout).toMatch(/serves HTTP: with `wasmhost serve-http`, or as a deployment with an http trigger/);
+    expect(denied.stdout).toMatch(/outgoing HTTP: every request gets HTTP-request-denied \(no http grant/);
+    const granted = wasmhost(['check', path, '--grant', 'http=HTTPS://API.example.com:443,http://127.0.0.1:8080', '--json']);
+    expect(JSON.parse(granted.stdout).http).toEqual({ serves: true, outgoing: ['https://api.example.com', 'http://127.0.0.1:8080'] });
+    expect(wasmhost(['check', path, '--grant', 'http=https://api.example.com/v1']).stderr).toMatch(/--grant http: 'https:\/\/api.example.com\/v1' is no origin/);
+  });
+});
+
 describe('wasmhost serve-http refusals', () => {
   it('refuses a component that is no HTTP handler, naming what to do', async () => {
     const { wasmhost } = await import('./run-cli.js');
