@@ -13,6 +13,7 @@ import { bridgePeers } from './bridge-peers.js';
 import { browserBench } from './browser.js';
 import { cliStart } from './cli-start.js';
 import { ociPull } from './oci-pull.js';
+import { httpBench } from './http.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -39,6 +40,8 @@ console.log();
 for (const line of await checkTime()) console.log(line);
 console.log();
 for (const line of await ociPull(await exampleWasm('sensor-filter-js'))) console.log(line);
+console.log();
+for (const line of await httpBench()) console.log(line);
 console.log();
 for (const line of await bridgeEcho()) console.log(line);
 console.log();

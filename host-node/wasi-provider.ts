@@ -12,17 +12,23 @@ export interface WasiOptions {
 }
 
 function shimImports(grants: Readonly<Grants>, args: string[]): Record<string, unknown> {
-  return new WASIShim({
+  const imports = new WASIShim({
     sandbox: { preopens: grants.filesystem ?? {}, env: grants.env ?? {}, args, enableNetwork: grants.network === true },
   }).getImportObject() as Record<string, unknown>;
+  // HTTP is wasmhost's own: wasi:http/types around served requests (src/runtime/http-types.ts),
+  // outgoing requests through the `http` grant's allow list (http-send.ts); never the shim's.
+  delete imports['wasi:http/outgoing-handler'];
+  delete imports['wasi:http/incoming-handler'];
+  return imports;
 }
 
 /**
  * WASI 0.2 from preview2-shim, deny by default: a workload sees only the directories,
- * environment and network its grants give. Outgoing HTTP needs the `network` grant to
- * be imported at all. `exit` ends the call, never the host process.
+ * environment and network its grants give. `wasi:http/types` needs no grant (an HTTP
+ * handler's request and response are built from it); outgoing HTTP is not here but in
+ * http-send.ts, behind the `http` grant. `exit` ends the call, never the host process.
  */
 export function createWasiProvider(options: WasiOptions = {}): CapabilityProvider {
   const args = options.args ?? ['component'];
-  return shimWasiProvider((grants) => shimImports(grants, args), (name) => (name.startsWith('wasi:http/') ? 'network' : undefined));
+  return shimWasiProvider((grants) => shimImports(grants, args));
 }

@@ -14,6 +14,7 @@ export type WasmhostErrorCode =
   | 'transpile-failed'     // jco could not transpile the component
   | 'cache-corrupt'        // an artifact cache entry failed its check
   | 'io'                   // reading a file or URL failed
+  | 'conflict'             // something the request needs is taken (an HTTP route another deployment serves)
   | 'exit';                // a command component called wasi:cli/exit (data.exitCode)
 
 /** Plain form of an error, for crossing worker boundaries and `--json` output. */

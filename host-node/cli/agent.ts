@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createAgent } from '../../src/deploy/agent.js';
+import { createHttpRouter } from '../../src/runtime/http-router.js';
+import { listenHttp } from '../http-listener.js';
+import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { IMPORTED_FILE } from '../../src/deploy/import-desired.js';
 import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
@@ -62,6 +65,10 @@ export interface AgentCommandOptions {
   registryAuth?: string;
   /** Registries (`host:port`) reached over plain http although not on loopback. */
   insecureRegistries?: string[];
+  /** Serve `http` triggers on this port (0: a free one); absent: no HTTP listener, http triggers are refused. */
+  httpPort?: number;
+  /** The HTTP listener's address (default 127.0.0.1: loopback only). */
+  httpHost?: string;
 }
 
 /** The bridge to peers and what it runs on; `close` shuts it all down. */
@@ -138,7 +145,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const desiredDir = options.wfm ? undefined : (options.desired ?? join(stateDir, IMPORTED_DIR));
   if (!options.desired && desiredDir) await mkdir(desiredDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
-  const providers = [createWasiProvider()];
+  const providers = [createWasiProvider(), createNodeHttpOutgoingProvider()];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
   const peers = await connectPeers(options);
   if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));
@@ -151,7 +158,10 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   let fleet: ReturnType<typeof followFleetManager> | undefined;
   const components = createFileComponentStore(join(stateDir, 'components'));
   const credentials = await loadRegistryCredentials(options.registryAuth ?? process.env.WASMHOST_REGISTRY_AUTH);
+  const router = options.httpPort === undefined ? undefined : createHttpRouter();
+  const http = router && (await listenHttp(options.httpHost ?? '127.0.0.1', options.httpPort!, router.resolve));
   const agent = createAgent({
+    http: router,
     host,
     deviceId,
     fetcher: createPackageFetcher({ oci: { credentials, insecure: options.insecureRegistries, blobs: components } }),
@@ -177,8 +187,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profileNow()) as unknown as Record<string, unknown>);
     fleet?.setChildren(peerChildren(peers?.bridge, deviceId));
   });
-  await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!) }));
-  process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}\n`);
+  await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!), ...(http ? { http: http.url } : {}) }));
+  process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}${http ? `, http ${http.url}` : ''}\n`);
   // Installs left unfinished by the last run wait for the first poll: a newer manifest supersedes them.
   await agent.start({ deferResume: Boolean(options.wfm) });
   let watcher: { close(): void };
@@ -222,6 +232,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   agent.stop();
   server.close();
   server.closeAllConnections?.();
+  await http?.close();
   await peers?.close().catch((e: Error) => process.stdout.write(`[bridge] close: ${e.message}\n`));
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });
   process.stdout.write('[agent] stopped\n');

@@ -3,6 +3,7 @@
 import { createNodeHost } from '../node-host.js';
 import { createTestHost } from '../test-host.js';
 import { createWasiProvider } from '../wasi-provider.js';
+import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 import type { Host } from '../../src/create-host.js';
 import { readMockFile } from './mock-file.js';
@@ -16,6 +17,6 @@ export async function createCliHost(options: CliHostOptions) {
   const mock = mocks && createTestHost({ ...mocks, cacheDir: options.cacheDir });
   // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
-  const host: Host = mock?.host ?? createNodeHost({ cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createWasiProvider(), simulated] });
+  const host: Host = mock?.host ?? createNodeHost({ cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createWasiProvider(), createNodeHttpOutgoingProvider(), simulated] });
   return { host, mock, mocks };
 }

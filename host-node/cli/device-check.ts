@@ -12,8 +12,9 @@ import { fleetQuery, formatFleetReport, formatMatchReport, match } from '../../s
 import { linuxDeviceProfile } from '../device-identity.js';
 import { classProfile, WORKLOAD_CLASSES } from '../../src/device/class-profile.js';
 import { readComponentFile } from './read-component.js';
-import { findEngineProblems, httpHandlerProblems } from '../../src/component/engine-support.js';
+import { findEngineProblems, httpHandlerProblems, httpServingOf } from '../../src/component/engine-support.js';
 import { nodeEngineFeatures } from './engine-features.js';
+import { formatHttpReach, httpReach } from '../../src/capabilities/http-outgoing.js';
 
 /** Exit code of `check` when the component cannot run (0: it can; 1: an error). */
 export const INCOMPATIBLE = 3;
@@ -72,9 +73,11 @@ export async function checkCommand(host: Host, stateDir: string, path: string, o
   }
   const profile = options.class ? standardProfile(host, options.class) : options.device ? await readProfile(options.device) : thisDevice(host, stateDir);
   // This device's engine is measured; another device's (or a class's) is known only by its profile.
-  const engine = options.device || options.class ? httpHandlerProblems(component.world, path) : findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
+  const engine = options.device || options.class ? httpHandlerProblems(component.world, httpServingOf(profile.class), path) : findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
   const result = match(component.world, profile, options.grants, constraints, engine);
-  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatMatchReport(result)}\n`);
+  const http = httpReach(component.world, options.grants);
+  const report = [formatMatchReport(result), ...(http && result.compatible ? formatHttpReach(http) : [])].join('\n');
+  process.stdout.write(options.json ? `${JSON.stringify(http ? { ...result, http } : result, null, 2)}\n` : `${report}\n`);
   return result.compatible ? 0 : INCOMPATIBLE;
 }
 

@@ -1,8 +1,9 @@
 import { WasmhostError } from '../../src/errors.js';
 import type { Grants } from '../../src/capabilities/grants.js';
+import { originOf } from '../../src/capabilities/http-outgoing.js';
 
 /** The `--grant` forms the CLI accepts, for help text and errors. */
-export const GRANT_FORMS = 'sensors[=a,b]  actuators[=a,b]  keyvalue=bucket,…  publish=topic,…  subscribe=topic,…  network  interface=ns:pkg/iface,…';
+export const GRANT_FORMS = 'sensors[=a,b]  actuators[=a,b]  keyvalue=bucket,…  publish=topic,…  subscribe=topic,…  network  http=https://origin,…  interface=ns:pkg/iface,…';
 
 const list = (value: string | undefined) => (value === undefined || value === '' ? ['*'] : value.split(',').map((s) => s.trim()).filter(Boolean));
 
@@ -31,6 +32,16 @@ export function grantsFromFlags(grantFlags: string[], dirs: string[], env: strin
       case 'network':
         grants.network = true;
         break;
+      case 'http': {
+        if (!value) throw bad('--grant http needs origins: http=https://api.example.com,http://127.0.0.1:8080');
+        const origins = list(value).map((entry) => {
+          const o = originOf(entry);
+          if ('problem' in o) throw bad(`--grant http: '${entry}' is no origin: ${o.problem}`);
+          return o.origin;
+        });
+        grants.http = { allow: [...(grants.http?.allow ?? []), ...origins] };
+        break;
+      }
       case 'interface':
         if (!value) throw bad('--grant interface needs interface names: interface=acme:plc/registers');
         grants.interfaces = [...(grants.interfaces ?? []), ...list(value)];

@@ -15,6 +15,7 @@ Usage:
                  [--state <dir>] [--no-simulated-device] [--allow-in-process (not with --wfm)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
                  [--registry-auth <config.json>] [--insecure-registry host:port …]
+                 [--http-port <port> [--http-host 127.0.0.1]]   (serves components' http triggers)
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
   wasmhost push <component.wasm> oci://registry/repository:tag [--registry-auth <config.json>] [--insecure-registry host:port] [--json]
@@ -24,6 +25,7 @@ Usage:
   wasmhost conformance --node <module.js | builtin> | --peer <id> --broker <url> [--json]   (wasmhost conformance --help)
   wasmhost run <component.wasm> --invoke '<call>' [--json] [options]
   wasmhost run <command-component.wasm> [options] [-- args…]
+  wasmhost serve-http <http-component.wasm> [--listen 127.0.0.1:8080] [--grant …]
 
 Check: can this device (or --device, a wasmhost profile or Margo DeviceCapabilitiesManifest;
 or each of --fleet, a folder of them; or with --class, every device of that class, by its
@@ -89,6 +91,14 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'peer-sim') return (await import('./peer-sim.js')).peerSimMain(rest);
   if (command === 'peer') return (await import('./peer.js')).peerMain(rest);
   if (command === 'conformance') return (await import('./conformance.js')).conformanceMain(rest);
+  if (command === 'serve-http') {
+    const serveHttp = await import('./serve-http.js');
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`Usage: ${serveHttp.SERVE_HTTP_USAGE}\n`);
+      return 0;
+    }
+    return serveHttp.serveHttpMain(rest);
+  }
   if (command === 'serve') {
     const serve = await import('./serve.js');
     if (rest.includes('--help') || rest.includes('-h')) {
@@ -137,6 +147,8 @@ export async function main(argv: string[]): Promise<number> {
       'allow-in-process': { type: 'boolean', default: false },
       'registry-auth': { type: 'string' },
       'insecure-registry': { type: 'string', multiple: true, default: [] },
+      'http-port': { type: 'string' },
+      'http-host': { type: 'string' },
     },
   });
   const dashDash = rest.indexOf('--');
@@ -172,6 +184,8 @@ export async function main(argv: string[]): Promise<number> {
         allowInProcess: values['allow-in-process'],
         registryAuth: values['registry-auth'],
         insecureRegistries: values['insecure-registry'],
+        httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], '--http-port'),
+        httpHost: values['http-host'],
       });
     case 'push':
       return (await import('./push.js')).pushCommand(file, extra0(positionals), {
@@ -212,6 +226,12 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     if (mock) process.stderr.write((await import('./mock-file.js')).formatCalls(mock.calls, values.json));
   }
+}
+
+/** A TCP port (0: any free one). */
+function port(text: string, flag: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw usage(`${flag} expects a port from 0 to 65535, got '${text}'`);
+  return Number(text);
 }
 
 /** The second positional argument (push's target), or a usage error. */

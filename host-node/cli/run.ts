@@ -77,7 +77,7 @@ function printResult(result: unknown, type: WitType | undefined, json: boolean, 
 
 /** What this engine cannot run is refused before transpiling, one line per reason with what would make it run. */
 function refuseUnrunnable(component: Component, path: string): void {
-  const problems = findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path);
+  const problems = findEngineProblems(component.bytes, component.world, nodeEngineFeatures(), path, 'call');
   if (problems.length === 0) return;
   const lines = problems.map((p) => `${p.problem}; ${p.fix}`);
   throw new WasmhostError('unsupported', `${path} cannot run here: ${lines.join('\n  ')}`, { data: { problems } });

@@ -19,8 +19,13 @@ export interface Grants {
   filesystem?: Record<string, string>;
   /** Environment variables it sees. */
   env?: Record<string, string>;
-  /** Sockets and outgoing HTTP. */
+  /** Raw sockets (wasi:sockets). */
   network?: boolean;
+  /**
+   * Outgoing HTTP (wasi:http/outgoing-handler) to these origins only (`https://api.example.com`,
+   * `http://127.0.0.1:8080`), each request within `timeoutMs` and a response of at most `maxResponseBytes`.
+   */
+  http?: { allow: string[]; timeoutMs?: number; maxResponseBytes?: number };
   /** Vendor interfaces granted by name (`acme:plc/registers`), for providers whose offer needs the `interfaces` grant. */
   interfaces?: string[];
 }

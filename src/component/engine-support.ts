@@ -1,6 +1,6 @@
 // What in a component the engine at hand cannot run, found before anything is transpiled:
 // core modules that do not compile here (wasm-gc on Node 20's V8), the async canonical ABI
-// (WASI P3) without JSPI, and HTTP handlers, which this host does not serve yet.
+// (WASI P3) without JSPI, and HTTP handlers where nothing serves HTTP (a page, or `run`).
 
 import { ByteReader } from './decode/byte-reader.js';
 import { readSection } from './decode/sections.js';
@@ -23,8 +23,15 @@ export interface EngineProblem {
   fix: string;
 }
 
+/**
+ * Where an HTTP handler would run: `serve` where an HTTP listener fronts it (a Linux device:
+ * `wasmhost serve-http`, or the agent's `http` trigger); `call` where exports are called
+ * directly (`wasmhost run`); `no-listener` on a device class without an HTTP server (browser).
+ */
+export type HttpServing = 'serve' | 'call' | 'no-listener';
+
 /** Every reason this engine cannot run the component; empty when it can. */
-export function findEngineProblems(bytes: Uint8Array, world: ComponentWorld, engine: EngineFeatures, file?: string): EngineProblem[] {
+export function findEngineProblems(bytes: Uint8Array, world: ComponentWorld, engine: EngineFeatures, file?: string, http: HttpServing = 'serve'): EngineProblem[] {
   const problems: EngineProblem[] = [];
   coreModules(bytes).forEach((module, i) => {
     const error = engine.compileError(module);
@@ -41,19 +48,30 @@ export function findEngineProblems(bytes: Uint8Array, world: ComponentWorld, eng
       fix: 'build it for WASI 0.2 (synchronous functions, no stream or future), or run it where JSPI exists (Chromium)',
     });
   }
-  problems.push(...httpHandlerProblems(world, file));
+  problems.push(...httpHandlerProblems(world, http, file));
   return problems;
 }
 
-/** An HTTP handler needs an HTTP server in front of it, which wasmhost does not run yet; the same on every device. */
-export function httpHandlerProblems(world: ComponentWorld, file = '<component.wasm>'): EngineProblem[] {
+/** An HTTP handler needs an HTTP listener in front of it: served on Linux devices, refused elsewhere with the reason. */
+export function httpHandlerProblems(world: ComponentWorld, http: HttpServing, file = '<component.wasm>'): EngineProblem[] {
   const handler = world.exports.find((e) => e.kind === 'interface' && e.interface.name.startsWith('wasi:http/incoming-handler'));
-  if (!handler || handler.kind !== 'interface') return [];
-  return [{
-    feature: 'http-handler',
-    problem: `it is an HTTP component (it exports ${handler.interface.name}), and wasmhost does not serve HTTP workloads yet`,
-    fix: `serve it with \`npx jco serve ${file} --port 8080\` and send it requests`,
-  }];
+  if (!handler || handler.kind !== 'interface' || http === 'serve') return [];
+  return [http === 'call'
+    ? {
+        feature: 'http-handler',
+        problem: `it is an HTTP component (it exports ${handler.interface.name}): its handler takes a request and answers through a response-outparam, so it is served, not called`,
+        fix: `serve it with \`wasmhost serve-http ${file} --listen 127.0.0.1:8080\` and send it requests, or deploy it with an http trigger`,
+      }
+    : {
+        feature: 'http-handler',
+        problem: `it is an HTTP component (it exports ${handler.interface.name}), and a device of class browser has no HTTP listener to serve it from`,
+        fix: 'deploy it to a Linux device (wasmhost agent --http-port) with an http trigger',
+      }];
+}
+
+/** How a device of this class serves HTTP handlers (an unknown class: as a Linux device does). */
+export function httpServingOf(deviceClass: string | undefined): HttpServing {
+  return deviceClass === 'browser' ? 'no-listener' : 'serve';
 }
 
 /** Every core module of the component, nested components' included, in binary order. */

@@ -30,6 +30,8 @@ export interface AgentOptions {
   peers?: PeerPresence;
   /** The device profile to match each component against before it starts (see RunContext.profile). */
   profile?: RunContext['profile'];
+  /** The routes of the agent's HTTP listener, for `http` triggers (see RunContext.http). */
+  http?: RunContext['http'];
 }
 
 /** Which peers are online, and a way to hear when that changes (the bridge's registry, on a device). */
@@ -86,7 +88,7 @@ export function createAgent(options: AgentOptions): Agent {
   let stopped = false;
   const ctx: RunContext = {
     host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log,
-    readSensor: options.readSensor, subscribeReadings: options.subscribeReadings, profile: options.profile,
+    readSensor: options.readSensor, subscribeReadings: options.subscribeReadings, profile: options.profile, http: options.http,
   };
   /** Deployments waiting for a peer (desired, not installed, status `pending`). */
   const waiting = new Set<string>();

@@ -2,11 +2,12 @@
 // Strict: an unknown key is an error, so a typo cannot silently drop a grant.
 
 import type { GrantKey, Grants } from '../capabilities/grants.js';
+import { MAX_RESPONSE_BYTES, originOf } from '../capabilities/http-outgoing.js';
 import {
-  at, readObject, readScalarMap, readStringList, readStringMap, rejectUnknownKeys, show, type Problems,
+  at, readInteger, readObject, readScalarMap, readStringList, readStringMap, rejectUnknownKeys, show, type Problems,
 } from './manifest-fields.js';
 
-const GRANT_KEYS = ['keyvalue', 'messaging', 'sensors', 'actuators', 'filesystem', 'env', 'network', 'interfaces'] as const;
+const GRANT_KEYS = ['keyvalue', 'messaging', 'sensors', 'actuators', 'filesystem', 'env', 'network', 'http', 'interfaces'] as const;
 // Fails to compile when Grants gains a key that is missing above.
 type Unread = Exclude<GrantKey, (typeof GRANT_KEYS)[number]>;
 const allRead: [Unread] extends [never] ? true : never = true;
@@ -41,8 +42,27 @@ export function readGrants(value: unknown, path: string, problems: Problems): Gr
     if (typeof obj.network === 'boolean') grants.network = obj.network;
     else problems.add(at(path, 'network'), `expected true or false, got ${show(obj.network)}`);
   }
+  if (obj.http !== undefined) grants.http = readHttp(obj.http, at(path, 'http'), problems);
   if (obj.interfaces !== undefined) grants.interfaces = readInterfaces(obj.interfaces, at(path, 'interfaces'), problems);
   return problems.list.length === before ? grants : undefined;
+}
+
+/** `http: { allow: [origins], timeoutMs?, maxResponseBytes? }`; origins are normalised (`HTTPS://A.example:443` → `https://a.example`). */
+function readHttp(value: unknown, path: string, problems: Problems): Grants['http'] {
+  const obj = readObject(value, path, problems);
+  if (!obj) return undefined;
+  rejectUnknownKeys(obj, ['allow', 'timeoutMs', 'maxResponseBytes'], path, problems);
+  const entries = readStringList(obj.allow, at(path, 'allow'), problems);
+  const allow: string[] = [];
+  entries?.forEach((entry, i) => {
+    const o = originOf(entry);
+    if ('problem' in o) problems.add(at(at(path, 'allow'), i), `${show(entry)} is no origin: ${o.problem}`);
+    else allow.push(o.origin);
+  });
+  const timeoutMs = obj.timeoutMs === undefined ? undefined : readInteger(obj.timeoutMs, at(path, 'timeoutMs'), problems, 1, 600_000);
+  const maxResponseBytes = obj.maxResponseBytes === undefined ? undefined : readInteger(obj.maxResponseBytes, at(path, 'maxResponseBytes'), problems, 0, MAX_RESPONSE_BYTES);
+  if (!entries) return undefined;
+  return { allow, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}) };
 }
 
 function readInterfaces(value: unknown, path: string, problems: Problems): string[] | undefined {

@@ -21,9 +21,13 @@ export const RANGES = {
   callTimeoutMs: { min: 1, max: 600_000 },
   /** A memory cap: one Wasm page (64Ki) to 4Gi (the 32-bit address space). */
   memoryBytes: { min: 65536, max: 4 * 2 ** 30 },
+  /** An http trigger's request body cap: none at all to 64 MiB (what a worker holds at once). */
+  maxBodyBytes: { min: 0, max: 64 * 2 ** 20 },
+  /** Requests an http trigger admits at once (the running one and the queue). */
+  maxConcurrent: { min: 1, max: 1024 },
 } as const;
 
-const TRIGGER_KINDS = ['interval', 'message', 'reading'] as const;
+const TRIGGER_KINDS = ['interval', 'message', 'reading', 'http'] as const;
 const ISOLATIONS = ['worker', 'in-process'] as const;
 
 /** Reads `triggers` (absent: none). Checks each against `grants`: a trigger must not reach past them. */
@@ -75,7 +79,23 @@ function readTrigger(value: unknown, grants: Grants | undefined, path: string, p
     if (sensors === undefined || fn === undefined || output === null) return undefined;
     return { kind, sensors, export: fn, ...(output ? { output } : {}) };
   }
+  if (kind === 'http') return readHttpTrigger(obj, path, problems);
   return problems.add(at(path, 'kind'), `expected one of ${TRIGGER_KINDS.join(', ')}, got ${show(kind)}`);
+}
+
+/** `{kind: http, path: /api, host?, maxBody?, maxConcurrent?}`: a path prefix on the agent's HTTP listener. */
+function readHttpTrigger(obj: Fields, path: string, problems: Problems): Trigger | undefined {
+  rejectUnknownKeys(obj, ['kind', 'path', 'host', 'maxBody', 'maxConcurrent'], path, problems);
+  const route = readString(obj.path, at(path, 'path'), problems);
+  if (route !== undefined && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]{0,255}$/.test(route)) {
+    return problems.add(at(path, 'path'), `${show(route)} is no path prefix: it must start with / and hold only URL path characters (no ? or #)`);
+  }
+  const host = obj.host === undefined ? undefined : readString(obj.host, at(path, 'host'), problems);
+  if (host !== undefined && !/^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/.test(host)) return problems.add(at(path, 'host'), `${show(host)} is no host name (optionally with :port)`);
+  const maxBodyBytes = obj.maxBody === undefined ? undefined : readInteger(obj.maxBody, at(path, 'maxBody'), problems, RANGES.maxBodyBytes.min, RANGES.maxBodyBytes.max);
+  const maxConcurrent = obj.maxConcurrent === undefined ? undefined : readInteger(obj.maxConcurrent, at(path, 'maxConcurrent'), problems, RANGES.maxConcurrent.min, RANGES.maxConcurrent.max);
+  if (route === undefined || (obj.maxBody !== undefined && maxBodyBytes === undefined) || (obj.maxConcurrent !== undefined && maxConcurrent === undefined)) return undefined;
+  return { kind: 'http', path: route, ...(host ? { host } : {}), ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}), ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) };
 }
 
 /** WAVE arguments; numbers and booleans are accepted as their WAVE text (`21.5`, `true`). */

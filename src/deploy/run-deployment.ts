@@ -10,6 +10,8 @@ import { parseWaveArgs } from '../component/parse-call.js';
 import { valueToJson } from '../component/json-values.js';
 import { findEngineProblems } from '../component/engine-support.js';
 import { startLiveWorkload, type LiveWorkload } from './live-workload.js';
+import type { HttpRouter } from '../runtime/http-router.js';
+import { bindHttpTriggers, httpTriggers } from './http-trigger.js';
 import type { DesiredDeployment, StatusError, WorkloadSpec } from './types.js';
 
 /** What running one deployment needs from the agent. */
@@ -28,6 +30,8 @@ export interface RunContext {
   subscribeReadings?: (sensor: string, listener: (reading: SensorReading) => void) => () => void;
   /** The device as matching sees it; when given, a component is matched against it (imports and grants) before it starts. */
   profile?: () => DeviceProfile;
+  /** The routes of the agent's HTTP listener, for `http` triggers; absent: the agent serves no HTTP. */
+  http?: HttpRouter;
 }
 
 /** A `<peer>/<sensor>` name (served by a peer), as opposed to a local sensor's. */
@@ -89,8 +93,10 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     throw fail(new WasmhostError('bad-input', `digest mismatch: ${spec.packageLocation} is ${component.digest}, the deployment expects ${spec.digest}`), 'fetch');
   }
   await ctx.components.put(spec.digest, bytes);
-  // What this engine cannot run (wasm-gc, the async ABI without JSPI, HTTP handlers) is refused before transpiling.
-  const unrunnable = findEngineProblems(bytes, component.world, ctx.host.engineFeatures);
+  const serveHttp = httpTriggers(spec).length > 0;
+  if (serveHttp && !ctx.http) throw fail(new WasmhostError('unsupported', 'this agent has no HTTP listener for the http trigger; start it with --http-port <port>'), 'trigger');
+  // What this engine cannot run (wasm-gc, the async ABI without JSPI, an HTTP handler without an http trigger) is refused before transpiling.
+  const unrunnable = findEngineProblems(bytes, component.world, ctx.host.engineFeatures, undefined, serveHttp ? 'serve' : 'call');
   if (unrunnable.length > 0) {
     const reasons = unrunnable.map((p) => `${p.problem}; ${p.fix}`).join('; ');
     throw fail(new WasmhostError('unsupported', `${spec.name} cannot run on this device: ${reasons}`, { data: { problems: unrunnable } }), 'match');
@@ -103,15 +109,23 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     }
   }
   const name = `${deployment.id}/${spec.name}`;
-  let workload: LiveWorkload;
+  let workload: LiveWorkload | undefined;
+  let unbindHttp = () => {};
+  try {
+    // Routes are taken before the instance starts, so a conflict refuses the deployment at once.
+    if (serveHttp) unbindHttp = bindHttpTriggers(ctx.http!, component, spec, name, (path, args) => workload?.call(path, args) ?? notStarted(name));
+  } catch (error) {
+    throw fail(error, 'trigger');
+  }
   try {
     workload = await startLiveWorkload(ctx.host, component, spec, name, ctx.clock);
   } catch (error) {
+    unbindHttp();
     throw fail(error, 'match');
   }
-  const stops: (() => void)[] = [];
+  const stops: (() => void)[] = [unbindHttp];
   for (const trigger of spec.triggers) {
-    if (trigger.kind === 'message') continue; // bound by the host when the grants subscribe to topics
+    if (trigger.kind === 'message' || trigger.kind === 'http') continue; // message: bound by the host when the grants subscribe to topics
     let entry;
     let args: unknown[] = [];
     try {
@@ -123,6 +137,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
         throw new WasmhostError('unsupported', 'this device has no bridge to peers to feed a reading trigger on a <peer>/<sensor>');
       } else if (entry.function.params.length !== 2) throw new WasmhostError('bad-input', `${entry.path} must take (sensor: string, reading: reading) to serve a reading trigger`);
     } catch (error) {
+      unbindHttp();
       workload.close();
       throw fail(error, 'trigger');
     }
@@ -166,6 +181,11 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
       workload.close();
     },
   };
+}
+
+/** What a request that arrives while the instance is still starting gets (a 503). */
+function notStarted(name: string): Promise<never> {
+  return Promise.reject(new WasmhostError('trap', `${name} is still starting`, { data: { reason: 'restarting', restartInMs: 1000 } }));
 }
 
 /** A status error from whatever was thrown. */

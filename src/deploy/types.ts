@@ -12,7 +12,12 @@ export type Trigger =
    * Call `export` with (sensor name, reading) for each reading of `sensors`; publish the result to
    * `output` if set. Local sensors are sampled every `everyMs` (default 1000).
    */
-  | { kind: 'reading'; sensors: string[]; export: string; output?: string; everyMs?: number };
+  | { kind: 'reading'; sensors: string[]; export: string; output?: string; everyMs?: number }
+  /**
+   * Serve `wasi:http/incoming-handler` at a path prefix (and Host, if set) on the agent's HTTP
+   * listener; the request deadline is the component's `callTimeoutMs`.
+   */
+  | { kind: 'http'; path: string; host?: string; maxBodyBytes?: number; maxConcurrent?: number };
 
 /** Resource limits of one workload. */
 export interface Limits {

@@ -6,7 +6,7 @@ import { describeImportProblem, findImportProblems, groupUngranted, unversioned,
 import type { CapabilityProvider } from '../capabilities/provider.js';
 import type { GrantKey, Grants } from '../capabilities/grants.js';
 import type { ComponentWorld } from '../component/wit-types.js';
-import { httpHandlerProblems, type EngineProblem } from '../component/engine-support.js';
+import { httpHandlerProblems, httpServingOf, type EngineProblem } from '../component/engine-support.js';
 import { checkCapacity, type CapacityShortfall } from './capacity.js';
 import { evaluateEligibility, type RuleFailure } from './eligibility.js';
 import type { DeviceConstraints } from './device-constraints.js';
@@ -133,7 +133,7 @@ export interface FleetResult {
 export function fleetQuery(world: ComponentWorld, profiles: readonly { name: string; profile: DeviceProfile }[], grants: Grants, constraints?: DeviceConstraints): FleetResult {
   const result: FleetResult = { compatible: [], incompatible: [] };
   for (const { name, profile } of profiles) {
-    const m = match(world, profile, grants, constraints, httpHandlerProblems(world));
+    const m = match(world, profile, grants, constraints, httpHandlerProblems(world, httpServingOf(profile.class)));
     if (m.compatible) result.compatible.push(name);
     else result.incompatible.push({ name, problems: m.problems });
   }

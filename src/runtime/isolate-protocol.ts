@@ -78,6 +78,9 @@ export type WorkerToHost =
 /** Why a workload instance was stopped, in a stopped call's error `data.reason`. */
 export type StopReason = 'timeout' | 'trap' | 'out-of-memory' | 'worker-exit' | 'closed';
 
+/** The import whose requests cross to the host as plain values (one `send` function). */
+export const OUTGOING_HANDLER = 'wasi:http/outgoing-handler';
+
 /** Interfaces preview2-shim implements: WASI runs inside the worker (its resources cannot cross threads). */
 const WORKER_LOCAL = /^wasi:(cli|clocks|filesystem|io|random|sockets|http)\//;
 
@@ -94,6 +97,12 @@ export function planImports(world: ComponentWorld, provided: readonly string[]):
     if (item.kind !== 'interface') continue;
     const key = unversioned(item.interface.name);
     if (!provided.includes(key)) continue;
+    // Outgoing HTTP: the worker builds the request's resources and forwards it as plain values
+    // (http-types.ts); the host checks the allow list and sends it (capabilities/http-outgoing.ts).
+    if (key === OUTGOING_HANDLER) {
+      forward.push({ name: key, functions: [{ name: 'send', js: 'send', returns: true }] });
+      continue;
+    }
     if (WORKER_LOCAL.test(key)) {
       wasi.push(key);
       continue;

@@ -204,7 +204,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     g.server.close();
     void g.worker.terminate();
     if (running?.gen === g) settle(running).reject(error);
-    for (const call of queue.splice(0)) call.reject(new WasmhostError('trap', `${name} stopped before it ran ${call.path}: ${error.message}`, { cause: error, data: { reason } }));
+    for (const call of queue.splice(0)) call.reject(new WasmhostError('trap', `${name} stopped before it ran ${call.path}: ${error.message}`, { cause: error, data: { reason, queued: true } }));
     lastStop = error;
     // A first start that fails is the caller's error to handle; nothing restarts.
     if (state === 'closed' || reason === 'closed' || !everRan) return emit({ type: 'stopped', workload: name, reason, error });

@@ -9,8 +9,10 @@ import type { CapabilityProvider } from '../capabilities/provider.js';
 import { WASM_PAGE } from '../component/limit-memory.js';
 import { WasmhostError } from '../errors.js';
 import { createWorkload, type Workload } from './workload.js';
-import { errorToJson, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import { errorToJson, OUTGOING_HANDLER, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 import { createSyncCallClient, forwardingImports } from './sync-call-channel.js';
+import { createHttpTypes, HTTP_HANDLER, type HttpRequestData, type StreamClasses } from './http-types.js';
+import type { OutgoingResult } from '../capabilities/http-outgoing.js';
 
 /** The platform pieces a workload worker runs on. */
 export interface WorkerRuntimeOptions {
@@ -32,6 +34,7 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
   let workload: Workload | undefined;
   let memories: WebAssembly.Memory[] = [];
   let memoryBytes = 0;
+  let http: ReturnType<typeof createHttpTypes> | undefined;
 
   options.onMessage((message) => {
     if (message.type === 'init') void init(message);
@@ -45,6 +48,19 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
       const client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post });
       const imports: ImportObject = forwardingImports(m.forward, client);
       if (m.wasi) Object.assign(imports, await options.wasiImports(m));
+      // wasi:http/types is built here, around the requests the host sends and the ones the guest
+      // sends out (http-types.ts); outgoing requests cross to the host as plain values.
+      if (importsHttp(m)) {
+        const forwarded = imports[OUTGOING_HANDLER] as { send?: (r: unknown) => unknown } | undefined;
+        const clock = imports['wasi:clocks/monotonic-clock'] as { subscribeDuration?: (ns: bigint) => object } | undefined;
+        http = createHttpTypes({
+          streams: (imports['wasi:io/streams'] as StreamClasses | undefined) ?? { InputStream: class {}, OutputStream: class {} },
+          readyPollable: clock?.subscribeDuration ? () => clock.subscribeDuration!(0n) : undefined,
+          send: forwarded?.send && ((request) => forwarded.send!(request) as OutgoingResult),
+        });
+        imports['wasi:http/types'] = http.types;
+        if (forwarded) imports[OUTGOING_HANDLER] = http.outgoingHandler;
+      }
       const glue = await options.loadGlue(m.glue, m.name, m.digest);
       const coreInstances: CoreInstance[] = [];
       const exports = await glue.instantiate(
@@ -69,7 +85,10 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
     if (!workload) return post({ type: 'failed', id: m.id, error: { code: 'trap', message: 'the worker has no instance' }, dead: true });
     let value: unknown;
     try {
-      value = workload.call(m.path, ...m.args);
+      const w = workload;
+      value = http && m.path.startsWith(HTTP_HANDLER)
+        ? http.serve(m.args[0] as HttpRequestData, (request, outparam) => w.call(m.path, request, outparam))
+        : w.call(m.path, ...m.args);
     } catch (error) {
       return post({ type: 'failed', id: m.id, error: errorToJson(workload.dead ? explainTrap(m.path, error, memories, memoryBytes) : error), dead: workload.dead });
     }
@@ -92,6 +111,11 @@ export function sandboxedWasi(provider: CapabilityProvider, init: WorkerInit): I
   const grants = { filesystem: preopens, env, network: enableNetwork };
   const all = provider.create({ workload: init.name, config: {}, grants, log: () => {} });
   return Object.fromEntries(init.wasi.interfaces.map((key) => [key, all[key]]));
+}
+
+/** Whether the component uses wasi:http (imports its types or exports a handler). */
+function importsHttp(m: WorkerInit): boolean {
+  return [...m.world.imports, ...m.world.exports].some((item) => item.kind === 'interface' && item.interface.name.startsWith('wasi:http/'));
 }
 
 /** Names the export in a trap raised by an import, and reports a trap with memory at its cap as running out of memory. */

@@ -15,7 +15,9 @@ describe('profileFromProviders', () => {
     const profile = profileFromProviders(identity, resources, providers, { class: 'linux', engine });
     expect(profile.wasm.interfaces).toStrictEqual(providers.flatMap((p) => p.offers));
     expect(profile.wasm.interfaces).toContainEqual({ name: 'wasmhost:device/sensors', version: '0.1.0', grant: 'sensors' });
-    expect(profile.wasm.interfaces).toContainEqual({ name: 'wasi:http/outgoing-handler', version: '0.2.3', grant: 'network' });
+    // Outgoing HTTP is not the shim's (it is the http-outgoing provider's, per request allow list); raw sockets need `network`.
+    expect(profile.wasm.interfaces.map((i) => i.name)).not.toContain('wasi:http/outgoing-handler');
+    expect(profile.wasm.interfaces).toContainEqual({ name: 'wasi:sockets/tcp', version: '0.2.3', grant: 'network' });
     expect(profile).toMatchObject({ class: 'linux', identity, resources, labels: {}, otelCollector: false, wasm: { engine, limits: {}, peers: [] } });
   });
 
@@ -92,7 +94,7 @@ describe('parseDeviceProfile', () => {
     ['a derived label', patch((j) => { j.labels['wasmhost.dev/class'] = 'linux'; }), `labels["wasmhost.dev/class"]: keys under 'wasmhost.dev/' are derived from the Wasm facts; pick another key`],
     ['a versioned interface name', patch((j) => { j.wasm.interfaces[0].name = 'wasi:logging/logging@0.1.0-draft'; }), "wasm.interfaces[0].name: 'wasi:logging/logging@0.1.0-draft' is not a WIT interface name without version (namespace:package/interface)"],
     ['a bad version', patch((j) => { j.wasm.interfaces[0].version = '0.1'; }), "wasm.interfaces[0].version: '0.1' is not a semantic version (1.2.3, 0.2.0-draft)"],
-    ['an unknown grant', patch((j) => { j.wasm.interfaces[1].grant = 'disk'; }), "wasm.interfaces[1].grant: unknown value 'disk' (valid: keyvalue, messaging, sensors, actuators, filesystem, env, network, interfaces)"],
+    ['an unknown grant', patch((j) => { j.wasm.interfaces[1].grant = 'disk'; }), "wasm.interfaces[1].grant: unknown value 'disk' (valid: keyvalue, messaging, sensors, actuators, filesystem, env, network, http, interfaces)"],
     ['another engine', patch((j) => { j.wasm.engine.name = 'wasmtime'; }), "wasm.engine.name: unknown value 'wasmtime' (valid: jco)"],
     ['an engine on an embedded peer', patch((j) => { j.class = 'embedded-peer'; }), 'wasm.engine: an embedded-peer runs no Wasm engine; leave engine out'],
     ['zero max workloads', patch((j) => { j.wasm.limits.maxWorkloads = 0; }), 'wasm.limits.maxWorkloads: expected a whole number ≥ 1, got 0'],

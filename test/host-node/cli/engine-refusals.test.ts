@@ -1,6 +1,6 @@
 // `check` predicts what `run` can run: what this engine cannot run is refused by both, in one
 // line naming the reason and what would make it run (before the fix, check said yes and run failed).
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,6 @@ const REFUSED: [string, string, RegExp, RegExp][] = [
   ['gc', 'area()', /core module 0 uses wasm-gc .* which V8 [\d.]+ \(Node [\d.]+\) cannot compile/, /run it on an engine with wasm-gc/],
   ['async-export.component', 'tick()', /async component model \(WASI P3: async func tick\), which needs JS Promise Integration/, /build it for WASI 0\.2/],
   ['stream-export.component', 'open()', /async component model \(WASI P3: stream<u8> in open\)/, /build it for WASI 0\.2/],
-  ['http-handler', 'handle()', /HTTP component \(it exports wasi:http\/incoming-handler@0\.2\.3\), and wasmhost does not serve HTTP workloads yet/, /npx jco serve .*http-handler\.wasm --port 8080/],
 ];
 
 // Node 20's V8: no wasm-gc, no JSPI (newer engines run some of these).
@@ -41,6 +40,30 @@ describe.skipIf(Number(process.versions.node.split('.')[0]) > 20)('what this eng
       expect(run.stderr).toMatch(reason);
       expect(run.stderr).toMatch(fix);
     }
+  });
+});
+
+describe('HTTP handlers are served, not called', () => {
+  it('check accepts one on this Linux device (serve-http or the agent serve it)', async () => {
+    expect(wasmhost(['check', await cliFixturePath('http-handler')], env)).toMatchObject({ code: 0 });
+  });
+
+  it('run refuses it before transpiling, naming serve-http', async () => {
+    const run = wasmhost(['run', await cliFixturePath('http-handler'), '--invoke', 'handle()'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/error\[unsupported\]: .*HTTP component \(it exports wasi:http\/incoming-handler@0\.2\.3\): its handler takes a request .* so it is served, not called/);
+    expect(run.stderr).toMatch(/wasmhost serve-http .*http-handler\.wasm --listen 127\.0\.0\.1:8080/);
+  });
+
+  it('check refuses it on a browser device, which has no HTTP listener', async () => {
+    const linux = JSON.parse(wasmhost(['device', '--json'], env).stdout) as { 'x-wasmhost-extensions': { class: string } };
+    linux['x-wasmhost-extensions'].class = 'browser';
+    const path = join(env.WASMHOST_STATE_DIR!, 'browser.json');
+    await writeFile(path, JSON.stringify(linux));
+    const check = wasmhost(['check', await cliFixturePath('http-handler'), '--device', path], env);
+    expect(check.code).toBe(3);
+    expect(check.stdout).toMatch(/a device of class browser has no HTTP listener to serve it from/);
   });
 });
 

@@ -1,0 +1,321 @@
+// `wasi:http/types` for serving one request inside the instance's own thread (a workload worker,
+// or the host thread in-process). Resources cannot cross threads, so the host sends a plain
+// request (`HttpRequestData`, body already read up to its cap) and gets a plain response back;
+// the incoming-request, response-outparam and body streams are built here, next to the instance.
+// Bodies are streams on the guest's side (read and written in chunks) over buffers on ours.
+import { WasmhostError } from '../errors.js';
+import type { OutgoingRequestData, OutgoingResult } from '../capabilities/http-outgoing.js';
+
+/** A request as it crosses to the instance's thread: header values as latin1 strings. */
+export interface HttpRequestData {
+  method: string;
+  pathWithQuery: string;
+  scheme: 'http' | 'https';
+  authority: string;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+/** What the handler answered. */
+export interface HttpResponseData {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+/** The export every HTTP component has, as `Workload.call` names it. */
+export const HTTP_HANDLER = 'wasi:http/incoming-handler';
+
+/** preview2-shim's stream classes: the component's `wasi:io/streams` import, which our bodies must be instances of. */
+export interface StreamClasses {
+  InputStream: new () => object;
+  OutputStream: new () => object;
+}
+
+type Tagged = { tag: string; val?: unknown };
+const METHODS = ['get', 'head', 'post', 'put', 'delete', 'connect', 'options', 'trace', 'patch'];
+const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
+const bytesOf = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+
+/** What the guest-side types need from around them. */
+export interface HttpTypesOptions {
+  /** The component's `wasi:io/streams` classes. */
+  streams: StreamClasses;
+  /** A pollable that is ready at once (for `subscribe()`), if the component imports a clock to make one from. */
+  readyPollable?: () => object;
+  /** Sends an outgoing request through the host (blocking); absent: no `wasi:http/outgoing-handler`. */
+  send?: (request: OutgoingRequestData) => OutgoingResult;
+  /** The largest response body the handler may write (default 64 MiB). */
+  responseCapBytes?: number;
+}
+
+/**
+ * A guest-facing `wasi:http/types`, the way to hand one request to the handler and read its
+ * answer, and `wasi:http/outgoing-handler` over `send`. An outgoing request is sent when
+ * `handle` is called, with the body written so far; its response arrives complete.
+ */
+export function createHttpTypes(options: HttpTypesOptions) {
+  const { streams } = options;
+  const responseCapBytes = options.responseCapBytes ?? 64 * 2 ** 20;
+  const ready = (): object => {
+    if (!options.readyPollable) throw noPolling();
+    return options.readyPollable();
+  };
+  class Fields {
+    #entries: [string, Uint8Array][] = [];
+    #immutable = false;
+    static fromList(entries: [string, Uint8Array][]): Fields {
+      const f = new Fields();
+      for (const [k, v] of entries) f.append(k, v);
+      return f;
+    }
+    static frozen(entries: [string, string][]): Fields {
+      const f = new Fields();
+      for (const [k, v] of entries) f.#entries.push([k.toLowerCase(), bytesOf(v)]);
+      f.#immutable = true;
+      return f;
+    }
+    #mutable(): void { if (this.#immutable) throw { tag: 'immutable' }; }
+    get(name: string): Uint8Array[] { return this.#entries.filter(([k]) => k === name.toLowerCase()).map(([, v]) => v); }
+    has(name: string): boolean { return this.get(name).length > 0; }
+    set(name: string, values: Uint8Array[]): void { this.delete(name); for (const v of values) this.append(name, v); }
+    delete(name: string): void { this.#mutable(); this.#entries = this.#entries.filter(([k]) => k !== name.toLowerCase()); }
+    append(name: string, value: Uint8Array): void {
+      this.#mutable();
+      checkField(name, value);
+      this.#entries.push([name.toLowerCase(), value.slice()]);
+    }
+    entries(): [string, Uint8Array][] { return this.#entries.map(([k, v]) => [k, v]); }
+    clone(): Fields { return Fields.fromList(this.entries()); }
+    plain(): [string, string][] { return this.#entries.map(([k, v]) => [k, latin1(v)]); }
+  }
+
+  class BodyInput extends streams.InputStream {
+    #at = 0;
+    constructor(readonly bytes: Uint8Array) { super(); }
+    read(len: bigint): Uint8Array {
+      if (this.#at >= this.bytes.length) throw { tag: 'closed' };
+      const chunk = this.bytes.slice(this.#at, this.#at + Number(len));
+      this.#at += chunk.length;
+      return chunk;
+    }
+    blockingRead(len: bigint): Uint8Array { return this.read(len); }
+    skip(len: bigint): bigint { return BigInt(this.read(len).length); }
+    blockingSkip(len: bigint): bigint { return this.skip(len); }
+    subscribe(): object { return ready(); }
+  }
+
+  class BodyOutput extends streams.OutputStream {
+    readonly chunks: Uint8Array[] = [];
+    size = 0;
+    checkWrite(): bigint { return 65536n; }
+    write(buf: Uint8Array): void {
+      if (this.size + buf.length > responseCapBytes) throw { tag: 'closed' };
+      this.chunks.push(buf.slice());
+      this.size += buf.length;
+    }
+    blockingWriteAndFlush(buf: Uint8Array): void { this.write(buf); }
+    flush(): void {}
+    blockingFlush(): void {}
+    writeZeroes(len: bigint): void { this.write(new Uint8Array(Number(len))); }
+    blockingWriteZeroesAndFlush(len: bigint): void { this.writeZeroes(len); }
+    subscribe(): object { return ready(); }
+    bytes(): Uint8Array {
+      const out = new Uint8Array(this.size);
+      let at = 0;
+      for (const chunk of this.chunks) { out.set(chunk, at); at += chunk.length; }
+      return out;
+    }
+  }
+
+  class FutureTrailers {
+    subscribe(): object { return ready(); }
+    get(): Tagged { return { tag: 'ok', val: { tag: 'ok', val: undefined } }; }
+  }
+
+  class IncomingBody {
+    #stream?: BodyInput;
+    constructor(readonly bytes: Uint8Array) {}
+    stream(): BodyInput {
+      if (this.#stream) throw undefined;
+      return (this.#stream = new BodyInput(this.bytes));
+    }
+    static finish(_body: IncomingBody): FutureTrailers { return new FutureTrailers(); }
+  }
+
+  class IncomingRequest {
+    #consumed = false;
+    readonly #headers: Fields;
+    constructor(readonly data: HttpRequestData) { this.#headers = Fields.frozen(data.headers); }
+    method(): Tagged {
+      const m = this.data.method.toLowerCase();
+      return METHODS.includes(m) ? { tag: m } : { tag: 'other', val: this.data.method };
+    }
+    pathWithQuery(): string { return this.data.pathWithQuery; }
+    scheme(): Tagged { return { tag: this.data.scheme.toUpperCase() }; }
+    authority(): string { return this.data.authority; }
+    headers(): Fields { return this.#headers; }
+    consume(): IncomingBody {
+      if (this.#consumed) throw undefined;
+      this.#consumed = true;
+      return new IncomingBody(this.data.body);
+    }
+  }
+
+  class OutgoingBody {
+    readonly output = new BodyOutput();
+    #written = false;
+    finished = false;
+    write(): BodyOutput {
+      if (this.#written) throw undefined;
+      this.#written = true;
+      return this.output;
+    }
+    static finish(body: OutgoingBody): void { body.finished = true; }
+  }
+
+  class OutgoingResponse {
+    status = 200;
+    #body?: OutgoingBody;
+    constructor(readonly fields: Fields) {}
+    statusCode(): number { return this.status; }
+    setStatusCode(code: number): void {
+      if (code < 100 || code > 999) throw undefined;
+      this.status = code;
+    }
+    headers(): Fields { return this.fields; }
+    body(): OutgoingBody {
+      if (this.#body) throw undefined;
+      return (this.#body = new OutgoingBody());
+    }
+    get bodyHandle(): OutgoingBody | undefined { return this.#body; }
+  }
+
+  class ResponseOutparam {
+    answer?: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: Tagged };
+    static set(param: ResponseOutparam, response: ResponseOutparam['answer']): void {
+      if (param.answer) throw new WasmhostError('trap', 'response-outparam.set was called twice');
+      param.answer = response;
+    }
+  }
+
+  class RequestOptions {
+    #timeouts: Record<string, bigint | undefined> = {};
+    connectTimeout(): bigint | undefined { return this.#timeouts.connect; }
+    setConnectTimeout(d: bigint | undefined): void { this.#timeouts.connect = d; }
+    firstByteTimeout(): bigint | undefined { return this.#timeouts.firstByte; }
+    setFirstByteTimeout(d: bigint | undefined): void { this.#timeouts.firstByte = d; }
+    betweenBytesTimeout(): bigint | undefined { return this.#timeouts.betweenBytes; }
+    setBetweenBytesTimeout(d: bigint | undefined): void { this.#timeouts.betweenBytes = d; }
+  }
+
+  class OutgoingRequest {
+    #method: Tagged = { tag: 'get' };
+    #path: string | undefined;
+    #scheme: Tagged | undefined;
+    #authority: string | undefined;
+    #body?: OutgoingBody;
+    constructor(readonly fields: Fields) {}
+    body(): OutgoingBody {
+      if (this.#body) throw undefined;
+      return (this.#body = new OutgoingBody());
+    }
+    method(): Tagged { return this.#method; }
+    setMethod(m: Tagged): void { this.#method = m; }
+    pathWithQuery(): string | undefined { return this.#path; }
+    setPathWithQuery(p: string | undefined): void { this.#path = p; }
+    scheme(): Tagged | undefined { return this.#scheme; }
+    setScheme(s: Tagged | undefined): void { this.#scheme = s; }
+    authority(): string | undefined { return this.#authority; }
+    setAuthority(a: string | undefined): void { this.#authority = a; }
+    headers(): Fields { return this.fields; }
+    plain(): OutgoingRequestData {
+      const m = this.#method;
+      const scheme = this.#scheme ?? { tag: 'HTTPS' };
+      return {
+        method: m.tag === 'other' ? String(m.val) : m.tag.toUpperCase(),
+        scheme: scheme.tag === 'other' ? String(scheme.val) : scheme.tag.toLowerCase(),
+        authority: this.#authority ?? '',
+        pathWithQuery: this.#path ?? '/',
+        headers: this.fields.plain(),
+        body: this.#body?.output.bytes() ?? new Uint8Array(0),
+      };
+    }
+  }
+
+  class IncomingResponse {
+    readonly #headers: Fields;
+    #consumed = false;
+    constructor(readonly code: number, headers: [string, string][], readonly bytes: Uint8Array) { this.#headers = Fields.frozen(headers); }
+    status(): number { return this.code; }
+    headers(): Fields { return this.#headers; }
+    consume(): IncomingBody {
+      if (this.#consumed) throw undefined;
+      this.#consumed = true;
+      return new IncomingBody(this.bytes);
+    }
+  }
+
+  class FutureIncomingResponse {
+    #taken = false;
+    constructor(readonly result: Tagged) {}
+    subscribe(): object { return ready(); }
+    get(): Tagged | undefined {
+      if (this.#taken) return { tag: 'err', val: undefined };
+      this.#taken = true;
+      return { tag: 'ok', val: this.result };
+    }
+  }
+
+  const types = { Fields, IncomingRequest, IncomingBody, FutureTrailers, OutgoingResponse, OutgoingBody, ResponseOutparam, RequestOptions, OutgoingRequest, IncomingResponse, FutureIncomingResponse };
+
+  /** `wasi:http/outgoing-handler`: a refused request throws its error-code (the guest sees `err`), never a trap. */
+  const outgoingHandler = {
+    handle(request: OutgoingRequest, _options?: RequestOptions): FutureIncomingResponse {
+      if (!options.send) throw errorCode({ error: 'HTTP-request-denied' });
+      const result = options.send(request.plain());
+      if ('error' in result) {
+        if (result.error === 'HTTP-request-denied') throw errorCode(result);
+        return new FutureIncomingResponse({ tag: 'err', val: errorCode(result) });
+      }
+      return new FutureIncomingResponse({ tag: 'ok', val: new IncomingResponse(result.ok.status, result.ok.headers, result.ok.body) });
+    },
+  };
+
+  /** Calls `handle(request, outparam)` through `call` and turns what the guest set into a plain response. */
+  function serve(request: HttpRequestData, call: (request: unknown, outparam: unknown) => unknown): HttpResponseData {
+    const out = new ResponseOutparam();
+    call(new IncomingRequest(request), out);
+    const answer = out.answer;
+    if (!answer) throw new WasmhostError('trap', 'the HTTP handler returned without setting a response (response-outparam.set)');
+    if (answer.tag === 'err') return { status: 500, headers: [['x-wasmhost-error', answer.val.tag]], body: new Uint8Array(0) };
+    const body = answer.val.bodyHandle?.output.bytes() ?? new Uint8Array(0);
+    return { status: answer.val.status, headers: answer.val.fields.plain(), body };
+  }
+
+  return { types, outgoingHandler, serve };
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Hop-by-hop and framing headers the host sets itself (wasi:http calls them forbidden). */
+const FORBIDDEN = new Set(['connection', 'keep-alive', 'host', 'transfer-encoding', 'upgrade', 'proxy-connection', 'content-length']);
+
+/** A guest's header must be a token name with a value free of CR, LF and NUL (`header-error`: invalid-syntax, forbidden). */
+function checkField(name: string, value: Uint8Array): void {
+  if (!TOKEN.test(name) || value.some((b) => b === 13 || b === 10 || b === 0)) throw { tag: 'invalid-syntax' };
+  if (FORBIDDEN.has(name.toLowerCase())) throw { tag: 'forbidden' };
+}
+
+/** An `error-code` case in jco's shape, with the payload its WIT case carries. */
+function errorCode(result: { error: string; detail?: string }): Tagged {
+  switch (result.error) {
+    case 'HTTP-response-body-size': return { tag: result.error, val: result.detail === undefined ? undefined : BigInt(result.detail) };
+    case 'DNS-error': return { tag: result.error, val: { rcode: result.detail, infoCode: undefined } };
+    case 'internal-error': return { tag: result.error, val: result.detail };
+    default: return { tag: result.error };
+  }
+}
+
+function noPolling(): WasmhostError {
+  return new WasmhostError('unsupported', 'subscribe() on an HTTP body or future needs wasi:clocks/monotonic-clock in the component (wasmhost makes its ready pollables from it); use the blocking reads and writes');
+}
