@@ -2,7 +2,7 @@
 // per requirement (or JSON); exit code 0 when none failed, 1 when one did.
 import { parseArgs } from 'node:util';
 import { WasmhostError } from '../../src/errors.js';
-import { formatReport, passed, type ProbeResult } from '../conformance/report.js';
+import { formatReport, passed, type ProbeResult } from '../../src/conformance/report.js';
 
 export const CONFORMANCE_USAGE = `wasmhost conformance --node <module.js | builtin> [--actuator <name>] [--json]
   wasmhost conformance --peer <id> --broker mqtt://host:port [--username u --password-file f] [--root wasmhost/v1]

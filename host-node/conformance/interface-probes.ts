@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { componentEmbed, componentNew } from '@bytecodealliance/jco';
 import type { Grants } from '../../src/capabilities/grants.js';
 import type { Host } from '../../src/create-host.js';
-import { result, type ProbeResult } from './report.js';
-import { interfaceRequirementId, LINUX_INTERFACES, LINUX_REQUIREMENTS, type RequiredInterface } from './requirements.js';
+import { result, type ProbeResult } from '../../src/conformance/report.js';
+import { interfaceRequirementId, LINUX_INTERFACES, LINUX_REQUIREMENTS, type RequiredInterface } from '../../src/conformance/requirements.js';
 
 /** Every gated interface's grant, with nothing in scope: enough to instantiate, nothing to reach. */
 const EMPTY_GRANTS: Grants = { keyvalue: { buckets: [] }, messaging: {}, sensors: [], actuators: [] };

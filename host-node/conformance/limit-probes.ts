@@ -4,8 +4,8 @@
 import type { Component } from '../../src/component/component.js';
 import type { Host } from '../../src/create-host.js';
 import type { IsolatedWorkload, IsolationEvent } from '../../src/runtime/isolated-workload.js';
-import { result, type ProbeResult } from './report.js';
-import { LINUX_REQUIREMENTS, type Requirement } from './requirements.js';
+import { result, type ProbeResult } from '../../src/conformance/report.js';
+import { LINUX_REQUIREMENTS, type Requirement } from '../../src/conformance/requirements.js';
 
 /** The limits every probe runs under. */
 export const PROBE_LIMITS = { callTimeoutMs: 1000, memoryBytes: 4 * 1024 * 1024 };

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { Host } from '../../src/create-host.js';
 import { buildProbe } from './build-probe.js';
 import { limitProbes, PROBE_LIMITS } from './limit-probes.js';
-import { result, type ProbeResult } from './report.js';
+import { result, type ProbeResult } from '../../src/conformance/report.js';
 import { interfaceProbes } from './interface-probes.js';
-import { interfaceRequirementId, LINUX_REQUIREMENTS, type Requirement } from './requirements.js';
+import { interfaceRequirementId, LINUX_REQUIREMENTS, type Requirement } from '../../src/conformance/requirements.js';
 
 /** A Node host under test: built afresh for a data directory (twice for the persistence probe). */
 export interface NodeTarget {

@@ -5,8 +5,8 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { decodeBirth, decodeDeath, decodeRpcReply, encodeRpcRequest } from '../../src/bridge/codec.js';
 import { readCbor, writeCbor } from '../../src/bridge/cbor.js';
 import { DEFAULT_TOPIC_ROOT, peerTopics, PROTOCOL_VERSION, type BirthFrame, type PeerTopics, type RpcReplyFrame } from '../../src/bridge/frames.js';
-import { result, type ProbeResult } from './report.js';
-import { PEER_REQUIREMENTS, type Requirement } from './requirements.js';
+import { result, type ProbeResult } from '../../src/conformance/report.js';
+import { PEER_REQUIREMENTS, type Requirement } from '../../src/conformance/requirements.js';
 
 /** The documented rpc timeout of the host (docs/bridge-protocol.md, section 12). */
 export const RPC_TIMEOUT_MS = 5000;

@@ -10,8 +10,8 @@ import { createWasiProvider } from '../../../host-node/wasi-provider.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../../src/capabilities/device-provider.js';
 import { runNodeProbes } from '../../../host-node/conformance/node-probes.js';
 import { builtinFactory, targetFromFactory, type HostFactory } from '../../../host-node/conformance/node-target.js';
-import { LINUX_REQUIREMENTS } from '../../../host-node/conformance/requirements.js';
-import type { ProbeResult } from '../../../host-node/conformance/report.js';
+import { LINUX_REQUIREMENTS } from '../../../src/conformance/requirements.js';
+import type { ProbeResult } from '../../../src/conformance/report.js';
 import type { Host } from '../../../src/create-host.js';
 import { wasmhost } from '../cli/run-cli.js';
 

@@ -1,8 +1,8 @@
 // Every probe names the requirements of docs/device-classes.md it checks, and those exist there.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LINUX_REQUIREMENTS, PEER_REQUIREMENTS } from '../../../host-node/conformance/requirements.js';
-import { formatReport, result } from '../../../host-node/conformance/report.js';
+import { LINUX_REQUIREMENTS, PEER_REQUIREMENTS } from '../../../src/conformance/requirements.js';
+import { formatReport, result } from '../../../src/conformance/report.js';
 
 const doc = readFileSync(new URL('../../../docs/device-classes.md', import.meta.url), 'utf8');
 const numbered = new Set([...doc.matchAll(/^\| ([A-Z]+-\d+) \| (MUST|SHOULD|MAY) \|/gm)].map((m) => m[1]));
