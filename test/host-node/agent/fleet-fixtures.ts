@@ -34,8 +34,8 @@ export function startFleetManager(dir: string): Promise<FleetManager> {
 /** sha256:<hex> of some bytes. */
 export const digestOf = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-/** An ApplicationDeployment of one component `adder` at `packageLocation`. */
-export function deploymentYaml(o: { id: string; version: string; packageLocation: string; digest: string; limits?: string }): string {
+/** An ApplicationDeployment of one component `adder` at `packageLocation`; `properties` are further YAML lines under it. */
+export function deploymentYaml(o: { id: string; version: string; packageLocation: string; digest: string; limits?: string; properties?: string }): string {
   return `apiVersion: application.margo.org/v1alpha1
 kind: ApplicationDeployment
 id: ${o.id}
@@ -51,34 +51,15 @@ spec:
           packageLocation: ${JSON.stringify(o.packageLocation)}
           digest: ${o.digest}
 ${o.limits === undefined ? '' : `          limits: ${o.limits}
-`}`;
+`}${o.properties ?? ''}`;
 }
 
-/** An ApplicationDeployment with its Wasm profile inline, publishing `add(a, b)` every 100 ms. */
+/** The calc deployment: `adder` in-process, publishing `add(a, b)` to out/sum every 100 ms. */
 export function calcDeployment(version: string, args: [number, number], componentDigest: string, location = 'scalars.wasm'): string {
-  return `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: calc
-metadata:
-  name: calc
-  annotations:
-    applicationId: calc
-    applicationVersion: ${version}
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: adder
-        properties:
-          packageLocation: ${location}
-          digest: ${componentDigest}
-          triggers:
-            - kind: interval
-              everyMs: 100
-              export: add
-              args: ["${args[0]}", "${args[1]}"]
-              output: out/sum
-          limits:
-            isolation: in-process
-`;
+  return deploymentYaml({
+    id: 'calc', version, packageLocation: location, digest: componentDigest, limits: '{ isolation: in-process }',
+    properties: `          triggers:
+            - { kind: interval, everyMs: 100, export: add, args: ["${args[0]}", "${args[1]}"], output: out/sum }
+`,
+  });
 }
