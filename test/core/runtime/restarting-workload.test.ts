@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHost, type Host } from '../../../src/create-host.js';
 import type { Component } from '../../../src/component/component.js';
 import { createMemoryArtifactCache } from '../../../src/memory/memory-artifact-cache.js';
@@ -21,6 +21,8 @@ beforeAll(async () => {
 });
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+/** Waits until a restart that the clock has made due has finished instantiating (real work, more than one tick under load). */
+const running = (w: { state: string }) => vi.waitFor(() => expect(w.state).toBe('running'), { timeout: 10_000, interval: 5 });
 const rejection = (p: Promise<unknown>) => p.then(() => expect.fail('the call succeeded'), (e: unknown) => e as WasmhostError);
 
 describe('backoff schedule', () => {
@@ -62,10 +64,10 @@ describe('in-process restarts (an injected clock, no sleeps)', () => {
     const workload = await createRestartingWorkload(() => host.instantiate(faults, { name: 'w' }), { name: 'w', clock, onEvent: (e) => events.push(e), backoff: { resetAfterMs: 1000 } });
     await rejection(workload.call('boom'));
     clock.advance(100);
-    await settle();
+    await running(workload);
     await rejection(workload.call('boom'));
     clock.advance(200);
-    await settle();
+    await running(workload);
     expect(await workload.call('ok', 1)).toBe(2);
     clock.advance(1000);
     await rejection(workload.call('boom'));
