@@ -19,13 +19,15 @@ import type { MessageBus } from './ports/message-bus.js';
 import type { Store } from './ports/store.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import { createKeyValueProvider } from './capabilities/keyvalue-provider.js';
+import { createDisplayProvider } from './capabilities/display-provider.js';
+import { createDisplayBoard, type DisplayBoard } from './runtime/display-board.js';
 import { runningEngineFeatures } from './component/engine-features.js';
 import type { EngineFeatures } from './component/engine-support.js';
 
 /** The platform pieces and policy a host is built from. */
 export interface HostOptions {
   artifactCache: ArtifactCache;
-  /** Capability providers besides the built-in ones (logging, config, messaging, keyvalue). */
+  /** Capability providers besides the built-in ones (logging, config, messaging, keyvalue, display). */
   providers?: readonly CapabilityProvider[];
   engine?: Engine;
   /** What the WebAssembly engine can run, checked before a deployment transpiles (default: measured here, unnamed). */
@@ -34,6 +36,8 @@ export interface HostOptions {
   bus?: MessageBus;
   /** Where `wasi:keyvalue` buckets live (default: in memory). */
   store?: Store;
+  /** Where `wasmhost:display` panels go (default: a board of this host's own, read through `Host.display`). */
+  display?: DisplayBoard;
   /** Applied to every provider, built-in or not, when an instance is built (tests record calls with it). */
   wrapProvider?: (provider: CapabilityProvider) => CapabilityProvider;
   /** Starts workers for isolated workloads (Node worker_threads, browser Web Workers). */
@@ -72,6 +76,8 @@ export interface Host {
   readonly engineFeatures: EngineFeatures;
   /** The bus `wasi:messaging` workloads publish to and are triggered from. */
   readonly bus: MessageBus;
+  /** The panels workloads show, for the page or console to render. */
+  readonly display: DisplayBoard;
   /** The host's providers, built-in ones included: what this device offers (its profile is derived from them). */
   readonly providers: readonly CapabilityProvider[];
   /** Reads a component (digest, world) without running it. */
@@ -96,18 +102,21 @@ export function createHost(options: HostOptions): Host {
   const engine = options.engine ?? createJcoEngine({ cache: options.artifactCache });
   const bus = options.bus ?? createMemoryBus();
   const store = options.store ?? createMemoryStore();
+  const display = options.display ?? createDisplayBoard();
   const hostProviders = [
     ...(options.providers ?? []),
     createLoggingProvider(),
     createConfigProvider(),
     createMessagingProvider(bus),
     createKeyValueProvider(store),
+    createDisplayProvider(display),
   ];
   const log = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
   return {
     engine,
     engineFeatures: options.engineFeatures ?? runningEngineFeatures("this host's WebAssembly engine"),
     bus,
+    display,
     providers: hostProviders,
     load: (bytes) => loadComponent(bytes, options.digest),
     async instantiate(component, opts = {}) {

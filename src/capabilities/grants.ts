@@ -26,6 +26,8 @@ export interface Grants {
    * `http://127.0.0.1:8080`), each request within `timeoutMs` and a response of at most `maxResponseBytes`.
    */
   http?: { allow: string[]; timeoutMs?: number; maxResponseBytes?: number };
+  /** Panel names it may show on the device's screen (`*` for all), through `wasmhost:display/panels`. */
+  display?: string[];
   /** Vendor interfaces granted by name (`acme:plc/registers`), for providers whose offer needs the `interfaces` grant. */
   interfaces?: string[];
 }

@@ -159,6 +159,7 @@ export function createAgent(options: AgentOptions): Agent {
     await setStatus(shape, 'removing');
     for (const c of running.get(id)?.components ?? []) c.stop();
     running.delete(id);
+    for (const c of shape.components) options.host.display.removeWorkload(`${id}/${c.name}`);
     state.installed = state.installed.filter((i) => i.id !== id);
     await setStatus(shape, 'removed');
   }

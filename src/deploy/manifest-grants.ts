@@ -7,7 +7,7 @@ import {
   at, readInteger, readObject, readScalarMap, readStringList, readStringMap, rejectUnknownKeys, show, type Problems,
 } from './manifest-fields.js';
 
-const GRANT_KEYS = ['keyvalue', 'messaging', 'sensors', 'actuators', 'filesystem', 'env', 'network', 'http', 'interfaces'] as const;
+const GRANT_KEYS = ['keyvalue', 'messaging', 'sensors', 'actuators', 'filesystem', 'env', 'network', 'http', 'display', 'interfaces'] as const;
 // Fails to compile when Grants gains a key that is missing above.
 type Unread = Exclude<GrantKey, (typeof GRANT_KEYS)[number]>;
 const allRead: [Unread] extends [never] ? true : never = true;
@@ -43,6 +43,7 @@ export function readGrants(value: unknown, path: string, problems: Problems): Gr
     else problems.add(at(path, 'network'), `expected true or false, got ${show(obj.network)}`);
   }
   if (obj.http !== undefined) grants.http = readHttp(obj.http, at(path, 'http'), problems);
+  if (obj.display !== undefined) grants.display = readStringList(obj.display, at(path, 'display'), problems);
   if (obj.interfaces !== undefined) grants.interfaces = readInterfaces(obj.interfaces, at(path, 'interfaces'), problems);
   return problems.list.length === before ? grants : undefined;
 }

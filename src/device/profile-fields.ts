@@ -12,7 +12,7 @@ import type {
 import { COMMUNICATION_INTERFACE_TYPES, CPU_ARCHITECTURES, PERIPHERAL_TYPES, WASMHOST_LABEL_PREFIX } from './vocabulary.js';
 
 // Typed as a record over GrantKey, so a grant added to Grants without a line here fails to compile.
-const GRANTS: Record<GrantKey, true> = { keyvalue: true, messaging: true, sensors: true, actuators: true, filesystem: true, env: true, network: true, http: true, interfaces: true };
+const GRANTS: Record<GrantKey, true> = { keyvalue: true, messaging: true, sensors: true, actuators: true, filesystem: true, env: true, network: true, http: true, display: true, interfaces: true };
 export const GRANT_KEYS = Object.keys(GRANTS) as GrantKey[];
 
 /** RFC 3986 unreserved characters, with `/` between a gateway's id and its children's. */

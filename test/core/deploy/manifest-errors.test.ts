@@ -44,6 +44,7 @@ const cases: [string, (string | number)[], unknown, string][] = [
   ['buckets as a string', [...WASM, 'grants', 'keyvalue', 'buckets'], 'alarm-state', `${P}.grants.keyvalue.buckets: expected a list, got "alarm-state"`],
   ['an empty bucket name', [...WASM, 'grants', 'keyvalue', 'buckets'], ['a', ''], `${P}.grants.keyvalue.buckets[1]: expected a non-empty string, got ""`],
   ['network as text', [...WASM, 'grants', 'network'], 'yes', `${P}.grants.network: expected true or false, got "yes"`],
+  ['a display grant that is no list', [...WASM, 'grants', 'display'], 'greenhouse', `${P}.grants.display: expected a list, got "greenhouse"`],
   ['a relative guest path', [...WASM, 'grants', 'filesystem'], { data: '/var/lib/alarm' }, `${P}.grants.filesystem.data: the guest path (the key) must be absolute, e.g. /data`],
   ['a bad env name', [...WASM, 'grants', 'env'], { '1X': 'a' }, `${P}.grants.env["1X"]: not an environment variable name (letters, digits, _; not starting with a digit)`],
   ['a versioned interface grant', [...WASM, 'grants', 'interfaces'], ['acme:plc/registers@1.0.0'], `${P}.grants.interfaces[0]: expected a WIT interface name like "acme:plc/registers" (no version), got "acme:plc/registers@1.0.0"`],

@@ -94,7 +94,7 @@ describe('parseDeviceProfile', () => {
     ['a derived label', patch((j) => { j.labels['wasmhost.dev/class'] = 'linux'; }), `labels["wasmhost.dev/class"]: keys under 'wasmhost.dev/' are derived from the Wasm facts; pick another key`],
     ['a versioned interface name', patch((j) => { j.wasm.interfaces[0].name = 'wasi:logging/logging@0.1.0-draft'; }), "wasm.interfaces[0].name: 'wasi:logging/logging@0.1.0-draft' is not a WIT interface name without version (namespace:package/interface)"],
     ['a bad version', patch((j) => { j.wasm.interfaces[0].version = '0.1'; }), "wasm.interfaces[0].version: '0.1' is not a semantic version (1.2.3, 0.2.0-draft)"],
-    ['an unknown grant', patch((j) => { j.wasm.interfaces[1].grant = 'disk'; }), "wasm.interfaces[1].grant: unknown value 'disk' (valid: keyvalue, messaging, sensors, actuators, filesystem, env, network, http, interfaces)"],
+    ['an unknown grant', patch((j) => { j.wasm.interfaces[1].grant = 'disk'; }), "wasm.interfaces[1].grant: unknown value 'disk' (valid: keyvalue, messaging, sensors, actuators, filesystem, env, network, http, display, interfaces)"],
     ['another engine', patch((j) => { j.wasm.engine.name = 'wasmtime'; }), "wasm.engine.name: unknown value 'wasmtime' (valid: jco)"],
     ['an engine on an embedded peer', patch((j) => { j.class = 'embedded-peer'; }), 'wasm.engine: an embedded-peer runs no Wasm engine; leave engine out'],
     ['zero max workloads', patch((j) => { j.wasm.limits.maxWorkloads = 0; }), 'wasm.limits.maxWorkloads: expected a whole number ≥ 1, got 0'],
