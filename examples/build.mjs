@@ -45,6 +45,7 @@ const BUILDS = [
   { dir: 'sensor-filter-js', out: 'sensor-filter.wasm', build: buildQuickJs, source: 'filter.js', world: 'sensor-filter' },
   { dir: 'message-relay-js', out: 'message-relay.wasm', build: buildQuickJs, source: 'relay.js', world: 'message-relay' },
   { dir: 'kv-counter-js', out: 'kv-counter.wasm', build: buildQuickJs, source: 'counter.js', world: 'kv-counter' },
+  { dir: 'greenhouse-panel-js', out: 'greenhouse-panel.wasm', build: buildQuickJs, source: 'panel.js', world: 'greenhouse-panel' },
 ];
 
 class BuildError extends Error {}

@@ -23,6 +23,7 @@ const COMPONENTS = [
   'hello-command-c/hello.wasm',
   'message-relay-js/message-relay.wasm',
   'kv-counter-js/kv-counter.wasm',
+  'greenhouse-panel-js/greenhouse-panel.wasm',
 ];
 
 const run = promisify(execFile);
