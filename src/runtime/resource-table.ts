@@ -78,13 +78,13 @@ export function createResourceTable(name: string, types: ResourceTypes, classes:
     fromHandle(type, handle) {
       const entry = live.get(handle);
       if (!entry) {
-        throw new WasmhostError('bad-input', `${name}'s worker named resource handle ${handle} (${label(type)}), which is not live in its table: it was dropped, or never handed to this workload`, {
-          data: { reason: 'bad-handle', handle },
+        throw new WasmhostError('trap', `${name}'s worker named resource handle ${handle} (${label(type)}), which is not live in its table: it was dropped, or never handed to this workload`, {
+          data: { badHandle: handle },
         });
       }
       if (entry.type !== type) {
-        throw new WasmhostError('bad-input', `${name}'s worker named resource handle ${handle} a ${label(type)}, but it is a ${label(entry.type)}`, {
-          data: { reason: 'bad-handle', handle },
+        throw new WasmhostError('trap', `${name}'s worker named resource handle ${handle} a ${label(type)}, but it is a ${label(entry.type)}`, {
+          data: { badHandle: handle },
         });
       }
       arrivedAs.set(entry.value, handle);
@@ -96,8 +96,8 @@ export function createResourceTable(name: string, types: ResourceTypes, classes:
         if (value === undefined && p.optional) continue;
         const type = typeof value === 'object' && value !== null ? typeOf.get(value) : undefined;
         if (type !== p.type) {
-          throw new WasmhostError('bad-input', `${name}'s worker passed ${type === undefined ? 'no resource' : `a ${label(type)}`} as argument ${p.index + 1} of ${fn}, which takes a ${label(p.type)}`, {
-            data: { reason: 'bad-handle' },
+          throw new WasmhostError('trap', `${name}'s worker passed ${type === undefined ? 'no resource' : `a ${label(type)}`} as argument ${p.index + 1} of ${fn}, which takes a ${label(p.type)}`, {
+            data: { badHandle: true },
           });
         }
       }
