@@ -17,6 +17,10 @@ import type { Store } from '../../src/ports/store.js';
 import type { IsolatedWorkload, IsolationEvent } from '../../src/runtime/isolated-workload.js';
 import type { CapabilityProvider } from '../../src/capabilities/provider.js';
 import type { Isolate } from '../../src/ports/isolate.js';
+import type { BusMessage } from '../../src/ports/message-bus.js';
+import { createMqttBus } from '../../src/bridge/mqtt-bus.js';
+import { createMqttTransport } from '../../host-node/mqtt-transport.js';
+import { haveMosquitto, startMosquitto } from '../support/mosquitto.js';
 import type { WorkerToHost } from '../../src/runtime/isolate-protocol.js';
 import { createThreadIsolate } from '../../host-node/thread-isolate.js';
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
@@ -34,6 +38,11 @@ beforeAll(async () => {
   kvBytes = await readFile(KV);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Resolves once `condition` holds (the test's timeout bounds it). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 10));
+}
 
 /** Fails early when dist/ (where workers run from) is older than the worker's sources. */
 function checkBuilt(): void {
@@ -157,9 +166,7 @@ describe('a vendor resource in a worker, under limits', () => {
   }
 
   /** Resolves once the workload has started again after `restarts` restarts. */
-  async function restarted(w: IsolatedWorkload, restarts: number): Promise<void> {
-    while (w.restarts < restarts || w.state !== 'running') await new Promise((r) => setTimeout(r, 20));
-  }
+  const restarted = (w: IsolatedWorkload, restarts: number) => until(() => w.restarts >= restarts && w.state === 'running');
 
   it('a call past its time limit kills the worker; the host releases (disposes of) the meters it held, and the new worker works', async () => {
     const { w, disposed, events } = await setup({ callTimeoutMs: 300, memoryBytes: 4 * MiB });
@@ -217,6 +224,46 @@ describe('a vendor resource in a worker, under limits', () => {
       expect(await w.call('peek-held')).toBe(202);
     } finally {
       await w.close();
+    }
+  });
+});
+
+describe.runIf(haveMosquitto)('wasi:messaging in a worker, over mosquitto', () => {
+  const RELAY = fileURLToPath(new URL('../../examples/message-relay-js/message-relay.wasm', import.meta.url));
+  const grants: Grants = { messaging: { publish: ['alarms/+'], subscribe: ['sensors/+/temperature'] } };
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+  it('a message-triggered workload gets each message as a handle, publishes through a client handle, and holds only its client afterwards', async () => {
+    const broker = await startMosquitto();
+    const connect = async () => {
+      const transport = createMqttTransport({ url: broker.url, protocolVersion: 5, connectTimeoutMs: 3000 });
+      await transport.connect();
+      return { transport, bus: createMqttBus(transport) };
+    };
+    const [device, outside] = [await connect(), await connect()];
+    const logs: LogEntry[] = [];
+    try {
+      const host = createNodeHost({ cacheDir: join(dir, 'cache'), bus: device.bus, providers: [createWasiProvider()], log: (e) => logs.push(e) });
+      const relay = await host.load(await readFile(RELAY));
+      const w = await host.startIsolated(relay, { name: 'relay', grants, limits: { callTimeoutMs: 5000, memoryBytes: 64 * MiB } });
+      await device.bus.flush();
+      const alarms: BusMessage[] = [];
+      const got = new Promise<void>((resolve) => outside.bus.subscribe('alarms/#', (m) => { alarms.push(m); resolve(); }));
+      await outside.bus.flush();
+      outside.bus.publish('sensors/t1/temperature', new TextEncoder().encode('29.5'));
+      outside.bus.publish('sensors/t1/temperature', new TextEncoder().encode('31.25'));
+      await got;
+      expect(alarms.map((m) => [m.topic, text(m.payload), m.contentType])).toEqual([['alarms/t1', '{"sensor":"t1","value":31.25,"threshold":30}', 'application/json']]);
+      // The log line and the drops are notes the worker posted; they may land after the alarm.
+      await until(() => logs.length > 0 && w.liveResources === 1);
+      expect(logs.filter((e) => e.workload === 'relay').map((e) => e.message)).toEqual(['t1: 31.25 above 30, alarm on alarms/t1']);
+      // Left: the client the guest keeps; the messages handed in were dropped, the one it sent moved to the host.
+      expect(w.liveResources).toBe(1);
+      await w.close();
+    } finally {
+      await device.transport.close();
+      await outside.transport.close();
+      await broker.stop();
     }
   });
 });
