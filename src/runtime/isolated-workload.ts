@@ -7,7 +7,7 @@ import type { Isolate, IsolateWorker } from '../ports/isolate.js';
 import type { Grants } from '../capabilities/grants.js';
 import { invokeForwarded } from './forwarded-call.js';
 import { createResourceTable, type ResourceTable } from './resource-table.js';
-import { resourceClassName, typeHasResource } from './resource-plan.js';
+import { resourceClassName } from './resource-plan.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { createSyncCallBuffer, encodeValue, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
@@ -118,12 +118,18 @@ export async function createIsolatedWorkload(component: Component, options: Isol
 
   const emit = (event: IsolationEvent) => options.onEvent?.(event);
 
-  const invoke = (iface: string, fn: string, args: unknown[]) => invokeForwarded(name, options.imports, iface, fn, args);
+  // Only the functions the plan forwards: a worker naming another (a host method outside the WIT) is refused.
+  const planned = new Set(plan.forward.flatMap((f) => f.functions.map((fn) => `${f.name}#${fn.name}`)));
+  const invoke = (iface: string, fn: string, args: unknown[]) => {
+    if (!planned.has(`${iface}#${fn}`)) throw new WasmhostError('trap', `${name}'s worker asked the host for ${iface}#${fn}, which is not an import of this component`);
+    return invokeForwarded(name, options.imports, iface, fn, args);
+  };
   const resourceClasses = plan.resources.keys.map((key) => {
     const [iface, resource] = key.split('#') as [string, string];
     return (options.imports[iface] as Record<string, unknown> | undefined)?.[resourceClassName(resource)] as (abstract new () => object) | undefined;
   });
-  const exportTakesResources = new Map(exportedFunctions(component.world).map((e) => [e.path, e.function.params.some((p) => typeHasResource(p.type))]));
+  /** Whether an export's arguments hold a resource of the host's (a message for incoming-handler): they cross as handles. */
+  const holdsResource = (args: readonly unknown[]) => resourceClasses.some((c) => c !== undefined && args.some((a) => a instanceof c));
 
   async function serve(g: Generation, request: SyncCallRequest): Promise<unknown> {
     // Fire-and-forget calls the worker made before this one run first, as they would in-process.
@@ -260,7 +266,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     const id = ++nextId;
     try {
       // Arguments holding resources (a message for incoming-handler) cross as handles in this worker's table.
-      if (exportTakesResources.get(call.path)) g.worker.post({ type: 'call', id, path: call.path, args: [], encoded: encodeValue(call.args, g.resources) });
+      if (holdsResource(call.args)) g.worker.post({ type: 'call', id, path: call.path, args: [], encoded: encodeValue(call.args, g.resources) });
       else g.worker.post({ type: 'call', id, path: call.path, args: call.args });
     } catch (cause) {
       call.reject(new WasmhostError('bad-input', `the arguments of ${call.path} cannot be sent to ${name}'s worker: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
