@@ -48,6 +48,8 @@ export interface IsolatedWorkloadOptions {
   /** `argv` of WASI inside the worker (default `[name]`). */
   wasiArgs?: string[];
   backoff?: Partial<Backoff>;
+  /** Resource handles one instance may hold at once (default DEFAULT_MAX_RESOURCES); past it, the call traps. */
+  maxResources?: number;
   /** Size of the synchronous import channel's data area (default 1 MiB). */
   channelBytes?: number;
   /** µs a blocking import polls for the answer before it sleeps (default 0; bench/isolation.ts measures 100). */
@@ -200,7 +202,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     const worker = options.isolate.spawn({ name, heapMb: limits.heapMb });
     let started!: Generation['started'];
     const ready = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
-    const resources = createResourceTable(name, plan.resources, resourceClasses);
+    const resources = createResourceTable(name, plan.resources, resourceClasses, options.maxResources);
     const g: Generation = { worker, server: undefined!, resources, alive: true, notes: 0, noteWaiters: [], started };
     g.server = serveSyncCalls(channel, (request) => serve(g, request), { waitAsync: options.waitAsync, resources });
     gen = g;

@@ -28,13 +28,17 @@ export interface ResourceTable extends ResourceCodec {
   clear(): unknown[];
 }
 
+/** Live handles one worker may hold by default: its resources live in the host's memory, outside the worker's heap cap. */
+export const DEFAULT_MAX_RESOURCES = 65_536;
+
 const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
 
 /**
  * A table for one worker of workload `name`. `classes[type]` is the provider's class of each
  * numbered resource type (undefined when the provider has none: such values cannot cross).
+ * Handing out a handle past `maxResources` live ones fails (a trap of the call).
  */
-export function createResourceTable(name: string, types: ResourceTypes, classes: readonly (ResourceClass | undefined)[]): ResourceTable {
+export function createResourceTable(name: string, types: ResourceTypes, classes: readonly (ResourceClass | undefined)[], maxResources = DEFAULT_MAX_RESOURCES): ResourceTable {
   const live = new Map<number, { type: number; value: object }>();
   const typeOf = new WeakMap<object, number>();
   /** The handle each object last arrived under from the worker (to release own handles after a call). */
@@ -71,6 +75,11 @@ export function createResourceTable(name: string, types: ResourceTypes, classes:
     toHandle(value) {
       const type = classify(value);
       if (type === undefined) return undefined;
+      if (live.size >= maxResources) {
+        throw new WasmhostError('trap', `${name} holds ${live.size} resource handles, the most one workload may hold; it is stopped (does it drop what it opens?)`, {
+          data: { maxResources },
+        });
+      }
       const handle = next++;
       live.set(handle, { type, value });
       return [type, handle];

@@ -73,6 +73,14 @@ describe('createResourceTable', () => {
     expect([b3.disposed, t.size]).toEqual([1, 0]);
   });
 
+  it('refuses to hand out more handles than its cap (they live in the host, outside the worker heap cap)', () => {
+    const t = createResourceTable('greedy', types, [Bucket, Cas], 2);
+    encodeValue([new Bucket('1'), new Bucket('2')], t);
+    expect(() => encodeValue(new Bucket('3'), t)).toThrow(expect.objectContaining({ code: 'trap', message: 'greedy holds 2 resource handles, the most one workload may hold; it is stopped (does it drop what it opens?)' }));
+    t.drop([1]);
+    expect(() => encodeValue(new Bucket('3'), t)).not.toThrow();
+  });
+
   it('values of no known class still cannot cross', () => {
     expect(() => encodeValue(new Map(), table())).toThrow(/a Map cannot cross/);
   });
