@@ -5,6 +5,16 @@ import { WasmhostError } from '../errors.js';
 import type { ImportObject } from '../component/engine.js';
 import { jsName } from '../component/js-name.js';
 import { resourceClassName } from './resource-plan.js';
+import type { ForwardedInterface } from './isolate-protocol.js';
+
+/** Runs forwarded imports of workload `name`: only the functions `plan` forwards (a worker naming another, say a host method outside the WIT, is refused). */
+export function forwardedInvoker(name: string, imports: ImportObject, plan: readonly ForwardedInterface[]): (iface: string, fn: string, args: unknown[]) => unknown {
+  const planned = new Set(plan.flatMap((f) => f.functions.map((fn) => `${f.name}#${fn.name}`)));
+  return (iface, fn, args) => {
+    if (!planned.has(`${iface}#${fn}`)) throw new WasmhostError('trap', `${name}'s worker asked the host for ${iface}#${fn}, which is not an import of this component`);
+    return invokeForwarded(name, imports, iface, fn, args);
+  };
+}
 
 /** Calls `iface#fn` of `imports` with `args` (`self` first for a method), for workload `name`. */
 export function invokeForwarded(name: string, imports: ImportObject, iface: string, fn: string, args: unknown[]): unknown {

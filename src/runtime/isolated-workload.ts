@@ -5,7 +5,7 @@ import { limitMemory } from '../component/limit-memory.js';
 import type { TranspiledArtifact } from '../ports/artifact-cache.js';
 import type { Isolate, IsolateWorker } from '../ports/isolate.js';
 import type { Grants } from '../capabilities/grants.js';
-import { invokeForwarded } from './forwarded-call.js';
+import { forwardedInvoker } from './forwarded-call.js';
 import { createResourceTable, type ResourceTable } from './resource-table.js';
 import { resourceClassName } from './resource-plan.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
@@ -120,12 +120,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
 
   const emit = (event: IsolationEvent) => options.onEvent?.(event);
 
-  // Only the functions the plan forwards: a worker naming another (a host method outside the WIT) is refused.
-  const planned = new Set(plan.forward.flatMap((f) => f.functions.map((fn) => `${f.name}#${fn.name}`)));
-  const invoke = (iface: string, fn: string, args: unknown[]) => {
-    if (!planned.has(`${iface}#${fn}`)) throw new WasmhostError('trap', `${name}'s worker asked the host for ${iface}#${fn}, which is not an import of this component`);
-    return invokeForwarded(name, options.imports, iface, fn, args);
-  };
+  const invoke = forwardedInvoker(name, options.imports, plan.forward);
   const resourceClasses = plan.resources.keys.map((key) => {
     const [iface, resource] = key.split('#') as [string, string];
     return (options.imports[iface] as Record<string, unknown> | undefined)?.[resourceClassName(resource)] as (abstract new () => object) | undefined;
