@@ -139,9 +139,16 @@ export function createHost(options: HostOptions): Host {
       if (!options.isolate) throw new WasmhostError('unsupported', 'this host has no isolate to run workloads in workers (HostOptions.isolate)');
       const { name, imports } = importsFor(component, opts);
       const cached = (await options.artifactCache.get(component.digest)) ?? (await options.artifactCache.put(await transpileWithJco(component.bytes, component.digest)));
-      return createIsolatedWorkload(component, {
+      const isolated = await createIsolatedWorkload(component, {
         name, isolate: options.isolate, artifact: await cached.artifact(), imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent,
       });
+      if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
+        // Each message crosses to the worker as a handle in its resource table (resource-table.ts).
+        const target = { name, get dead() { return isolated.state === 'closed'; }, exports: () => isolated.exports(), bind: (path: string) => (...args: unknown[]) => isolated.call(path, ...args) };
+        const trigger = bindMessageTrigger(target, bus, { grants: opts.grants, log });
+        isolated.onClose(() => trigger.close());
+      }
+      return isolated;
     },
   };
 

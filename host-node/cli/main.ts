@@ -78,7 +78,7 @@ Run options:
   --no-fast-calls      call every export through jco's glue
   --timeout-ms <n>     --invoke runs in a worker and is stopped after n ms (default 10000)
   --memory <MiB>       cap of each Wasm memory of the component (default 64)
-  --in-process         --invoke in this thread: no time limit (for imports a worker cannot serve)
+  --in-process         --invoke in this thread: no time limit (trusted components; imports passing streams)
 `;
 
 /** Parses argv, runs the command, and returns the process exit code. */

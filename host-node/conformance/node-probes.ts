@@ -85,16 +85,16 @@ async function persistenceProbe(first: Host, again: () => Promise<Host>): Promis
   const bytes = await buildProbe('keyvalue');
   const grants = { keyvalue: { buckets: ['conformance'] } };
   const value = 1 + Math.floor(Math.random() * 0x7ffffff0);
-  // In-process: keyvalue passes resources, which cannot cross from a worker to the host thread.
-  const start = async (host: Host) => host.instantiate(await host.load(bytes), { name: 'conformance-persist', grants });
+  // Isolated, as a deployment runs by default: the bucket stays on the host, the worker holds a handle.
+  const start = async (host: Host) => host.startIsolated(await host.load(bytes), { name: 'conformance-persist', grants, limits: PROBE_LIMITS });
   try {
     const writer = await start(first);
-    const stored = writer.call('put', value);
-    writer.close();
+    const stored = await writer.call('put', value);
+    await writer.close();
     if (stored !== 0) return result(r, 'FAIL', `storing a value failed (probe code ${String(stored)})`);
     const reader = await start(await again());
-    const read = reader.call('fetch') as number;
-    reader.close();
+    const read = (await reader.call('fetch')) as number;
+    await reader.close();
     if (read === value) return result(r, 'PASS', 'the value written through one host was read through a new host on the same data directory');
     return result(r, 'FAIL', read === 0xffffffff ? 'a new host on the same data directory had no value' : `a new host read ${read} instead of ${value}`);
   } catch (error) {

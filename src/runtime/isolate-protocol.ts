@@ -2,7 +2,8 @@
 // worker adapter (worker_threads, Web Workers). Values travel by structured clone;
 // errors travel as plain `{code, message, data}` and are rebuilt as WasmhostError.
 import { WasmhostError, type WasmhostErrorJson } from '../errors.js';
-import type { ComponentWorld, WitFunction, WitType } from '../component/wit-types.js';
+import type { ComponentWorld, WitFunction, WitInterface } from '../component/wit-types.js';
+import { numberResources, resourceKey, resourceParams, resourcesIn, typeHasAsync, usesResources, type ForwardedResource, type ResourceParam, type ResourceTypes } from './resource-plan.js';
 import { jsName } from '../component/js-name.js';
 import { unversioned } from '../capabilities/build-imports.js';
 
@@ -11,13 +12,15 @@ export interface ForwardedInterface {
   /** The import key (`wasi:logging/logging`, unversioned, as jco asks for it). */
   name: string;
   functions: ForwardedFunction[];
+  /** The resource types it defines: the worker gives the guest stand-ins, the host keeps the objects. */
+  resources?: ForwardedResource[];
 }
 
 /** One forwarded function: `returns` ones block the worker until the host answers; the others are posted. */
 export interface ForwardedFunction {
   /** The WIT name (`get-all`). */
   name: string;
-  /** jco's JS name (`getAll`). */
+  /** jco's JS name (`getAll`; a resource function's without its prefix: `listKeys`, `connect`). */
   js: string;
   returns: boolean;
 }
@@ -57,7 +60,11 @@ export interface WorkerInit {
 }
 
 /** Calls one export. One call at a time: the host sends the next after this one's answer. */
-export interface WorkerCall { type: 'call'; id: number; path: string; args: unknown[] }
+export interface WorkerCall {
+  type: 'call'; id: number; path: string; args: unknown[];
+  /** Set instead of `args` when they hold resources: the arguments in the channel's value form, with handles. */
+  encoded?: Uint8Array;
+}
 
 /** Host → worker. */
 export type HostToWorker = WorkerInit | WorkerCall;
@@ -72,6 +79,8 @@ export type WorkerToHost =
   | { type: 'failed'; id?: number; error: WasmhostErrorJson; dead: boolean }
   /** A fire-and-forget import: the host runs it; the worker went on at once. */
   | { type: 'note'; interface: string; function: string; args: unknown[] }
+  /** The guest dropped these resource handles (batched; nobody waits for it). */
+  | { type: 'drop'; handles: number[] }
   /** A blocking import is waiting in the channel (only when the host cannot wait on the buffer itself). */
   | { type: 'doorbell' };
 
@@ -84,56 +93,75 @@ export const OUTGOING_HANDLER = 'wasi:http/outgoing-handler';
 /** Interfaces preview2-shim implements: WASI runs inside the worker (its resources cannot cross threads). */
 const WORKER_LOCAL = /^wasi:(cli|clocks|filesystem|io|random|sockets|http)\//;
 
+/** How a component's imports split between the worker and the host thread. */
+export interface ImportPlan {
+  forward: ForwardedInterface[];
+  wasi?: string[];
+  /** The resource types the forwarded interfaces define (the host's table checks handles against them). */
+  resources: ResourceTypes;
+  /** The resource parameters of each forwarded function, by `interface#function` (the host checks them). */
+  resourceParams: Map<string, ResourceParam[]>;
+}
+
 /**
  * Splits a component's imports (those the host's import object has, by unversioned key)
- * into those WASI serves inside the worker and those forwarded to the host thread. A forwarded function may only pass plain values: an
- * interface whose functions take or return resources is refused, naming it.
+ * into those WASI serves inside the worker and those forwarded to the host thread. Resources
+ * of forwarded interfaces stay on the host; the worker gets stand-ins (worker-resources.ts).
+ * Refused, naming them: functions passing streams or futures, or a resource of an interface
+ * the worker serves itself.
  */
-export function planImports(world: ComponentWorld, provided: readonly string[]): { forward: ForwardedInterface[]; wasi?: string[] } {
-  const forward: ForwardedInterface[] = [];
+export function planImports(world: ComponentWorld, provided: readonly string[]): ImportPlan {
   const wasi: string[] = [];
-  const refused: string[] = [];
+  const forwarded: WitInterface[] = [];
   for (const item of world.imports) {
     if (item.kind !== 'interface') continue;
     const key = unversioned(item.interface.name);
     if (!provided.includes(key)) continue;
+    if (WORKER_LOCAL.test(key) && key !== OUTGOING_HANDLER) wasi.push(key);
+    else forwarded.push(item.interface);
+  }
+  const { types, defined } = numberResources(forwarded.filter((i) => unversioned(i.name) !== OUTGOING_HANDLER));
+  const forward: ForwardedInterface[] = [];
+  const paramsByFunction = new Map<string, ResourceParam[]>();
+  const refused: string[] = [];
+  for (const iface of forwarded) {
+    const key = unversioned(iface.name);
     // Outgoing HTTP: the worker builds the request's resources and forwards it as plain values
     // (http-types.ts); the host checks the allow list and sends it (capabilities/http-outgoing.ts).
     if (key === OUTGOING_HANDLER) {
       forward.push({ name: key, functions: [{ name: 'send', js: 'send', returns: true }] });
       continue;
     }
-    if (WORKER_LOCAL.test(key)) {
-      wasi.push(key);
+    const bad = iface.functions.filter((f) => !crosses(iface, f, types));
+    if (bad.length) {
+      refused.push(`${iface.name} (${bad.map((f) => f.name).join(', ')})`);
       continue;
     }
-    const functions = item.interface.functions;
-    const withResources = functions.filter(usesResources);
-    if (withResources.length) refused.push(`${item.interface.name} (${withResources.map((f) => f.name).join(', ')})`);
-    else forward.push({ name: key, functions: functions.map((f) => ({ name: f.name, js: jsName(f.name), returns: f.result !== undefined })) });
+    const functions = iface.functions.map((f) => {
+      const params = resourceParams(iface, f, types);
+      if (params.length) paramsByFunction.set(`${key}#${f.name}`, params);
+      // A function passing resources always blocks, so its handles are checked before the guest goes on.
+      return { name: f.name, js: jsName(f.name.replace(/^\[[a-z]+\][^.]*\.?/, '')), returns: f.result !== undefined || usesResources(f) };
+    });
+    const resources = defined.get(key) ?? [];
+    forward.push(resources.length ? { name: key, functions, resources } : { name: key, functions });
   }
   if (refused.length) {
-    throw new WasmhostError('unsupported', `cannot run in a worker: these imports pass resources, which cannot cross from the worker to the host thread:\n${refused.map((r) => `  ${r}`).join('\n')}\nRun the workload in-process (limits.isolation: 'in-process'; no call time limit, so the device's operator must allow it: wasmhost agent --allow-in-process, or wasmhost run --in-process).`, {
+    throw new WasmhostError('unsupported', `cannot run in a worker: these imports pass streams, futures, or resources of an interface the worker serves itself, which cannot cross from the worker to the host thread:\n${refused.map((r) => `  ${r}`).join('\n')}\nRun the workload in-process (limits.isolation: 'in-process'; no call time limit, so the device's operator must allow it: wasmhost agent --allow-in-process, or wasmhost run --in-process).`, {
       data: { interfaces: refused },
     });
   }
-  return { forward, wasi: wasi.length ? wasi : undefined };
+  return { forward, wasi: wasi.length ? wasi : undefined, resources: types, resourceParams: paramsByFunction };
 }
 
-function usesResources(fn: WitFunction): boolean {
-  return fn.name.startsWith('[') || fn.params.some((p) => typeHasResource(p.type)) || (fn.result !== undefined && typeHasResource(fn.result));
-}
-
-function typeHasResource(type: WitType): boolean {
-  switch (type.kind) {
-    case 'own': case 'borrow': case 'future': case 'stream': case 'error-context': return true;
-    case 'list': case 'option': return typeHasResource(type.kind === 'list' ? type.element : type.type);
-    case 'tuple': return type.types.some(typeHasResource);
-    case 'record': return type.fields.some((f) => typeHasResource(f.type));
-    case 'variant': return type.cases.some((c) => c.type !== undefined && typeHasResource(c.type));
-    case 'result': return (type.ok !== undefined && typeHasResource(type.ok)) || (type.err !== undefined && typeHasResource(type.err));
-    default: return false;
-  }
+/** Whether a function's values can cross: no streams or futures, and only resources the host keeps. */
+function crosses(iface: WitInterface, fn: WitFunction, types: ResourceTypes): boolean {
+  const all = [...fn.params.map((p) => p.type), ...(fn.result ? [fn.result] : [])];
+  if (all.some(typeHasAsync)) return false;
+  const named = new Set<string>();
+  for (const t of all) resourcesIn(iface, t, named);
+  if (fn.resource) named.add(resourceKey(iface, fn.resource));
+  return [...named].every((k) => types.keys.includes(k));
 }
 
 /** The plain form of any thrown value, for crossing to the other side. */

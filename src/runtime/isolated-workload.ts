@@ -5,9 +5,11 @@ import { limitMemory } from '../component/limit-memory.js';
 import type { TranspiledArtifact } from '../ports/artifact-cache.js';
 import type { Isolate, IsolateWorker } from '../ports/isolate.js';
 import type { Grants } from '../capabilities/grants.js';
-import { jsName } from '../component/js-name.js';
+import { forwardedInvoker } from './forwarded-call.js';
+import { createResourceTable, type ResourceTable } from './resource-table.js';
+import { resourceClassName } from './resource-plan.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
-import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
+import { createSyncCallBuffer, encodeValue, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
@@ -46,6 +48,8 @@ export interface IsolatedWorkloadOptions {
   /** `argv` of WASI inside the worker (default `[name]`). */
   wasiArgs?: string[];
   backoff?: Partial<Backoff>;
+  /** Resource handles one instance may hold at once (default DEFAULT_MAX_RESOURCES); past it, the call traps. */
+  maxResources?: number;
   /** Size of the synchronous import channel's data area (default 1 MiB). */
   channelBytes?: number;
   /** µs a blocking import polls for the answer before it sleeps (default 0; bench/isolation.ts measures 100). */
@@ -63,6 +67,8 @@ export interface IsolatedWorkload {
   readonly state: 'starting' | 'running' | 'waiting' | 'closed';
   /** How many times the instance was replaced. */
   readonly restarts: number;
+  /** How many resource handles the running instance holds in the host's table (0 once its worker is gone). */
+  readonly liveResources: number;
   exports(): ExportedFunction[];
   /** Calls an export (same paths and values as `Workload.call`); calls run one at a time, in order. */
   call(target: string, ...args: unknown[]): Promise<unknown>;
@@ -76,6 +82,8 @@ export interface IsolatedWorkload {
 interface Generation {
   worker: IsolateWorker;
   server: SyncCallServer;
+  /** The resources this worker's guest holds handles to; cleared when the worker goes. */
+  resources: ResourceTable;
   alive: boolean;
   readyAt?: number;
   notes: number;
@@ -112,17 +120,25 @@ export async function createIsolatedWorkload(component: Component, options: Isol
 
   const emit = (event: IsolationEvent) => options.onEvent?.(event);
 
-  function invoke(iface: string, fn: string, args: unknown[]): unknown {
-    const impl = options.imports[iface] as Record<string, unknown> | undefined;
-    const target = impl?.[jsName(fn)];
-    if (typeof target !== 'function') throw new WasmhostError('missing-import', `${name} called ${iface}#${fn}, which the host's import object lacks`);
-    return (target as (...a: unknown[]) => unknown).apply(impl, args);
-  }
+  const invoke = forwardedInvoker(name, options.imports, plan.forward);
+  const resourceClasses = plan.resources.keys.map((key) => {
+    const [iface, resource] = key.split('#') as [string, string];
+    return (options.imports[iface] as Record<string, unknown> | undefined)?.[resourceClassName(resource)] as (abstract new () => object) | undefined;
+  });
+  /** Whether an export's arguments hold a resource of the host's (a message for incoming-handler): they cross as handles. */
+  const holdsResource = (args: readonly unknown[]) => resourceClasses.some((c) => c !== undefined && args.some((a) => a instanceof c));
 
   async function serve(g: Generation, request: SyncCallRequest): Promise<unknown> {
     // Fire-and-forget calls the worker made before this one run first, as they would in-process.
     if (g.notes < request.notesBefore) await new Promise<void>((resolve) => g.noteWaiters.push({ count: request.notesBefore, resolve }));
-    return invoke(request.interface, request.function, request.args);
+    const params = plan.resourceParams.get(`${request.interface}#${request.function}`);
+    if (!params) return invoke(request.interface, request.function, request.args);
+    g.resources.checkParams(`${request.interface}#${request.function}`, request.args, params);
+    try {
+      return await invoke(request.interface, request.function, request.args);
+    } finally {
+      g.resources.releaseOwned(request.args, params);
+    }
   }
 
   function onNote(g: Generation, iface: string, fn: string, args: unknown[]): void {
@@ -145,6 +161,12 @@ export async function createIsolatedWorkload(component: Component, options: Isol
         return g.started.resolve();
       case 'note':
         return onNote(g, message.interface, message.function, message.args);
+      case 'drop':
+        try {
+          return g.resources.drop(message.handles);
+        } catch (error) {
+          return stop(g, 'trap', new WasmhostError('trap', `dropping a resource of ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        }
       case 'doorbell':
         return g.server.poke();
       case 'result':
@@ -175,8 +197,9 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     const worker = options.isolate.spawn({ name, heapMb: limits.heapMb });
     let started!: Generation['started'];
     const ready = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
-    const g: Generation = { worker, server: undefined!, alive: true, notes: 0, noteWaiters: [], started };
-    g.server = serveSyncCalls(channel, (request) => serve(g, request), { waitAsync: options.waitAsync });
+    const resources = createResourceTable(name, plan.resources, resourceClasses, options.maxResources);
+    const g: Generation = { worker, server: undefined!, resources, alive: true, notes: 0, noteWaiters: [], started };
+    g.server = serveSyncCalls(channel, (request) => serve(g, request), { waitAsync: options.waitAsync, resources });
     gen = g;
     worker.onMessage((message) => onMessage(g, message));
     worker.onExit((error) => {
@@ -203,6 +226,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     g.alive = false;
     g.server.close();
     void g.worker.terminate();
+    // The guest's handles die with its worker: the host lets go of (and disposes of) their objects.
+    g.resources.clear();
     if (running?.gen === g) settle(running).reject(error);
     for (const call of queue.splice(0)) call.reject(new WasmhostError('trap', `${name} stopped before it ran ${call.path}: ${error.message}`, { cause: error, data: { reason, queued: true } }));
     lastStop = error;
@@ -237,7 +262,9 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     const g = gen;
     const id = ++nextId;
     try {
-      g.worker.post({ type: 'call', id, path: call.path, args: call.args });
+      // Arguments holding resources (a message for incoming-handler) cross as handles in this worker's table.
+      if (holdsResource(call.args)) g.worker.post({ type: 'call', id, path: call.path, args: [], encoded: encodeValue(call.args, g.resources) });
+      else g.worker.post({ type: 'call', id, path: call.path, args: call.args });
     } catch (cause) {
       call.reject(new WasmhostError('bad-input', `the arguments of ${call.path} cannot be sent to ${name}'s worker: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
       return pump();
@@ -270,6 +297,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     component,
     get state() { return state; },
     get restarts() { return restarts; },
+    get liveResources() { return gen?.alive ? gen.resources.size : 0; },
     exports: () => exportedFunctions(component.world),
     stdoutEndsMidLine: () => stdoutMidLine,
     call(target, ...args) {

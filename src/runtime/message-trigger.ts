@@ -5,7 +5,7 @@ import type { LogEntry, LogSink } from '../capabilities/provider.js';
 import { Message } from '../capabilities/messaging-provider.js';
 import { versionsCompatible } from '../capabilities/version.js';
 import { unversioned } from '../capabilities/build-imports.js';
-import type { Workload } from './workload.js';
+import type { ExportedFunction } from './export-path.js';
 import type { Component } from '../component/component.js';
 
 const HANDLER = 'wasi:messaging/incoming-handler';
@@ -30,6 +30,18 @@ export interface MessageTrigger {
   close(): void;
 }
 
+/**
+ * What a trigger delivers to: an in-process Workload, or an isolated one whose calls
+ * answer asynchronously (its `bind` returns a function returning a promise).
+ */
+export interface TriggerTarget {
+  readonly name: string;
+  /** True once it takes no more calls. */
+  readonly dead: boolean;
+  exports(): ExportedFunction[];
+  bind(path: string): (...args: unknown[]) => unknown;
+}
+
 /** True when the component exports `wasi:messaging/incoming-handler`, so messages can trigger it. */
 export function exportsMessageHandler(component: Component): boolean {
   return component.world.exports.some((e) => e.kind === 'interface' && unversioned(e.interface.name) === HANDLER);
@@ -45,7 +57,7 @@ export function exportsMessageHandler(component: Component): boolean {
  * createMessagingProvider puts in the workload's imports: jco only accepts instances
  * of the class it was instantiated with, so the workload must use that provider.
  */
-export function bindMessageTrigger(workload: Workload, bus: MessageBus, options: MessageTriggerOptions): MessageTrigger {
+export function bindMessageTrigger(workload: TriggerTarget, bus: MessageBus, options: MessageTriggerOptions): MessageTrigger {
   const filters = options.grants.messaging?.subscribe ?? [];
   const exported = workload.exports().find((e) => e.interface && unversioned(e.interface.name) === HANDLER && e.function.name === 'handle');
   if (!exported) {
@@ -70,20 +82,28 @@ export function bindMessageTrigger(workload: Workload, bus: MessageBus, options:
     unsubscribe();
     log('error', `${workload.name} is dead after a trap; it receives no more messages until it is restarted`);
   }
+  function handled(message: BusMessage, result: { tag: 'ok' | 'err'; val?: unknown }): void {
+    if (result.tag !== 'err') return;
+    failed++;
+    log('warn', `handle(${message.topic}) returned an error: ${describeError(result.val)}`);
+  }
+  function refused(message: BusMessage, error: unknown): void {
+    failed++;
+    log('error', `handle(${message.topic}) failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (workload.dead) stop();
+  }
   function onMessage(message: BusMessage): void {
     if (workload.dead) return stop();
     delivered++;
+    let result: unknown;
     try {
-      const result = handle(Message.received(message)) as { tag: 'ok' | 'err'; val?: unknown };
-      if (result.tag === 'err') {
-        failed++;
-        log('warn', `handle(${message.topic}) returned an error: ${describeError(result.val)}`);
-      }
+      result = handle(Message.received(message));
     } catch (error) {
-      failed++;
-      log('error', `handle(${message.topic}) failed: ${error instanceof Error ? error.message : String(error)}`);
-      if (workload.dead) stop();
+      return refused(message, error);
     }
+    type Result = { tag: 'ok' | 'err'; val?: unknown };
+    if (result instanceof Promise) void (result as Promise<Result>).then((r) => handled(message, r), (error: unknown) => refused(message, error));
+    else handled(message, result as Result);
   }
 
   const unsubscribe = bus.subscribe(filters, onMessage);

@@ -61,6 +61,18 @@ export interface SyncCallClientOptions {
   spinUs?: number;
   /** Sends a message to the host (notes, doorbells). */
   post: (message: WorkerToHost) => void;
+  /** How resource stand-ins travel (worker-resources.ts); without it, only plain values cross. */
+  resources?: ResourceCodec;
+  /** Runs before each blocking call (the worker posts the drops it batched). */
+  beforeCall?: () => void;
+}
+
+/** How resources cross the channel: the sender turns one into `[type, handle]`, the receiver back into an object. */
+export interface ResourceCodec {
+  /** The type and handle of a resource object, or undefined for any other value. */
+  toHandle(value: object): readonly [number, number] | undefined;
+  /** The object a handle names; throws (a clear WasmhostError) when the handle is not valid here. */
+  fromHandle(type: number, handle: number): unknown;
 }
 
 /** Creates the worker's side of a channel. */
@@ -68,13 +80,14 @@ export function createSyncCallClient(buffer: SharedArrayBuffer, options: SyncCal
   const spinMs = (options.spinUs ?? 0) / 1000;
   const header = new Int32Array(buffer, 0, 4);
   const data = new Uint8Array(buffer, HEADER_BYTES);
-  const writer = createValueWriter();
+  const writer = createValueWriter(options.resources);
   let notes = 0;
   let broken: WasmhostError | undefined;
   return {
     call(iface, fn, args) {
       const name = `${iface}#${fn}`;
       if (broken) throw broken;
+      options.beforeCall?.();
       const request = writer.encode([iface, fn, args, notes]);
       if (request.length > data.length) throw new WasmhostError('bad-input', `the arguments of import ${name} take ${request.length} bytes, more than the channel's ${data.length}`);
       data.set(request);
@@ -95,8 +108,13 @@ export function createSyncCallClient(buffer: SharedArrayBuffer, options: SyncCal
           throw broken;
         }
       }
-      const [status, value] = decodeValue(data.subarray(0, Atomics.load(header, LENGTH))) as [number, unknown];
-      Atomics.store(header, STATE, IDLE);
+      let answer: [number, unknown];
+      try {
+        answer = decodeValue(data.subarray(0, Atomics.load(header, LENGTH)), options.resources) as [number, unknown];
+      } finally {
+        Atomics.store(header, STATE, IDLE);
+      }
+      const [status, value] = answer;
       if (status === OK) return value;
       if (status === PAYLOAD) throw { payload: value }; // jco turns this into the `err` case of the import's result
       throw errorFromJson(value as Parameters<typeof errorFromJson>[0]);
@@ -114,6 +132,7 @@ export function forwardingImports(plan: readonly ForwardedInterface[], client: S
   for (const iface of plan) {
     const functions: Record<string, (...args: unknown[]) => unknown> = {};
     for (const fn of iface.functions) {
+      if (fn.name.startsWith('[')) continue; // a resource's function: on its stand-in class (worker-resources.ts)
       functions[fn.js] = fn.returns
         ? (...args) => client.call(iface.name, fn.name, args)
         : (...args) => client.notify(iface.name, fn.name, args);
@@ -138,21 +157,24 @@ export interface SyncCallServer {
  * ever blocking the host thread. A value the handler throws with a `payload` becomes the
  * `err` case in the guest; any other throw fails the import (a trap of the call).
  */
-export function serveSyncCalls(buffer: SharedArrayBuffer, handler: (request: SyncCallRequest) => unknown, options: { waitAsync?: boolean } = {}): SyncCallServer {
+export function serveSyncCalls(buffer: SharedArrayBuffer, handler: (request: SyncCallRequest) => unknown, options: { waitAsync?: boolean; resources?: ResourceCodec } = {}): SyncCallServer {
   const header = new Int32Array(buffer, 0, 4);
   const data = new Uint8Array(buffer, HEADER_BYTES);
   const waitAsync = options.waitAsync ?? typeof Atomics.waitAsync === 'function';
   let closed = false;
   let serving = false;
   let pending: SyncCallRequest | undefined;
-  const writer = createValueWriter();
+  const writer = createValueWriter(options.resources);
   if (!waitAsync) Atomics.store(header, FLAGS, NEEDS_DOORBELL);
 
   async function serveOne(): Promise<void> {
-    const [iface, fn, args, notesBefore] = decodeValue(data.subarray(0, Atomics.load(header, LENGTH))) as [string, string, unknown[], number];
-    pending = { interface: iface, function: fn, args, notesBefore };
+    let iface = '?', fn = '?';
     let answer: Uint8Array;
     try {
+      // A handle the host does not know (forged, stale, of another type) fails this import only.
+      const [i, f, args, notesBefore] = decodeValue(data.subarray(0, Atomics.load(header, LENGTH)), options.resources) as [string, string, unknown[], number];
+      [iface, fn] = [i, f];
+      pending = { interface: iface, function: fn, args, notesBefore };
       answer = writer.encode([OK, await handler(pending)]);
     } catch (error) {
       answer = writer.encode(hasPayload(error) ? [PAYLOAD, error.payload] : [ERROR, errorToJson(error)]);
@@ -219,7 +241,7 @@ function hasPayload(error: unknown): error is { payload: unknown } {
 // undefined/null, arrays, plain objects, typed arrays) in a small tagged binary form,
 // the subset of structured clone that import arguments and results use.
 
-const T_UNDEFINED = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_FLOAT = 5, T_STRING = 6, T_BIGINT = 7, T_ARRAY = 8, T_OBJECT = 9, T_TYPED = 10;
+const T_UNDEFINED = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_FLOAT = 5, T_STRING = 6, T_BIGINT = 7, T_ARRAY = 8, T_OBJECT = 9, T_TYPED = 10, T_RESOURCE = 11;
 const TYPED = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, Uint8ClampedArray];
 const MAX_DEPTH = 64;
 const utf8 = new TextEncoder();
@@ -228,8 +250,8 @@ const text = new TextDecoder();
 /** Encodes values into one buffer it reuses: each `encode` returns a view valid until the next call. */
 export interface ValueWriter { encode(value: unknown): Uint8Array }
 
-/** A writer for one side of a channel. */
-export function createValueWriter(): ValueWriter {
+/** A writer for one side of a channel; `resources` lets resource objects cross as handles. */
+export function createValueWriter(resources?: ResourceCodec): ValueWriter {
   let bytes = new Uint8Array(1024);
   let view = new DataView(bytes.buffer);
   let at = 0;
@@ -274,6 +296,8 @@ export function createValueWriter(): ValueWriter {
           for (const [key, item] of entries) { raw(utf8.encode(key)); write(item, depth + 1); }
           return;
         }
+        const handle = resources?.toHandle(v);
+        if (handle) { u8(T_RESOURCE); u32(handle[0]); u32(handle[1]); return; }
       }
     }
     const what = typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
@@ -289,12 +313,12 @@ export function createValueWriter(): ValueWriter {
 }
 
 /** Encodes a value into a fresh byte array. */
-export function encodeValue(value: unknown): Uint8Array {
-  return createValueWriter().encode(value).slice();
+export function encodeValue(value: unknown, resources?: ResourceCodec): Uint8Array {
+  return createValueWriter(resources).encode(value).slice();
 }
 
 /** Decodes encoded bytes; they may be a view of the shared buffer (strings and arrays are copied out). */
-export function decodeValue(bytes: Uint8Array): unknown {
+export function decodeValue(bytes: Uint8Array, resources?: ResourceCodec): unknown {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   const u32 = () => { const v = view.getUint32(at, true); at += 4; return v; };
@@ -323,6 +347,12 @@ export function decodeValue(bytes: Uint8Array): unknown {
       case T_TYPED: {
         const T = TYPED[bytes[at++]];
         return new T(raw().buffer);
+      }
+      case T_RESOURCE: {
+        const type = u32();
+        const handle = u32();
+        if (!resources) throw new WasmhostError('bad-input', `a resource handle (${handle}) arrived where no resources may cross`);
+        return resources.fromHandle(type, handle);
       }
       default: throw new WasmhostError('bad-input', `corrupt channel value: tag ${tag} at byte ${at - 1}`);
     }

@@ -10,7 +10,8 @@ import { WASM_PAGE } from '../component/limit-memory.js';
 import { WasmhostError } from '../errors.js';
 import { createWorkload, type Workload } from './workload.js';
 import { errorToJson, OUTGOING_HANDLER, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
-import { createSyncCallClient, forwardingImports } from './sync-call-channel.js';
+import { createSyncCallClient, decodeValue, forwardingImports, type SyncCallClient } from './sync-call-channel.js';
+import { createWorkerResources, type WorkerResources } from './worker-resources.js';
 import { createHttpTypes, HTTP_HANDLER, type HttpRequestData, type StreamClasses } from './http-types.js';
 import type { OutgoingResult } from '../capabilities/http-outgoing.js';
 
@@ -35,6 +36,7 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
   let memories: WebAssembly.Memory[] = [];
   let memoryBytes = 0;
   let http: ReturnType<typeof createHttpTypes> | undefined;
+  let resources: WorkerResources | undefined;
 
   options.onMessage((message) => {
     if (message.type === 'init') void init(message);
@@ -45,8 +47,13 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
     const t0 = performance.now();
     try {
       memoryBytes = m.memoryBytes;
-      const client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post });
+      // Resources of forwarded interfaces stay on the host: the guest gets stand-ins holding handles.
+      let client: SyncCallClient | undefined;
+      const standIns = createWorkerResources(m.forward, post, () => client!);
+      resources = standIns;
+      client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post, resources: standIns, beforeCall: standIns.flush });
       const imports: ImportObject = forwardingImports(m.forward, client);
+      for (const iface of m.forward) Object.assign(imports[iface.name] as object, standIns.classes(iface.name));
       if (m.wasi) Object.assign(imports, await options.wasiImports(m));
       // wasi:http/types is built here, around the requests the host sends and the ones the guest
       // sends out (http-types.ts); outgoing requests cross to the host as plain values.
@@ -86,12 +93,15 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
     let value: unknown;
     try {
       const w = workload;
+      const args = m.encoded ? (decodeValue(m.encoded, resources) as unknown[]) : m.args;
       value = http && m.path.startsWith(HTTP_HANDLER)
-        ? http.serve(m.args[0] as HttpRequestData, (request, outparam) => w.call(m.path, request, outparam))
-        : w.call(m.path, ...m.args);
+        ? http.serve(args[0] as HttpRequestData, (request, outparam) => w.call(m.path, request, outparam))
+        : w.call(m.path, ...args);
     } catch (error) {
+      resources?.flush();
       return post({ type: 'failed', id: m.id, error: errorToJson(workload.dead ? explainTrap(m.path, error, memories, memoryBytes) : error), dead: workload.dead });
     }
+    resources?.flush();
     try {
       post({ type: 'result', id: m.id, value, stdoutMidLine: options.stdoutEndsMidLine?.() });
     } catch (error) {

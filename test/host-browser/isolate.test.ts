@@ -57,7 +57,7 @@ describe.skipIf(!haveChromium)('isolated workloads (Web Workers, Chromium)', () 
     await writeFile(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>isolate</title><script type="module" src="./isolate-page.js"></script>\n');
     await writeFile(join(dir, 'faults.wasm'), await buildFaults());
     await writeFile(join(dir, 'imports-logging.wasm'), await readFile(await watComponentPath('imports-logging')));
-    for (const [file, source] of [['sensor-filter.wasm', 'examples/sensor-filter-js/sensor-filter.wasm'], ['hello.wasm', 'examples/hello-command-c/hello.wasm']]) {
+    for (const [file, source] of [['sensor-filter.wasm', 'examples/sensor-filter-js/sensor-filter.wasm'], ['hello.wasm', 'examples/hello-command-c/hello.wasm'], ['kv-counter.wasm', 'examples/kv-counter-js/kv-counter.wasm']]) {
       await writeFile(join(dir, file), await readFile(new URL(source, ROOT)));
     }
     await writeFile(join(dir, 'throwing-worker.js'), "throw new Error('broken at load');\n");
@@ -116,6 +116,14 @@ describe.skipIf(!haveChromium)('isolated workloads (Web Workers, Chromium)', () 
     expect(value(await run('call', 'logging', 'run-describe', 5))).toBe('#5 ✓');
     expect(await run('thingCalls')).toEqual(['frob 200']);
     expect(await run('logs')).toEqual(['info imports-logging: run called', 'warn imports-logging: x is large', 'debug imports-logging: #5 ✓']);
+  });
+
+  it('runs the key-value counter in a Web Worker: its bucket stays on the page, the worker holds a handle', async () => {
+    await run('start', 'kv', 'kv-counter.wasm', { callTimeoutMs: 5000, memoryBytes: 64 * MiB }, { grants: { keyvalue: { buckets: ['counts', 'last'] } } });
+    expect([value(await run('call', 'kv', 'count', 'visits')), value(await run('call', 'kv', 'count', 'visits'))]).toEqual([{ tag: 'ok', val: '1' }, { tag: 'ok', val: '2' }]);
+    expect(value(await run('call', 'kv', 'remember', 'visits', 'page'))).toEqual({ tag: 'ok' });
+    expect(value(await run('call', 'kv', 'last', 'visits'))).toEqual({ tag: 'ok', val: 'page' });
+    expect(value(await run('call', 'kv', 'counts'))).toEqual({ tag: 'ok', val: [['visits', '2']] });
   });
 
   it('stops an endless loop at 300 ms while the page stays responsive, then restarts and answers', async () => {

@@ -60,8 +60,8 @@ const counter = (location: string) => deployment('counter', {
   properties: {
     packageLocation: location, digest: digestOf(COUNTER),
     grants: { keyvalue: { buckets: ['counts'] } },
+    // Worker isolation (the default): the bucket stays in the page's thread (IndexedDB), the worker holds a handle.
     triggers: [{ kind: 'interval', everyMs: 300, export: 'count', args: ['"samples"'], output: 'test/samples' }],
-    limits: { isolation: 'in-process' },
   },
 });
 const needsFiles = deployment('needs-files', {
@@ -128,7 +128,7 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
     // peer-7 is provisioned in serve's state; pages may reach it (--page-peers) and nothing else.
     execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', 'add', 'peer-7', '--state', join(dir, 'state'), '--secret-file', join(dir, 'peer-7.secret')], { stdio: 'pipe' });
     start(process.execPath, ['bin/wasmhost.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--broker-port', '0', '--files', files, '--cache-dir', join(dir, 'cache'),
-      '--state', join(dir, 'state'), '--page-peers', 'peer-7', '--allow-in-process'], (t) => (serveOut += t));
+      '--state', join(dir, 'state'), '--page-peers', 'peer-7'], (t) => (serveOut += t));
     pageUrl = (await until(() => /listening on (http:\S+)/.exec(serveOut)?.[1], () => `serve to listen:\n${serveOut}`)).replace(/\/?$/, '/');
     const brokerPort = Number(await until(() => /MQTT: mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(serveOut)?.[1], () => `serve's broker:\n${serveOut}`));
 

@@ -176,17 +176,6 @@ describe('isolated workloads (worker_threads)', () => {
     expect((await failure(workload.call('tell', 1))).message).toBe('import wasmhost:faults/host#note of bad-note failed: sink is full');
   });
 
-  it('refuses a component whose imports pass resources, naming the interface', async () => {
-    const component = await loadComponent(await readFile(new URL('examples/kv-counter-js/kv-counter.wasm', ROOT)));
-    const imports = Object.fromEntries(component.world.imports.flatMap((i) => (i.kind === 'interface' ? [[i.interface.name.split('@')[0], {}]] : [])));
-    const error = await failure(createIsolatedWorkload(component, {
-      name: 'kv', isolate, imports, artifact: { digest: component.digest, glue: '', coreModules: {} }, limits: { callTimeoutMs: 100, memoryBytes: MiB },
-    }));
-    expect(error.code).toBe('unsupported');
-    expect(error.message).toMatch(/wasi:keyvalue\/store@0\.2\.0-draft2 \(.*\[method\]bucket\.get/);
-    expect(error.message).toContain("Run the workload in-process (limits.isolation: 'in-process'; no call time limit, so the device's operator must allow it: wasmhost agent --allow-in-process, or wasmhost run --in-process).");
-  });
-
   it('rejects a first start that fails and does not restart it', async () => {
     const events: IsolationEvent[] = [];
     const error = await failure(start(faults, {}, { name: 'unlinked', onEvent: (e) => events.push(e) }));

@@ -23,8 +23,8 @@ describe('standard interface versions other ecosystems import', () => {
 
   it('run serves each of them', async () => {
     const path = await cliFixturePath('ecosystem-versions');
-    // Key-value buckets are resources, which cannot cross into run's worker: --in-process.
-    const flags = ['--grant', 'keyvalue=b', '--config', 'greeting=hello', '--data-dir', join(dir, 'data'), '--in-process'];
+    // In run's worker (the default): the key-value bucket stays in the CLI's thread, the worker holds a handle.
+    const flags = ['--grant', 'keyvalue=b', '--config', 'greeting=hello', '--data-dir', join(dir, 'data')];
     const hello = wasmhost(['run', path, '--invoke', 'hello()', ...flags], env);
     expect(hello).toMatchObject({ code: 0, stderr: '[ecosystem-versions.wasm] info ctx: hello\n' });
     expect(wasmhost(['run', path, '--invoke', 'config-len("greeting")', ...flags], env)).toMatchObject({ code: 0, stdout: '5\n' });
