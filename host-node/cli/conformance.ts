@@ -20,8 +20,9 @@ and reload the page once (key-value data and the device id must survive it).
 --peer: an embedded peer joined to a broker, probed as the host talks to it (docs/bridge-protocol.md),
 logged in with --username/--password-file (the host's credential on your broker, e.g. from
 \`wasmhost peer export-mosquitto --host-secret-file\`); the data rate is watched --rate-seconds;
-with --will-wait the suite asks you to cut the peer off and waits that long for its Last Will
-(without it, PEER-will is skipped). Exit code 0: every requirement passed or was skipped, 1: one failed.`;
+with --will-wait the suite asks you to cut the peer off and waits that long for its Last Will,
+then to bring it back and waits that long for a birth with a higher seq (without it, PEER-will
+and PEER-reconnect are skipped). PEER-broker-access tries two connections the broker must refuse. Exit code 0: every requirement passed or was skipped, 1: one failed.`;
 
 /** Parses the conformance arguments, runs the probes and prints the report; returns the exit code. */
 export async function conformanceMain(argv: string[]): Promise<number> {
@@ -70,6 +71,7 @@ export async function conformanceMain(argv: string[]): Promise<number> {
     const disconnect = waitSeconds === undefined ? undefined : {
       waitSeconds,
       prompt: () => void process.stderr.write(`conformance: disconnect peer ${values.peer} now (power or network); waiting ${waitSeconds} s for its death\n`),
+      reconnect: () => void process.stderr.write(`conformance: reconnect peer ${values.peer} now (power it up again); waiting ${waitSeconds} s for its new birth\n`),
     };
     results = await runPeerProbes({ peerId: values.peer, url: values.broker, username: values.username, password, root: values.root, rateSeconds: Number(values['rate-seconds']), disconnect });
   } else {

@@ -28,7 +28,7 @@ export interface PageTarget {
   /** Chromium's executable (default /usr/bin/chromium). */
   chromium?: string;
   /** Runs on the new page before it loads (tests break a device with an init script). */
-  prepare?: (page: Page) => Promise<void>;
+  prepare?: (page: Page) => Promise<unknown>;
 }
 
 /** Launches Chromium with playwright-core, or says what to install. */
