@@ -48,14 +48,18 @@ export function pageProbeHost(page: Page): ProbeHost {
         const device = await g.wasmhostReady;
         const reg = (g.wasmhostConformance ??= { next: 1, workloads: new Map() });
         const events: unknown[] = [];
+        // The stalling provider of probe-host.ts, written out: functions cannot cross page.evaluate.
+        const providers = options.stall
+          ? [{ name: 'conformance-stall', offers: [{ name: 'wasmhost:stall/stall', version: '0.1.0' }], create: () => ({ 'wasmhost:stall/stall': { wait: () => new Promise<number>(() => undefined) } }) }]
+          : undefined;
         try {
           const component = await device.host.load(new Uint8Array(bytes));
           const w = options.limits
             ? await device.host.startIsolated(component, {
-              name: options.name, grants: options.grants, limits: options.limits,
+              name: options.name, grants: options.grants, providers, limits: options.limits,
               onEvent: (e) => events.push(e.type === 'started' ? { type: e.type, workload: e.workload, ms: e.ms, restarts: e.restarts } : { type: e.type, workload: e.workload, reason: e.reason, restartInMs: e.restartInMs }),
             })
-            : await device.host.instantiate(component, { name: options.name, grants: options.grants });
+            : await device.host.instantiate(component, { name: options.name, grants: options.grants, providers });
           const id = reg.next++;
           reg.workloads.set(id, { call: (t: string, ...a: unknown[]) => w.call(t, ...a), close: () => w.close(), events });
           return { value: id };

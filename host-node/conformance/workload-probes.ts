@@ -23,7 +23,7 @@ export async function grantProbes(prefix: 'LNX' | 'BRW', host: ProbeHost, actuat
 
 /** The isolation, exit and preopens probes. */
 export async function workloadProbes(prefix: 'LNX' | 'BRW', host: ProbeHost, options: WorkloadProbeOptions): Promise<ProbeResult[]> {
-  return [await isolationProbe(prefix, host), await exitProbe(prefix, host), await preopensProbe(prefix, host, options.preopenDir)];
+  return [await isolationProbe(prefix, host), await exitProbe(prefix, host), await importTimeoutProbe(prefix, host), await preopensProbe(prefix, host, options.preopenDir)];
 }
 
 async function grantRefusedProbe(prefix: string, host: ProbeHost): Promise<ProbeResult> {
@@ -88,6 +88,26 @@ async function exitProbe(prefix: string, host: ProbeHost): Promise<ProbeResult> 
     if (!answered) return result(r, 'FAIL', `after exit, ok(1) gave ${messageOf(answer)} for 15 s`);
     return result(r, 'PASS', `the exiting call failed (${messageOf(quit)}); the workload answered again`);
   });
+}
+
+async function importTimeoutProbe(prefix: string, host: ProbeHost): Promise<ProbeResult> {
+  const r = reqOf(prefix, 'import-timeout');
+  const limits = { ...PROBE_LIMITS, callTimeoutMs: 5000, importTimeoutMs: 500 };
+  const w = await host.start(await buildProbe('stall'), { name: 'conformance-stall', limits, stall: true });
+  try {
+    const started = performance.now();
+    const outcome = await w.call('wait').then((value) => ({ value }), (error: unknown) => ({ error }));
+    const ms = Math.round(performance.now() - started);
+    if ('value' in outcome) return result(r, 'FAIL', `an import whose provider never answers returned ${String(outcome.value)}`);
+    if (ms >= limits.callTimeoutMs) return result(r, 'FAIL', `the import was not bounded: the call failed after ${ms} ms, at its time limit (${limits.callTimeoutMs} ms), not at the import timeout (${limits.importTimeoutMs} ms)`);
+    let answer: unknown;
+    if (!(await until(async () => (answer = await w.call('ok', 1).catch((e: unknown) => e)) === 2, 15_000))) {
+      return result(r, 'FAIL', `after the import timed out, ok(1) gave ${messageOf(answer)} for 15 s`);
+    }
+    return result(r, 'PASS', `failed after ${ms} ms (import timeout ${limits.importTimeoutMs} ms): ${messageOf(outcome.error)}; the workload answered again`);
+  } finally {
+    await w.close();
+  }
 }
 
 async function preopensProbe(prefix: string, host: ProbeHost, dir: string | undefined): Promise<ProbeResult> {

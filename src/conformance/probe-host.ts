@@ -2,6 +2,7 @@
 // directly) and a page (driven from Node through Chromium): start a component, call it, watch
 // its restarts, close it. Every call is asynchronous so that both targets can implement it.
 import type { Grants } from '../capabilities/grants.js';
+import type { CapabilityProvider } from '../capabilities/provider.js';
 import type { IsolationEvent } from '../runtime/isolated-workload.js';
 
 /** How a probe starts a component. */
@@ -9,7 +10,21 @@ export interface ProbeStart {
   name: string;
   grants?: Grants;
   /** Worker isolation with these limits; absent: in the host's thread (where resources can cross). */
-  limits?: { callTimeoutMs: number; memoryBytes: number };
+  limits?: { callTimeoutMs: number; memoryBytes: number; importTimeoutMs?: number };
+  /** Give the workload STALLING_INTERFACE, whose one function never answers (the WL-11 probe). */
+  stall?: boolean;
+}
+
+/** The interface of the stalling provider (probes/stall.wit). */
+export const STALLING_INTERFACE = { name: 'wasmhost:stall/stall', version: '0.1.0' };
+
+/** A provider whose `wait` returns a promise that never settles: a peer or driver that never answers. */
+export function stallingProvider(): CapabilityProvider {
+  return {
+    name: 'conformance-stall',
+    offers: [STALLING_INTERFACE],
+    create: () => ({ [STALLING_INTERFACE.name]: { wait: () => new Promise<number>(() => undefined) } }),
+  };
 }
 
 /** A started probe component. */

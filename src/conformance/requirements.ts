@@ -23,6 +23,7 @@ function workloadProbes(p: 'LNX' | 'BRW', own: { worker: string; persist: string
     { id: `${p}-limit-restart`, description: 'a trapped workload restarts with backoff and answers again', checks: ['WL-8'] },
     { id: `${p}-isolation`, description: 'a workload stuck in a loop does not stop another workload from answering', checks: ['WL-9', own.worker] },
     { id: `${p}-exit`, description: 'wasi:cli/exit ends the call only; the workload answers again', checks: ['WL-10'] },
+    { id: `${p}-import-timeout`, description: 'a blocking import whose provider never answers fails at the import timeout; the workload answers again', checks: ['WL-11'] },
     { id: `${p}-preopens`, description: p === 'LNX' ? 'no preopened directory without a filesystem grant, the granted one with it' : 'wasi:filesystem/preopens lists no directory', checks: [own.grants] },
     { id: `${p}-manifest`, description: 'the DeviceCapabilitiesManifest names the class, engine, interfaces, grants and Margo fields', checks: ['WL-15', 'MGO-1', 'MGO-2', 'MGO-3', 'MGO-4', ...(p === 'LNX' ? ['OCI-1', 'OCI-5', 'LNX-2'] : ['BRW-4'])] },
     { id: `${p}-persist-keyvalue`, description: p === 'LNX' ? 'a keyvalue value survives a new host on the same data directory' : 'a keyvalue value survives a reload of the page', checks: ['WL-13', own.persist] },

@@ -84,6 +84,13 @@ export default ({ dataDir }) => ({
     expect(results.find((r) => r.id === 'LNX-preopens')!.detail).toBe('1 preopened director(ies) without a filesystem grant');
   });
 
+  it('fails LNX-import-timeout only, for a host whose blocking imports wait as long as the call may run', async () => {
+    const factory = brokenFactory((host) => ({ ...host, startIsolated: (c, o) => host.startIsolated(c, { ...o, limits: { ...o.limits, importTimeoutMs: 600_000 } }) }));
+    const results = await runNodeProbes(targetFromFactory(factory));
+    expect(failed(results)).toEqual(['FAIL LNX-import-timeout']);
+    expect(results.find((r) => r.id === 'LNX-import-timeout')!.detail).toMatch(/^the import was not bounded: the call failed after \d+ ms, at its time limit \(5000 ms\)/);
+  });
+
   it('fails LNX-limit-memory only, for a host that does not cap Wasm memory', async () => {
     const factory = brokenFactory((host) => ({ ...host, startIsolated: (c, o) => host.startIsolated(c, { ...o, limits: { ...o.limits, memoryBytes: 2 ** 30 } }) }));
     const results = await runNodeProbes(targetFromFactory(factory));
