@@ -22,7 +22,8 @@ logged in with --username/--password-file (the host's credential on your broker,
 \`wasmhost peer export-mosquitto --host-secret-file\`); the data rate is watched --rate-seconds;
 with --will-wait the suite asks you to cut the peer off and waits that long for its Last Will,
 then to bring it back and waits that long for a birth with a higher seq (without it, PEER-will
-and PEER-reconnect are skipped). PEER-broker-access tries two connections the broker must refuse. Exit code 0: every requirement passed or was skipped, 1: one failed.`;
+and PEER-reconnect are skipped). PEER-broker-access tries two connections the broker must refuse.
+Exit code 0: every requirement passed or was skipped, 1: one failed.`;
 
 /** Parses the conformance arguments, runs the probes and prints the report; returns the exit code. */
 export async function conformanceMain(argv: string[]): Promise<number> {

@@ -2,6 +2,7 @@
 // (the running device host-browser/main.ts exposes), with the probe's bytes passed in and
 // errors passed back as plain `{code, message, data}`. Workloads live in a map on the page.
 import type { Page } from 'playwright-core';
+import { WasmhostError } from '../../src/errors.js';
 import type { Host } from '../../src/create-host.js';
 import type { ProbeHost, ProbeStart, ProbeWorkload } from '../../src/conformance/probe-host.js';
 import type { DeviceProfile } from '../../src/device/profile.js';
@@ -90,7 +91,11 @@ const READY_MS = 60_000;
 
 /** Loads the page and waits for its device; the reason it did not start, if it did not. */
 export async function openDevice(page: Page, url: string): Promise<string | undefined> {
-  await page.goto(url, { waitUntil: 'load', timeout: READY_MS });
+  try {
+    await page.goto(url, { waitUntil: 'load', timeout: READY_MS });
+  } catch (error) {
+    throw new WasmhostError('io', `could not load the page ${url}: ${(error as Error).message.split('\n')[0]} (is the device's server running, e.g. wasmhost serve?)`);
+  }
   return page.evaluate(async (ms) => {
     const g = globalThis as unknown as Partial<PageGlobals>;
     if (!g.wasmhostReady) return 'the page has no window.wasmhostReady (is it a wasmhost page?)';

@@ -1,13 +1,12 @@
 // Checks a device's DeviceCapabilitiesManifest against docs/device-classes.md section 7
 // (MGO-1…4), the class's grants (BRW-4) and what it must not claim (OCI-1, OCI-5). Pure:
 // the page and Node targets hand it the manifest their device publishes.
-import type { WorkloadClass } from '../device/class-profile.js';
+import { BROWSER_GRANTS, type WorkloadClass } from '../device/class-profile.js';
 
 type Json = Record<string, unknown>;
 
 const PROPERTIES = ['id', 'vendor', 'modelNumber', 'serialNumber', 'cpus', 'memory', 'storage', 'peripherals', 'interfaces', 'otelCollector', 'supportedRuntimes', 'supportedDeploymentTypes'];
 const LABELS = ['wasmhost.dev/class', 'wasmhost.dev/engine', 'wasmhost.dev/engine-version', 'wasmhost.dev/interfaces'];
-const BROWSER_GRANT_KINDS = ['keyvalue', 'messaging', 'sensors', 'actuators', 'env', 'interfaces'];
 const QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -33,7 +32,7 @@ export function manifestProblems(manifest: unknown, deviceClass: WorkloadClass, 
   const missing = offered.filter((o) => !listed.has(o.name)).map((o) => o.name);
   if (missing.length) problems.push(`MGO-2: x-wasmhost-extensions.interfaces leaves out offered ${missing.join(', ')}`);
   for (const key of ['limits', 'peers']) if (ext[key] === undefined) problems.push(`MGO-2: x-wasmhost-extensions.${key} is missing`);
-  if (deviceClass === 'browser' && !same(ext.grants, BROWSER_GRANT_KINDS)) problems.push(`BRW-4: x-wasmhost-extensions.grants is ${JSON.stringify(ext.grants)}, not ${JSON.stringify(BROWSER_GRANT_KINDS)}`);
+  if (deviceClass === 'browser' && !same(ext.grants, BROWSER_GRANTS)) problems.push(`BRW-4: x-wasmhost-extensions.grants is ${JSON.stringify(ext.grants)}, not ${JSON.stringify(BROWSER_GRANTS)}`);
   if (deviceClass === 'linux' && ext.grants !== undefined) problems.push(`LNX-2: x-wasmhost-extensions.grants ${JSON.stringify(ext.grants)} leaves out kinds a Linux device honors (absent means every kind)`);
   const labels = isObject(manifest.labels) ? manifest.labels : {};
   for (const key of LABELS) if (labels[key] === undefined) problems.push(`MGO-3: label ${key} is missing`);

@@ -79,11 +79,12 @@ describe.skipIf(MISSING.length > 0)('wasmhost conformance --page', () => {
     expect(run.code).toBe(0);
   }, 180_000);
 
-  it('fails BRW-limit-time only, for a page whose workers ignore the call time limit', async () => {
+  it('fails BRW-limit-time and BRW-limit-memory only, for a page whose workers ignore the time and memory limits', async () => {
     const results = await runPageProbes({ url, prepare: breakDevice(`const host = device.host;
       const startIsolated = host.startIsolated.bind(host);
-      device = { ...device, host: { ...host, startIsolated: (c, o) => startIsolated(c, { ...o, limits: { ...o.limits, callTimeoutMs: 600000 } }) } }`) });
-    expect(notPassed(results)).toEqual(['FAIL BRW-limit-time']);
+      device = { ...device, host: { ...host, startIsolated: (c, o) => startIsolated(c, { ...o, limits: { ...o.limits, callTimeoutMs: 600000, memoryBytes: 2 ** 30 } }) } }`) });
+    expect(notPassed(results)).toEqual(['FAIL BRW-limit-time', 'FAIL BRW-limit-memory']);
+    expect(results.find((r) => r.id === 'BRW-limit-memory')!.detail).toMatch(/^memory grew to \d+ pages of 64 KiB with a limit of 64$/);
     expect(results.find((r) => r.id === 'BRW-limit-time')!.detail).toMatch(/^an endless loop was still running after \d+ ms \(callTimeoutMs 1000\)$/);
   }, 180_000);
 
