@@ -19,9 +19,9 @@ export async function limitProbes(prefix: string, host: ProbeHost, limits: Uint8
   return [await timeProbe(prefix, host, limits), await memoryProbe(prefix, host, limits), await restartProbe(prefix, host, limits)];
 }
 
-/** Starts `bytes` isolated under PROBE_LIMITS, runs `run`, closes it. */
-export async function withWorkload<T>(host: ProbeHost, bytes: Uint8Array, name: string, run: (w: ProbeWorkload) => Promise<T>): Promise<T> {
-  const workload = await host.start(bytes, { name, limits: PROBE_LIMITS });
+/** Starts `bytes` isolated under `limits` (default PROBE_LIMITS), runs `run`, closes it. */
+export async function withWorkload<T>(host: ProbeHost, bytes: Uint8Array, name: string, run: (w: ProbeWorkload) => Promise<T>, limits = PROBE_LIMITS): Promise<T> {
+  const workload = await host.start(bytes, { name, limits });
   try {
     return await run(workload);
   } finally {

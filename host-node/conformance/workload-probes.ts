@@ -75,7 +75,7 @@ async function isolationProbe(prefix: string, host: ProbeHost): Promise<ProbeRes
     if (answer !== 2) return result(r, 'FAIL', `while another workload looped, ok(1) gave ${messageOf(answer)}`);
     if (!during) return result(r, 'FAIL', 'the other workload answered only after the loop ended');
     return result(r, 'PASS', 'a workload answered while another was looping');
-  }));
+  }), { ...PROBE_LIMITS, callTimeoutMs: 5000 }); // the loop runs long enough to answer beside it under load
 }
 
 async function exitProbe(prefix: string, host: ProbeHost): Promise<ProbeResult> {
