@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 
 /** The probe components; each is `probes/<name>.{wat,wit}` with world `wasmhost:conformance/<name>`. */
-export type ProbeName = 'limits' | 'keyvalue' | 'actuator';
+export type ProbeName = 'limits' | 'keyvalue' | 'actuator' | 'exit' | 'preopens' | 'stall';
 
 /** The probes folder: beside this file when run from source, else in the package root (from dist/). */
 async function probesDir(): Promise<string> {

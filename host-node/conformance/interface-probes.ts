@@ -1,18 +1,19 @@
-// Probes that a Linux host serves each interface its class requires: a component importing
-// just that interface, at the version vendored in the package's wit/deps/, is built at run time
-// (jco's dummy core module for a world) and instantiated with the interface's grant.
+// Probes that a host serves each interface its class requires: a component importing just
+// that interface, at the version vendored in the package's wit/deps/, is built at run time
+// (jco's dummy core module for a world) and started with the interface's grant. Also the
+// refusals: sockets without the network grant (Linux), sockets and http at all (browser).
 import { access, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { componentEmbed, componentNew } from '@bytecodealliance/jco';
 import type { Grants } from '../../src/capabilities/grants.js';
-import type { Host } from '../../src/create-host.js';
+import { codeOf, messageOf, reasonOf, type ProbeHost } from '../../src/conformance/probe-host.js';
 import { result, type ProbeResult } from '../../src/conformance/report.js';
-import { interfaceRequirementId, LINUX_INTERFACES, LINUX_REQUIREMENTS, type RequiredInterface } from '../../src/conformance/requirements.js';
+import { ALL_REQUIREMENTS, interfaceRequirementId, type RequiredInterface } from '../../src/conformance/requirements.js';
 
-/** Every gated interface's grant, with nothing in scope: enough to instantiate, nothing to reach. */
-const EMPTY_GRANTS: Grants = { keyvalue: { buckets: [] }, messaging: {}, sensors: [], actuators: [] };
+/** Each grant kind with nothing in scope: enough to instantiate, nothing to reach. */
+const EMPTY_GRANTS: Grants = { keyvalue: { buckets: [] }, messaging: {}, sensors: [], actuators: [], network: true };
 
 /** The package's wit/ folder: from source (host-node/conformance/) or from dist/host-node/conformance/. */
 async function witDir(): Promise<string> {
@@ -25,8 +26,8 @@ async function witDir(): Promise<string> {
   }
 }
 
-/** One component per required interface, importing only it: a world per interface added to a copy of wit/. */
-async function buildInterfaceComponents(interfaces: readonly RequiredInterface[]): Promise<Uint8Array[]> {
+/** One component per interface, importing only it: a world per interface added to a copy of wit/. */
+export async function buildInterfaceComponents(interfaces: readonly RequiredInterface[]): Promise<Uint8Array[]> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmhost-conformance-wit-'));
   try {
     await cp(await witDir(), dir, { recursive: true });
@@ -40,21 +41,42 @@ async function buildInterfaceComponents(interfaces: readonly RequiredInterface[]
   }
 }
 
-/** Instantiates each interface's component on the host; the results follow LINUX_INTERFACES. */
-export async function interfaceProbes(host: Host): Promise<ProbeResult[]> {
-  const components = await buildInterfaceComponents(LINUX_INTERFACES);
-  const offers = host.providers.flatMap((p) => p.offers.map((o) => ({ ...o, provider: p.name })));
+/** Starts each interface's component on the host (in its thread: resources must cross); results follow `interfaces`. */
+export async function interfaceProbes(prefix: 'LNX' | 'BRW', host: ProbeHost, interfaces: readonly RequiredInterface[]): Promise<ProbeResult[]> {
+  const components = await buildInterfaceComponents(interfaces);
+  const offers = await host.offers();
   const results: ProbeResult[] = [];
-  for (const [n, i] of LINUX_INTERFACES.entries()) {
-    const r = LINUX_REQUIREMENTS.find((q) => q.id === interfaceRequirementId(i.name))!;
+  for (const [n, i] of interfaces.entries()) {
+    const r = ALL_REQUIREMENTS.find((q) => q.id === interfaceRequirementId(prefix, i.name))!;
+    const offer = offers.find((o) => o.name === i.name);
+    const by = offer ? `served by provider ${offer.provider} (offers ${offer.version ?? 'unversioned'})` : 'instantiated';
     try {
-      const workload = await host.instantiate(await host.load(components[n]), { name: `conformance-${i.name}`, grants: EMPTY_GRANTS });
-      workload.close();
-      const offer = offers.find((o) => o.name === i.name);
-      results.push(result(r, 'PASS', offer ? `served by provider ${offer.provider} (offers ${offer.version ?? 'unversioned'})` : 'instantiated'));
+      const workload = await host.start(components[n], { name: `conformance-${i.name}`, grants: EMPTY_GRANTS });
+      await workload.close();
+      results.push(result(r, 'PASS', by));
     } catch (error) {
-      results.push(result(r, 'FAIL', error instanceof Error ? error.message : String(error)));
+      // Refused after its imports matched: the device runs nothing in its own thread.
+      if (reasonOf(error) === 'in-process-not-allowed') results.push(result(r, 'PASS', `${by}; imports matched (not instantiated: this device allows no in-process workload)`));
+      else results.push(result(r, 'FAIL', messageOf(error)));
     }
   }
   return results;
+}
+
+/** A component importing each of `interfaces` must be refused before it runs, with `code`. */
+export async function refusalProbe(id: string, host: ProbeHost, interfaces: readonly RequiredInterface[], grants: Grants, code: string): Promise<ProbeResult> {
+  const r = ALL_REQUIREMENTS.find((q) => q.id === id)!;
+  const components = await buildInterfaceComponents(interfaces);
+  const seen: string[] = [];
+  for (const [n, i] of interfaces.entries()) {
+    try {
+      const w = await host.start(components[n], { name: `conformance-refused-${n}`, grants });
+      await w.close();
+      return result(r, 'FAIL', `a component importing ${i.name}@${i.version} started`);
+    } catch (error) {
+      if (codeOf(error) !== code) return result(r, 'FAIL', `${i.name}: refused with code ${String(codeOf(error))} instead of ${code}: ${messageOf(error)}`);
+      seen.push(`${i.name}: ${code}`);
+    }
+  }
+  return result(r, 'PASS', `refused before running (${seen.join('; ')})`);
 }

@@ -1,62 +1,59 @@
-// Probes of the limits a Linux host enforces on a worker-isolated workload: a call past its
-// time limit is stopped, a memory past its cap fails with out-of-memory, a trap restarts
-// the workload with backoff. Each probe starts its own instance of the `limits` probe.
-import type { Component } from '../../src/component/component.js';
-import type { Host } from '../../src/create-host.js';
-import type { IsolatedWorkload, IsolationEvent } from '../../src/runtime/isolated-workload.js';
+// Probes of the limits a host enforces on a worker-isolated workload: a call past its time
+// limit is stopped, a memory past its cap fails with out-of-memory, a trap restarts the
+// workload with backoff. Each probe starts its own instance of the `limits` probe.
+import { messageOf, reasonOf, type ProbeHost, type ProbeWorkload } from '../../src/conformance/probe-host.js';
 import { result, type ProbeResult } from '../../src/conformance/report.js';
-import { LINUX_REQUIREMENTS, type Requirement } from '../../src/conformance/requirements.js';
+import { ALL_REQUIREMENTS, type Requirement } from '../../src/conformance/requirements.js';
+import type { IsolationEvent } from '../../src/runtime/isolated-workload.js';
 
 /** The limits every probe runs under. */
 export const PROBE_LIMITS = { callTimeoutMs: 1000, memoryBytes: 4 * 1024 * 1024 };
 /** How long past callTimeoutMs a stopped call may take to be reported. */
 export const TIMEOUT_SLACK_MS = 2000;
 
-const req = (id: string): Requirement => LINUX_REQUIREMENTS.find((r) => r.id === id)!;
+/** The requirement `<prefix>-<name>` (`LNX-limit-time`). */
+export const reqOf = (prefix: string, name: string): Requirement => ALL_REQUIREMENTS.find((r) => r.id === `${prefix}-${name}`)!;
 
 /** Runs the time, memory and restart probes against a host. */
-export async function limitProbes(host: Host, limits: Component): Promise<ProbeResult[]> {
-  return [await timeProbe(host, limits), await memoryProbe(host, limits), await restartProbe(host, limits)];
+export async function limitProbes(prefix: string, host: ProbeHost, limits: Uint8Array): Promise<ProbeResult[]> {
+  return [await timeProbe(prefix, host, limits), await memoryProbe(prefix, host, limits), await restartProbe(prefix, host, limits)];
 }
 
-async function withWorkload<T>(host: Host, component: Component, run: (w: IsolatedWorkload, events: IsolationEvent[]) => Promise<T>): Promise<T> {
-  const events: IsolationEvent[] = [];
-  const workload = await host.startIsolated(component, { name: 'conformance-limits', limits: PROBE_LIMITS, onEvent: (e) => events.push(e) });
+/** Starts `bytes` isolated under `limits` (default PROBE_LIMITS), runs `run`, closes it. */
+export async function withWorkload<T>(host: ProbeHost, bytes: Uint8Array, name: string, run: (w: ProbeWorkload) => Promise<T>, limits = PROBE_LIMITS): Promise<T> {
+  const workload = await host.start(bytes, { name, limits });
   try {
-    return await run(workload, events);
+    return await run(workload);
   } finally {
     await workload.close();
   }
 }
 
-function reasonOf(error: unknown): string | undefined {
-  return (error as { data?: { reason?: string } } | undefined)?.data?.reason;
+/** A spin call's outcome: stopped (with the error and how long it took), returned, or still running at the deadline. */
+export async function spin(w: ProbeWorkload): Promise<{ outcome: 'late' | 'returned' | 'stopped'; ms: number; error?: unknown }> {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), PROBE_LIMITS.callTimeoutMs + TIMEOUT_SLACK_MS)));
+  const outcome = await Promise.race([w.call('spin').then(() => 'returned' as const, (e: unknown) => ({ error: e })), late]);
+  clearTimeout(timer);
+  const ms = Math.round(performance.now() - started);
+  return typeof outcome === 'string' ? { outcome, ms } : { outcome: 'stopped', ms, error: outcome.error };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function timeProbe(host: Host, component: Component): Promise<ProbeResult> {
-  const r = req('LNX-limit-time');
-  const deadline = PROBE_LIMITS.callTimeoutMs + TIMEOUT_SLACK_MS;
-  return withWorkload(host, component, async (w) => {
-    const started = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadline)));
-    const outcome = await Promise.race([w.call('spin').then(() => 'returned' as const, (e: unknown) => e), late]);
-    clearTimeout(timer);
-    const ms = Math.round(performance.now() - started);
+async function timeProbe(prefix: string, host: ProbeHost, bytes: Uint8Array): Promise<ProbeResult> {
+  const r = reqOf(prefix, 'limit-time');
+  return withWorkload(host, bytes, 'conformance-limits', async (w) => {
+    const { outcome, ms, error } = await spin(w);
     if (outcome === 'late') return result(r, 'FAIL', `an endless loop was still running after ${ms} ms (callTimeoutMs ${PROBE_LIMITS.callTimeoutMs})`);
     if (outcome === 'returned') return result(r, 'FAIL', 'an endless loop returned');
-    return result(r, 'PASS', `stopped after ${ms} ms (callTimeoutMs ${PROBE_LIMITS.callTimeoutMs}): ${messageOf(outcome)}`);
+    return result(r, 'PASS', `stopped after ${ms} ms (callTimeoutMs ${PROBE_LIMITS.callTimeoutMs}): ${messageOf(error)}`);
   });
 }
 
-async function memoryProbe(host: Host, component: Component): Promise<ProbeResult> {
-  const r = req('LNX-limit-memory');
+async function memoryProbe(prefix: string, host: ProbeHost, bytes: Uint8Array): Promise<ProbeResult> {
+  const r = reqOf(prefix, 'limit-memory');
   const pages = (2 * PROBE_LIMITS.memoryBytes) / 65536;
-  return withWorkload(host, component, async (w) => {
+  return withWorkload(host, bytes, 'conformance-limits', async (w) => {
     try {
       const size = await w.call('hog', pages);
       return result(r, 'FAIL', `memory grew to ${String(size)} pages of 64 KiB with a limit of ${PROBE_LIMITS.memoryBytes / 65536}`);
@@ -67,17 +64,17 @@ async function memoryProbe(host: Host, component: Component): Promise<ProbeResul
   });
 }
 
-async function restartProbe(host: Host, component: Component): Promise<ProbeResult> {
-  const r = req('LNX-limit-restart');
-  return withWorkload(host, component, async (w, events) => {
+async function restartProbe(prefix: string, host: ProbeHost, bytes: Uint8Array): Promise<ProbeResult> {
+  const r = reqOf(prefix, 'limit-restart');
+  return withWorkload(host, bytes, 'conformance-limits', async (w) => {
     const waits: number[] = [];
     for (let i = 1; i <= 2; i++) {
       const trapped = await w.call('boom').then(() => false, () => true);
       if (!trapped) return result(r, 'FAIL', 'a trapping call returned');
-      const stop = events.filter((e) => e.type === 'stopped').at(-1);
+      const stop = (await w.events()).filter((e) => e.type === 'stopped').at(-1);
       if (stop?.type !== 'stopped' || stop.restartInMs === undefined) return result(r, 'FAIL', 'the trap was not followed by a scheduled restart');
       waits.push(stop.restartInMs);
-      if (!(await until(() => events.some((e) => e.type === 'started' && e.restarts >= i), 15_000))) {
+      if (!(await until(async () => (await w.events()).some((e: IsolationEvent) => e.type === 'started' && e.restarts >= i), 15_000))) {
         return result(r, 'FAIL', `no restart within 15 s of trap ${i}`);
       }
     }
@@ -88,9 +85,10 @@ async function restartProbe(host: Host, component: Component): Promise<ProbeResu
   });
 }
 
-async function until(done: () => boolean, ms: number): Promise<boolean> {
+/** Polls `done` every 20 ms until it holds or `ms` pass. */
+export async function until(done: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const end = performance.now() + ms;
-  while (!done()) {
+  while (!(await done())) {
     if (performance.now() > end) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -1,14 +1,21 @@
 // The `node` target: probes a Linux device's Node host (built by a vendor's module, or this
-// package's own) for the interfaces it offers, grants, limits and persistence.
-import { mkdtemp, rm } from 'node:fs/promises';
+// package's own) for the interfaces it offers, grants, limits, isolation, its capabilities
+// manifest and persistence.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Host } from '../../src/create-host.js';
-import { buildProbe } from './build-probe.js';
-import { limitProbes, PROBE_LIMITS } from './limit-probes.js';
+import { messageOf } from '../../src/conformance/probe-host.js';
 import { result, type ProbeResult } from '../../src/conformance/report.js';
-import { interfaceProbes } from './interface-probes.js';
-import { interfaceRequirementId, LINUX_REQUIREMENTS, type Requirement } from '../../src/conformance/requirements.js';
+import { LINUX_INTERFACES } from '../../src/conformance/requirements.js';
+import { manifestProblems } from '../../src/conformance/manifest-check.js';
+import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
+import { thisDevice } from '../cli/device-check.js';
+import { buildProbe } from './build-probe.js';
+import { interfaceProbes, refusalProbe } from './interface-probes.js';
+import { limitProbes, PROBE_LIMITS, reqOf } from './limit-probes.js';
+import { nodeProbeHost } from './node-probe-host.js';
+import { grantProbes, workloadProbes } from './workload-probes.js';
 
 /** A Node host under test: built afresh for a data directory (twice for the persistence probe). */
 export interface NodeTarget {
@@ -17,22 +24,21 @@ export interface NodeTarget {
   actuator: string;
 }
 
-const req = (id: string): Requirement => LINUX_REQUIREMENTS.find((r) => r.id === id)!;
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Runs every `node` probe; the results follow LINUX_REQUIREMENTS' order. */
 export async function runNodeProbes(target: NodeTarget): Promise<ProbeResult[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wasmhost-conformance-'));
   try {
     const host = await target.makeHost(dataDir);
+    const probe = nodeProbeHost(host);
+    const preopenDir = join(dataDir, 'preopen');
+    await mkdir(preopenDir);
     return [
-      ...(await interfaceProbes(host)),
-      await grantRefusedProbe(host),
-      await grantScopedProbe(host, target.actuator),
-      ...(await limitProbes(host, await host.load(await buildProbe('limits')))),
+      ...(await interfaceProbes('LNX', probe, LINUX_INTERFACES)),
+      await refusalProbe('LNX-grant-network', probe, LINUX_INTERFACES.filter((i) => i.grant === 'network'), {}, 'denied'),
+      ...(await grantProbes('LNX', probe, target.actuator)),
+      ...(await limitProbes('LNX', probe, await buildProbe('limits'))),
+      ...(await workloadProbes('LNX', probe, { actuator: target.actuator, preopenDir })),
+      manifestProbe(host, dataDir),
       await persistenceProbe(host, () => target.makeHost(dataDir)),
     ];
   } finally {
@@ -40,53 +46,22 @@ export async function runNodeProbes(target: NodeTarget): Promise<ProbeResult[]> 
   }
 }
 
-async function grantRefusedProbe(host: Host): Promise<ProbeResult> {
-  const r = req('LNX-grant-refused');
-  const component = await host.load(await buildProbe('keyvalue'));
-  try {
-    const w = await host.startIsolated(component, { name: 'conformance-grant', limits: PROBE_LIMITS, grants: {} });
-    const put = await w.call('put', 1).catch((e: unknown) => messageOf(e));
-    await w.close();
-    return result(r, 'FAIL', `started without a keyvalue grant (put answered ${String(put)})`);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'denied') return result(r, 'PASS', messageOf(error));
-    return result(r, 'FAIL', `refused, but with code ${String(code)} instead of denied: ${messageOf(error)}`);
-  }
-}
-
-const ACTUATOR_OUTCOMES = ['ok', 'not-found', 'denied', 'out-of-range', 'unavailable', 'timeout'];
-
-async function grantScopedProbe(host: Host, actuator: string): Promise<ProbeResult> {
-  const r = req('LNX-grant-scoped');
-  const component = await host.load(await buildProbe('actuator'));
-  let w;
-  try {
-    w = await host.startIsolated(component, { name: 'conformance-actuator', limits: PROBE_LIMITS, grants: { actuators: [] } });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'missing-import') return result(r, 'SKIP', `the host does not offer wasmhost:device/actuators (${interfaceRequirementId('wasmhost:device/actuators')})`);
-    return result(r, 'FAIL', `the actuator probe did not start with an empty actuators grant: ${messageOf(error)}`);
-  }
-  try {
-    const answer = ACTUATOR_OUTCOMES[(await w.call('set-one', actuator)) as number] ?? 'an unknown answer';
-    if (answer === 'denied') return result(r, 'PASS', `set("${actuator}") without its grant answered denied`);
-    if (answer === 'not-found') return result(r, 'SKIP', `the host has no actuator "${actuator}"; name one with --actuator`);
-    return result(r, 'FAIL', `set("${actuator}") without its grant answered ${answer}`);
-  } catch (error) {
-    return result(r, 'FAIL', `set("${actuator}") without its grant trapped instead of answering denied: ${messageOf(error)}`);
-  } finally {
-    await w.close();
-  }
+/** The manifest `wasmhost agent` would publish for this host (`wasmhost device --json`). */
+function manifestProbe(host: Host, dataDir: string): ProbeResult {
+  const r = reqOf('LNX', 'manifest');
+  const manifest = toDeviceCapabilitiesManifest(thisDevice(host, dataDir));
+  const problems = manifestProblems(manifest, 'linux', host.providers.flatMap((p) => p.offers));
+  if (problems.length) return result(r, 'FAIL', problems.join('; '));
+  return result(r, 'PASS', `class linux, ${manifest['x-wasmhost-extensions']?.interfaces.length ?? 0} interfaces, supportedRuntimes ["custom"]`);
 }
 
 async function persistenceProbe(first: Host, again: () => Promise<Host>): Promise<ProbeResult> {
-  const r = req('LNX-persist-keyvalue');
+  const r = reqOf('LNX', 'persist-keyvalue');
   const bytes = await buildProbe('keyvalue');
   const grants = { keyvalue: { buckets: ['conformance'] } };
   const value = 1 + Math.floor(Math.random() * 0x7ffffff0);
   // Isolated, as a deployment runs by default: the bucket stays on the host, the worker holds a handle.
-  const start = async (host: Host) => host.startIsolated(await host.load(bytes), { name: 'conformance-persist', grants, limits: PROBE_LIMITS });
+  const start = async (host: Host) => nodeProbeHost(host).start(bytes, { name: 'conformance-persist', grants, limits: PROBE_LIMITS });
   try {
     const writer = await start(first);
     const stored = await writer.call('put', value);

@@ -7,6 +7,7 @@ import { readCbor, writeCbor } from '../../src/bridge/cbor.js';
 import { DEFAULT_TOPIC_ROOT, peerTopics, PROTOCOL_VERSION, type BirthFrame, type PeerTopics, type RpcReplyFrame } from '../../src/bridge/frames.js';
 import { result, type ProbeResult } from '../../src/conformance/report.js';
 import { PEER_REQUIREMENTS, type Requirement } from '../../src/conformance/requirements.js';
+import { brokerAccessProbe, duplicateProbe, reconnectProbe } from './peer-session-probes.js';
 
 /** The documented rpc timeout of the host (docs/bridge-protocol.md, section 12). */
 export const RPC_TIMEOUT_MS = 5000;
@@ -24,13 +25,17 @@ export interface PeerTarget {
   rpcTimeoutMs?: number;
   /** How long the data rate is watched (default 5 s). */
   rateSeconds?: number;
-  /** How the peer is cut off for the Last Will probe (last); without it, that probe is skipped. */
-  disconnect?: { prompt: () => void | Promise<void>; waitSeconds: number };
+  /**
+   * How the peer is cut off for the Last Will probe, then brought back for the reconnect probe
+   * (both last); without it, those probes are skipped, without `reconnect` the second one.
+   */
+  disconnect?: { prompt: () => void | Promise<void>; waitSeconds: number; reconnect?: () => void | Promise<void> };
 }
 
 const req = (id: string): Requirement => PEER_REQUIREMENTS.find((r) => r.id === id)!;
 
-interface Message { topic: string; payload: Uint8Array; at: number }
+/** A message the probe's host connection received. */
+export interface Message { topic: string; payload: Uint8Array; at: number }
 
 /** Runs every `peer` probe; the results follow PEER_REQUIREMENTS' order. */
 export async function runPeerProbes(target: PeerTarget): Promise<ProbeResult[]> {
@@ -48,9 +53,13 @@ export async function runPeerProbes(target: PeerTarget): Promise<ProbeResult[]> 
     const unknown = await probe.unknown();
     // Whether the peer survives bad frames is only seen in a peer that answered a good one.
     const answers = unknown.status === 'PASS' || (read.status === 'PASS' && sensor !== undefined);
-    results.push(read, unknown, answers ? await probe.malformed(sensor) : result(req('PEER-rpc-malformed'), 'SKIP', 'the peer answered no rpc before the bad frames (see PEER-rpc-read, PEER-rpc-unknown)'));
+    const skipped = (id: string) => result(req(id), 'SKIP', 'the peer answered no rpc (see PEER-rpc-read, PEER-rpc-unknown)');
+    results.push(read, unknown, answers ? await probe.malformed(sensor) : skipped('PEER-rpc-malformed'));
+    results.push(answers ? await duplicateProbe(probe, sensor) : skipped('PEER-rpc-duplicate'));
     results.push(await probe.dataRate(target.rateSeconds ?? 5));
-    results.push(await probe.will(birth.frame, target.disconnect));
+    results.push(await brokerAccessProbe(target, client.options.protocolVersion === 5 ? 5 : 4));
+    const will = await probe.will(birth.frame, target.disconnect);
+    results.push(will, await reconnectProbe(probe, birth.frame, will, target.disconnect));
     return results;
   } finally {
     await client.endAsync(true);
@@ -68,12 +77,14 @@ async function connectHost(target: PeerTarget): Promise<MqttClient> {
   }
 }
 
-class PeerProbe {
-  private nextId = Math.floor(Math.random() * 1_000_000);
+/** The host's side of the probes: one MQTT connection, everything it received, rpc helpers. */
+export class PeerProbe {
+  nextId = Math.floor(Math.random() * 1_000_000);
 
-  constructor(private client: MqttClient, private topics: PeerTopics, private inbox: Message[], private timeoutMs: number) {}
+  constructor(readonly client: MqttClient, readonly topics: PeerTopics, readonly inbox: Message[], readonly timeoutMs: number) {}
 
-  private async next(pred: (m: Message) => boolean, ms: number): Promise<Message | undefined> {
+  /** The first message matching `pred`, waiting up to `ms`. */
+  async next(pred: (m: Message) => boolean, ms: number): Promise<Message | undefined> {
     const end = performance.now() + ms;
     for (;;) {
       const hit = this.inbox.find(pred);
@@ -93,7 +104,7 @@ class PeerProbe {
   }
 
   /** Publishes a request frame (or raw bytes) and waits for the reply carrying `id`. */
-  private async request(id: number, payload: Uint8Array, ms = this.timeoutMs): Promise<{ reply?: RpcReplyFrame; bad?: string; ms: number }> {
+  async request(id: number, payload: Uint8Array, ms = this.timeoutMs): Promise<{ reply?: RpcReplyFrame; bad?: string; ms: number }> {
     const started = performance.now();
     const correlationData = Buffer.alloc(4);
     correlationData.writeUInt32BE(id);
@@ -106,7 +117,7 @@ class PeerProbe {
     return decoded.ok ? { reply: decoded.frame, ms: elapsed } : { bad: decoded.reason, ms: elapsed };
   }
 
-  private async rpcRead(name: string) {
+  async rpcRead(name: string) {
     const id = this.nextId++;
     return this.request(id, encodeRpcRequest({ id, op: 'read', name, reply: this.topics.reply }));
   }
@@ -176,7 +187,7 @@ class PeerProbe {
 }
 
 /** The `id` of a reply frame, before it is checked in full (to match a bad reply to its request). */
-function replyId(payload: Uint8Array): number | undefined {
+export function replyId(payload: Uint8Array): number | undefined {
   try {
     const value = readCbor(payload);
     const id = value instanceof Map ? value.get('id') : undefined;

@@ -54,7 +54,7 @@ export default ({ dataDir }) => ({
     expect(run.code).toBe(1);
     const lines = run.stdout.trim().split('\n');
     expect(lines.filter((l) => !l.startsWith('PASS'))).toEqual([
-      'FAIL LNX-iface-wasmhost-device-actuators [WL-2, LNX-1] serves imports of wasmhost:device/actuators@0.1.0 — the component needs imports this host does not provide or grant: wasmhost:device/actuators@0.1.0: not provided by this host',
+      'FAIL LNX-iface-wasmhost-device-actuators [WL-1, WL-2, LNX-1] serves imports of wasmhost:device/actuators@0.1.0 — the component needs imports this host does not provide or grant: wasmhost:device/actuators@0.1.0: not provided by this host',
       'SKIP LNX-grant-scoped [WL-4] an actuator outside the granted names answers the interface error `denied` — the host does not offer wasmhost:device/actuators (LNX-iface-wasmhost-device-actuators)',
       `${LINUX_REQUIREMENTS.length - 2} passed, 1 failed, 1 skipped of ${LINUX_REQUIREMENTS.length} requirements`,
     ]);
@@ -75,6 +75,20 @@ export default ({ dataDir }) => ({
     const results = await runNodeProbes(targetFromFactory(factory));
     expect(failed(results)).toEqual(['FAIL LNX-limit-time']);
     expect(results.find((r) => r.id === 'LNX-limit-time')!.detail).toMatch(/^an endless loop was still running after \d+ ms \(callTimeoutMs 1000\)$/);
+  });
+
+  it('fails LNX-preopens only, for a host that preopens a directory for every workload', async () => {
+    const factory = brokenFactory((host) => ({ ...host, startIsolated: (c, o) => host.startIsolated(c, { ...o, grants: { filesystem: { '/shared': dir }, ...o.grants } }) }));
+    const results = await runNodeProbes(targetFromFactory(factory));
+    expect(failed(results)).toEqual(['FAIL LNX-preopens']);
+    expect(results.find((r) => r.id === 'LNX-preopens')!.detail).toBe('1 preopened director(ies) without a filesystem grant');
+  });
+
+  it('fails LNX-import-timeout only, for a host whose blocking imports wait as long as the call may run', async () => {
+    const factory = brokenFactory((host) => ({ ...host, startIsolated: (c, o) => host.startIsolated(c, { ...o, limits: { ...o.limits, importTimeoutMs: 600_000 } }) }));
+    const results = await runNodeProbes(targetFromFactory(factory));
+    expect(failed(results)).toEqual(['FAIL LNX-import-timeout']);
+    expect(results.find((r) => r.id === 'LNX-import-timeout')!.detail).toMatch(/^the import was not bounded: the call failed after \d+ ms, at its time limit \(5000 ms\)/);
   });
 
   it('fails LNX-limit-memory only, for a host that does not cap Wasm memory', async () => {

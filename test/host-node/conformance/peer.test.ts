@@ -18,6 +18,7 @@ import { peerTopics } from '../../../src/bridge/frames.js';
 import { HOST_USERNAME } from '../../../src/bridge/acl.js';
 
 const HOST_PASSWORD = 'conformance-host-secret';
+const PEERS = ['sim-1', 'peer-c', 'mute-1'];
 
 function findTool(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin'];
@@ -46,8 +47,9 @@ describe('wasmhost conformance --peer', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wasmhost-conformance-peer-'));
-    // Peers log in with username = their id and any password; the host with its own secret.
-    broker = await startBroker({ port: 0, hostPassword: HOST_PASSWORD, authenticate: () => true, log: () => undefined });
+    // The peers of this test log in with username = client id = their id and the password x;
+    // the host with its own secret; any other id is refused.
+    broker = await startBroker({ port: 0, hostPassword: HOST_PASSWORD, authenticate: (c, password) => PEERS.includes(c.username ?? '') && new TextDecoder().decode(password) === 'x', log: () => undefined });
   });
 
   afterAll(async () => {
@@ -65,25 +67,32 @@ describe('wasmhost conformance --peer', () => {
       const lines = run.stdout.trim().split('\n');
       expect(run.stderr).toBe('');
       expect(lines.slice(0, -1).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(
-        PEER_REQUIREMENTS.map((r) => `${r.id === 'PEER-will' ? 'SKIP' : 'PASS'} ${r.id}`),
+        PEER_REQUIREMENTS.map((r) => `${r.id === 'PEER-will' || r.id === 'PEER-reconnect' ? 'SKIP' : 'PASS'} ${r.id}`),
       );
-      expect(lines.at(-1)).toBe(`${PEER_REQUIREMENTS.length - 1} passed, 0 failed, 1 skipped of ${PEER_REQUIREMENTS.length} requirements`);
+      expect(lines.at(-1)).toBe(`${PEER_REQUIREMENTS.length - 2} passed, 0 failed, 2 skipped of ${PEER_REQUIREMENTS.length} requirements`);
       expect(run.code).toBe(0);
     } finally {
       await sim.stop();
     }
   });
 
-  it.skipIf(!HAVE_C)('passes the C reference peer on every requirement, its Last Will included when it is killed', async () => {
+  it.skipIf(!HAVE_C)('passes the C reference peer on every requirement, its Last Will and its return after a restart included', async () => {
     execFileSync(MAKE!, ['-s', '-C', 'examples/embedded-peer-c', `OUT=${dir}`], { stdio: 'pipe' });
     const url = new URL(broker.url);
-    const peer = spawn(join(dir, 'peer'), ['--host', url.hostname, '--port', url.port, '--id', 'peer-c', '--username', 'peer-c', '--password', 'x', '--period-ms', '200'], { stdio: 'ignore' });
-    spawned.push(peer);
+    const start = () => {
+      const args = ['--host', url.hostname, '--port', url.port, '--id', 'peer-c', '--username', 'peer-c', '--password', 'x', '--period-ms', '200', '--seq-file', join(dir, 'peer-c.seq')];
+      const child = spawn(join(dir, 'peer'), args, { stdio: 'ignore' });
+      spawned.push(child);
+      return child;
+    };
+    const peer = start();
     const results = await runPeerProbes({
       peerId: 'peer-c', url: broker.url, username: HOST_USERNAME, password: HOST_PASSWORD, rateSeconds: 2,
-      disconnect: { waitSeconds: 10, prompt: () => void peer.kill('SIGKILL') },
+      // Killed (no DISCONNECT: the broker sends its will), then started again as after a power cut.
+      disconnect: { waitSeconds: 10, prompt: () => void peer.kill('SIGKILL'), reconnect: () => void start() },
     });
     expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
+    expect(results.map((r) => r.id)).toEqual(PEER_REQUIREMENTS.map((r) => r.id));
     expect(results.find((r) => r.id === 'PEER-rpc-unknown')!.detail).toMatch(/^answered not-found/);
   });
 
@@ -102,11 +111,25 @@ describe('wasmhost conformance --peer', () => {
         disconnect: { waitSeconds: 2, prompt: () => void mute.stream.destroy() },
       });
       expect(statuses(results)).toEqual({
-        'PEER-birth': 'PASS', 'PEER-rpc-read': 'FAIL', 'PEER-rpc-unknown': 'FAIL', 'PEER-rpc-malformed': 'SKIP', 'PEER-data-rate': 'PASS', 'PEER-will': 'FAIL',
+        'PEER-birth': 'PASS', 'PEER-rpc-read': 'FAIL', 'PEER-rpc-unknown': 'FAIL', 'PEER-rpc-malformed': 'SKIP', 'PEER-rpc-duplicate': 'SKIP',
+        'PEER-data-rate': 'PASS', 'PEER-broker-access': 'PASS', 'PEER-will': 'FAIL', 'PEER-reconnect': 'SKIP',
       });
       expect(results.find((r) => r.id === 'PEER-rpc-read')!.detail).toBe('no reply to read temperature within 1000 ms');
     } finally {
       await mute.endAsync(true);
+    }
+  });
+
+  it('fails PEER-broker-access only, for a broker that lets any id in with any password', async () => {
+    const open = await startBroker({ port: 0, hostPassword: HOST_PASSWORD, authenticate: () => true, log: () => undefined });
+    const sim = await startPeerSim({ url: open.url, count: 1, prefix: 'open', password: 'anything', rate: 2, protocolVersion: open.protocolVersion });
+    try {
+      const results = await runPeerProbes({ peerId: 'open-1', url: open.url, username: HOST_USERNAME, password: HOST_PASSWORD, rateSeconds: 1 });
+      expect(results.filter((r) => r.status === 'FAIL').map((r) => r.id)).toEqual(['PEER-broker-access']);
+      expect(results.find((r) => r.id === 'PEER-broker-access')!.detail).toMatch(/^the broker accepted an unprovisioned id conformance-unknown-[0-9a-f]{8}: /);
+    } finally {
+      await sim.stop();
+      await open.close();
     }
   });
 });
