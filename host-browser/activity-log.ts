@@ -12,17 +12,23 @@ export interface ActivityLog {
   list(): readonly PageEvent[];
 }
 
-/** An activity log of at most `max` entries, restored from and saved (at most once a second) to `storage` under `key`. */
-export function createActivityLog(storage: Storage, key: string, max = 300): ActivityLog {
+/**
+ * An activity log of at most `max` entries, restored from and saved (at most once a second) to
+ * `storage` under `key`. `onSaveError` hears the first failed save (the storage quota, say):
+ * the list in memory stays whole, the saved one is the last that fit.
+ */
+export function createActivityLog(storage: Storage, key: string, onSaveError: (error: Error) => void, max = 300): ActivityLog {
   const events: PageEvent[] = restore(storage, key);
   let seq = events.at(-1)?.seq ?? 0;
   let saving: ReturnType<typeof setTimeout> | undefined;
+  let reported = false;
   const save = () => {
     saving = undefined;
     try {
       storage.setItem(key, JSON.stringify(events));
-    } catch {
-      // Over the storage quota: the list in memory stays whole, the saved one is the last that fit.
+    } catch (error) {
+      if (!reported) onSaveError(error as Error);
+      reported = true;
     }
   };
   addEventListener('pagehide', () => {

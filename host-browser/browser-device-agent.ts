@@ -100,7 +100,9 @@ const browserClock: Clock = {
 
 /** Starts the device: opens storage, connects the broker (if configured), restores and runs the agent. */
 export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = browserDeviceId(pageUrl.search)): Promise<BrowserDevice> {
-  const activity = createActivityLog(localStorage, deviceKey(id, 'activity'));
+  const activity = createActivityLog(localStorage, deviceKey(id, 'activity'), (error) => note({
+    kind: 'log', level: 'warn', who: 'device', text: `storage: the activity list could not be saved (${error.message}); a reload will show an older one`,
+  }));
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((l) => l());
   const note = (e: Omit<PageEvent, 'at' | 'seq'>) => {

@@ -144,7 +144,8 @@ function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot):
     setText(cState, ` ${updateFailed && w && !w.dead ? 'running' : STATE_WORDS[c.state] ?? c.state}`);
     setText(detail, w ? ` v${w.version}${w.restarts ? ` · restarted ${w.restarts}×` : ''}${w.dead ? ' · stopped' : ''}` : '');
     const full = s.digests[`${d.deploymentId}/${c.name}`] ?? '';
-    setText(digest, full);
+    // After a failed update the desired digest is not the one running: say so.
+    setText(digest, updateFailed && full ? `wanted ${full}` : full);
     setAttr(digest, 'title', full || undefined);
     show(digest, full !== '');
     // The component's error only when the status line does not already say it.
