@@ -240,4 +240,12 @@ describe.skipIf(!haveChromium)('the page console in Chromium', () => {
     expect(shown.every((c) => /level-(error|critical|warn)/.test(c))).toBe(true);
     expect(await page.textContent('#event-log')).toContain(before[0]);
   });
+
+  it('removes all workloads once confirmed', async () => {
+    await page.click('#clear');
+    expect(await page.textContent('#clear-text')).toBe('Stop and remove other, and forget the desired state?');
+    await page.click('#clear-confirm');
+    await until(async () => (await stateOf('other')) === 'removed', () => 'other removed');
+    expect(await page.evaluate(() => window.wasmhost!.source())).toBeUndefined();
+  });
 });
