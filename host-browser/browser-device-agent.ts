@@ -6,8 +6,8 @@ import { createAgent, type Agent } from '../src/deploy/agent.js';
 import { resolveDesired } from '../src/deploy/desired-documents.js';
 import { followFleetManager } from '../src/deploy/wfm-source.js';
 import { createWfmClient } from '../src/deploy/wfm-client.js';
-import type { DeploymentStatus } from '../src/deploy/types.js';
-import { createBridge, type Bridge } from '../src/bridge/bridge.js';
+import type { DeploymentStatus, DesiredDeployment } from '../src/deploy/types.js';
+import type { Bridge } from '../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../src/bridge/peer-device-provider.js';
 import { connectedPeers, peerPresence, peerReadings } from '../src/bridge/agent-link.js';
 import { createMqttBus } from '../src/bridge/mqtt-bus.js';
@@ -17,7 +17,6 @@ import { toDeviceCapabilitiesManifest } from '../src/device/margo-capabilities.j
 import type { DeviceProfile } from '../src/device/profile.js';
 import type { Clock } from '../src/ports/agent-ports.js';
 import type { MessageBus } from '../src/ports/message-bus.js';
-import type { MqttTransport } from '../src/ports/mqtt-transport.js';
 import { WasmhostError } from '../src/errors.js';
 import { openWasmhostDb } from './idb.js';
 import { openIdbStore, type IdbStore } from './idb-store.js';
@@ -26,10 +25,13 @@ import { createIdbArtifactCache } from './idb-artifact-cache.js';
 import { createFetchHttpClient, createFetchPackageFetcher } from './fetch-ports.js';
 import { createWebWorkerIsolate } from './web-worker-isolate.js';
 import { createBrowserWasiProvider } from './wasi-provider.js';
-import { createWebSocketMqttTransport } from './mqtt-transport.js';
-import { forgetCredential, requestCredential, storedCredential } from './page-session.js';
 import { createBrowserDrivers, type BrowserDrivers } from './browser-sensors.js';
-import { browserDeviceId, browserProfile, browserResources } from './browser-device.js';
+import { browserDeviceId, browserProfile, browserResources, deviceDbName, deviceKey } from './browser-device.js';
+import { connectBroker } from './broker-link.js';
+import { createActivityLog, type PageEvent } from './activity-log.js';
+import { describeDiff, diffDesired, type DesiredDiff } from './desired-diff.js';
+
+export type { PageEvent } from './activity-log.js';
 
 /** What the page is told by the server that serves it (`/config.json`, see `wasmhost serve`). */
 export interface PageConfig {
@@ -46,8 +48,11 @@ export interface PageConfig {
 /** Where the desired state comes from; remembered across reloads. */
 export type DesiredSource = { kind: 'manifest'; url: string } | { kind: 'wfm'; url: string };
 
-/** Something the page saw: a log line, a published output, an actuator set. */
-export interface PageEvent { at: number; kind: 'log' | 'output' | 'actuator' | 'peer' | 'agent'; level: LogEntry['level']; who: string; text: string }
+/** A manifest fetched and compared with the current desired state, not applied yet. */
+export interface DesiredPreview { url: string; desired: DesiredDeployment[]; diff: DesiredDiff; summary: string }
+
+/** How an apply ended: the deployments it asked for that failed, with their errors. */
+export interface ApplyOutcome { failed: { id: string; message: string }[] }
 
 /** The running device, as the UI and tests see it. */
 export interface BrowserDevice {
@@ -58,11 +63,19 @@ export interface BrowserDevice {
   readonly drivers: BrowserDrivers;
   /** The broker connection's state, for the UI. */
   brokerState(): 'none' | 'connected' | 'disconnected';
+  /** Why the broker is not connected (and what the page does about it), if it is not. */
+  brokerProblem(): string | undefined;
+  /** The desired state last accepted (what a new one is compared with). */
+  desired(): readonly DesiredDeployment[];
   profile(): DeviceProfile;
   source(): DesiredSource | undefined;
   events(): readonly PageEvent[];
-  /** Fetches a manifest (Margo YAML or JSON) and makes it the desired state. */
-  deployFromUrl(url: string): Promise<void>;
+  /** Fetches a manifest (Margo YAML or JSON) and says what making it the desired state would change. */
+  preview(url: string): Promise<DesiredPreview>;
+  /** Makes a previewed manifest the desired state; resolves when it is reached (or failed). */
+  apply(preview: DesiredPreview): Promise<ApplyOutcome>;
+  /** preview + apply in one (the page's `?manifest=`, tests). */
+  deployFromUrl(url: string): Promise<ApplyOutcome>;
   /** Follows a Margo fleet manager (polls it, reports statuses and capabilities). */
   followFleetManager(url: string): void;
   /** Removes every deployment and forgets the source. */
@@ -71,11 +84,11 @@ export interface BrowserDevice {
   onChange(listener: () => void): () => void;
   /** Resolves when key-value writes so far are in IndexedDB. */
   flush(): Promise<void>;
+  /** False once stopped (another tab took the device over). */
+  running(): boolean;
   stop(): Promise<void>;
 }
 
-const SOURCE_KEY = 'wasmhost.source';
-const MAX_EVENTS = 300;
 
 const browserClock: Clock = {
   now: () => Date.now(),
@@ -86,23 +99,23 @@ const browserClock: Clock = {
 };
 
 /** Starts the device: opens storage, connects the broker (if configured), restores and runs the agent. */
-export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Promise<BrowserDevice> {
-  const id = browserDeviceId(pageUrl.search);
-  const events: PageEvent[] = [];
+export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = browserDeviceId(pageUrl.search)): Promise<BrowserDevice> {
+  const activity = createActivityLog(localStorage, deviceKey(id, 'activity'), (error) => note({
+    kind: 'log', level: 'warn', who: 'device', text: `storage: the activity list could not be saved (${error.message}); a reload will show an older one`,
+  }));
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((l) => l());
-  const note = (e: Omit<PageEvent, 'at'>) => {
-    events.push({ at: Date.now(), ...e });
-    if (events.length > MAX_EVENTS) events.splice(0, events.length - MAX_EVENTS);
+  const note = (e: Omit<PageEvent, 'at' | 'seq'>) => {
+    activity.add(e);
     changed();
   };
   const log = (e: LogEntry) => note({ kind: e.context === 'agent' || e.workload === 'agent' ? 'agent' : 'log', level: e.level, who: e.workload, text: `${e.context}: ${e.message}` });
 
-  const db = await openWasmhostDb();
+  const db = await openWasmhostDb(deviceDbName(id));
   const store: IdbStore = await openIdbStore(db, { onError: (error) => log({ workload: 'device', level: 'error', context: 'storage', message: `a key-value write did not reach IndexedDB: ${error.message}` }) });
   const drivers = await createBrowserDrivers((name, value) => note({ kind: 'actuator', level: 'info', who: name, text: `set to ${value}` }));
 
-  const link = await connectBroker(config, pageUrl, id, (line) => note({ kind: 'peer', level: 'info', who: 'bridge', text: line }));
+  const link = await connectBroker(config, pageUrl, id, (line) => note({ kind: 'peer', level: 'info', who: 'bridge', text: line }), changed);
   const providers: CapabilityProvider[] = [createBrowserWasiProvider()];
   providers.push(link ? createPeerDeviceProvider(link.bridge, drivers) : createDeviceProvider(drivers));
   const bus = link ? createMqttBus(link.transport, { onTransportError: (error, action) => log({ workload: 'device', level: 'warn', context: 'mqtt', message: `${action}: ${String(error)}` }) }) : undefined;
@@ -120,7 +133,12 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
   const host = createHost({
     artifactCache,
     store,
-    bus: bus && teeOutputs(bus, (topic, payload) => note({ kind: 'output', level: 'info', who: topic, text: new TextDecoder().decode(payload) })),
+    bus: bus && teeOutputs(bus, (topic, payload) => {
+      const text = new TextDecoder().decode(payload);
+      // Not "published" when it was not: the broker is away (serve restarting, a refused credential).
+      if (link?.transport.connected) note({ kind: 'output', level: 'info', who: topic, text });
+      else note({ kind: 'output', level: 'warn', who: topic, text: `not sent (${link?.transport.problem() ?? 'not connected to the broker'}): ${text}` });
+    }),
     providers,
     isolate: createWebWorkerIsolate({ workerUrl: new URL('./workload-worker.js', import.meta.url) }),
     log,
@@ -133,12 +151,15 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
   const profile = () => browserProfile(id, resources, host.providers, connectedPeers(link?.bridge));
   let fleet: ReturnType<typeof followFleetManager> | undefined;
 
+  const stateStore = createIdbStateStore(db);
+  let desired: readonly DesiredDeployment[] = (await stateStore.load())?.desired ?? [];
+  let running = true;
   const agent = createAgent({
     host,
     deviceId: id,
     fetcher: createFetchPackageFetcher(),
     components: createIdbComponentStore(db),
-    state: createIdbStateStore(db),
+    state: stateStore,
     clock: browserClock,
     log,
     profile,
@@ -154,10 +175,10 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profile()) as unknown as Record<string, unknown>);
     changed();
   });
-  link?.transport.onConnectionChange(() => changed());
   await agent.start();
 
-  let source: DesiredSource | undefined = readSource();
+  const sourceKey = deviceKey(id, 'source');
+  let source: DesiredSource | undefined = readSource(sourceKey);
   const follow = (url: string) => {
     fleet?.close();
     fleet = followFleetManager({
@@ -170,7 +191,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
   const wfm = pageUrl.searchParams.get('wfm') ?? (source?.kind === 'wfm' ? source.url : config.wfm);
   if (wfm) {
     source = { kind: 'wfm', url: wfm };
-    writeSource(source);
+    writeSource(sourceKey, source);
     follow(wfm);
   }
 
@@ -178,10 +199,12 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
     id, host, agent, drivers,
     bridge: link?.bridge,
     brokerState: () => (!link ? 'none' : link.transport.connected ? 'connected' : 'disconnected'),
+    brokerProblem: () => link?.transport.problem(),
+    desired: () => desired,
     profile,
     source: () => source,
-    events: () => events,
-    async deployFromUrl(url) {
+    events: () => activity.list(),
+    async preview(url) {
       const absolute = new URL(url, pageUrl).href;
       let text: string;
       try {
@@ -191,17 +214,28 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
       } catch (error) {
         throw error instanceof WasmhostError ? error : new WasmhostError('io', `could not fetch the manifest ${absolute}: ${(error as Error).message}`);
       }
-      const desired = resolveDesired([{ source: absolute, text }], absolute);
+      const next = resolveDesired([{ source: absolute, text }], absolute);
+      desired = (await stateStore.load())?.desired ?? desired; // a fleet manager may have changed it
+      const diff = diffDesired(desired, next);
+      return { url: absolute, desired: next, diff, summary: describeDiff(diff) };
+    },
+    async apply(preview) {
       fleet?.close();
       fleet = undefined;
-      source = { kind: 'manifest', url: absolute };
-      writeSource(source);
-      await agent.apply(desired);
+      source = { kind: 'manifest', url: preview.url };
+      writeSource(sourceKey, source);
+      desired = preview.desired;
+      await agent.apply(preview.desired);
       changed();
+      const failed = agent.statuses().filter((s) => s.status.state === 'failed' && preview.desired.some((d) => d.id === s.deploymentId));
+      return { failed: failed.map((s) => ({ id: s.deploymentId, message: s.status.error?.message ?? 'failed' })) };
+    },
+    async deployFromUrl(url) {
+      return device.apply(await device.preview(url));
     },
     followFleetManager(url) {
       source = { kind: 'wfm', url: new URL(url, pageUrl).href };
-      writeSource(source);
+      writeSource(sourceKey, source);
       follow(source.url);
       changed();
     },
@@ -209,7 +243,8 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
       fleet?.close();
       fleet = undefined;
       source = undefined;
-      writeSource(undefined);
+      writeSource(sourceKey, undefined);
+      desired = [];
       await agent.apply([]);
       changed();
     },
@@ -218,7 +253,9 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
       return () => listeners.delete(listener);
     },
     flush: () => store.flush(),
+    running: () => running,
     async stop() {
+      running = false;
       fleet?.close();
       agent.stop();
       await store.flush();
@@ -239,68 +276,16 @@ function teeOutputs(bus: MessageBus, onPublish: (topic: string, payload: Uint8Ar
   };
 }
 
-/** The broker connection and the bridge on it; `close` ends both. */
-interface BrokerLink { transport: MqttTransport; bridge: Bridge; close(): Promise<void> }
-
-/**
- * Connects to the broker the server named (or `?broker=` names). Without one the page still
- * runs workloads, with an in-page bus and no peers. A broker that cannot be reached is
- * reported and the page goes on without it.
- */
-async function connectBroker(config: PageConfig, pageUrl: URL, id: string, say: (line: string) => void): Promise<BrokerLink | undefined> {
-  const asked = pageUrl.searchParams.get('broker');
-  const broker = asked ? { url: asked } : config.broker;
-  if (!broker) return undefined;
-  const url = broker.url ?? `${pageUrl.protocol === 'https:' ? 'wss:' : 'ws:'}//${pageUrl.host}${broker.path ?? '/mqtt'}`;
-  // With `session` (wasmhost serve), the page logs in with a credential of its own: the stored
-  // one, or a fresh one when there is none or the broker refused the stored one (revoked).
-  const sessionPath = 'session' in broker ? broker.session : undefined;
-  const attempt = async (fresh: boolean): Promise<BrokerLink> => {
-    const own = sessionPath ? (!fresh && storedCredential()) || (await requestCredential(sessionPath, pageUrl)) : undefined;
-    const transport = createWebSocketMqttTransport({
-      url, username: own?.username ?? broker.username, password: own?.password ?? broker.password, protocolVersion: broker.protocolVersion ?? 4,
-      clientId: own?.clientId ?? `${id}-${Math.random().toString(36).slice(2, 8)}`, connectTimeoutMs: 8000,
-    });
-    try {
-      await transport.connect();
-      const bridge = await createBridge({ transport, root: broker.root, log: say });
-      say(`connected to ${url}${own ? ` as ${own.username} (peers: ${own.peers.join(', ') || 'none'})` : ''}`);
-      return {
-        transport, bridge,
-        async close() {
-          await bridge.close();
-          await transport.close();
-        },
-      };
-    } catch (error) {
-      await transport.close().catch(() => undefined);
-      throw error;
-    }
-  };
-  const hadStored = sessionPath !== undefined && storedCredential() !== undefined;
+function readSource(key: string): DesiredSource | undefined {
   try {
-    return await attempt(false).catch((error: unknown) => {
-      if (!hadStored) throw error;
-      say(`the broker refused this page's stored credential (${(error as Error).message}); asking for a new one`);
-      forgetCredential();
-      return attempt(true);
-    });
-  } catch (error) {
-    say(`could not connect to the broker at ${url}: ${(error as Error).message}; running without peers`);
-    return undefined;
-  }
-}
-
-function readSource(): DesiredSource | undefined {
-  try {
-    const value = JSON.parse(localStorage.getItem(SOURCE_KEY) ?? 'null') as DesiredSource | null;
+    const value = JSON.parse(localStorage.getItem(key) ?? 'null') as DesiredSource | null;
     return value && (value.kind === 'manifest' || value.kind === 'wfm') && typeof value.url === 'string' ? value : undefined;
   } catch {
     return undefined;
   }
 }
 
-function writeSource(source: DesiredSource | undefined): void {
-  if (source) localStorage.setItem(SOURCE_KEY, JSON.stringify(source));
-  else localStorage.removeItem(SOURCE_KEY);
+function writeSource(key: string, source: DesiredSource | undefined): void {
+  if (source) localStorage.setItem(key, JSON.stringify(source));
+  else localStorage.removeItem(key);
 }

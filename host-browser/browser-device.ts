@@ -11,15 +11,13 @@ export const JCO_VERSION = typeof __JCO_VERSION__ === 'string' ? __JCO_VERSION__
 const ID_KEY = 'wasmhost.deviceId';
 
 /**
- * The device id: `?device=<id>` if given (and then remembered), else the one this browser
- * was given before, else a new `browser-<random>`. Stored in localStorage, per origin.
+ * The device id: `?device=<id>` if given (for this page only: it does not become the
+ * default), else the one this browser was given before, else a new `browser-<random>`
+ * (remembered in localStorage, per origin, as the default).
  */
 export function browserDeviceId(search: string, storage: Storage = localStorage): string {
   const asked = new URLSearchParams(search).get('device');
-  if (asked && /^[A-Za-z0-9._~-]{1,64}$/.test(asked)) {
-    storage.setItem(ID_KEY, asked);
-    return asked;
-  }
+  if (asked && /^[A-Za-z0-9._~-]{1,64}$/.test(asked)) return asked;
   const known = storage.getItem(ID_KEY);
   if (known) return known;
   const bytes = crypto.getRandomValues(new Uint8Array(5));
@@ -27,6 +25,12 @@ export function browserDeviceId(search: string, storage: Storage = localStorage)
   storage.setItem(ID_KEY, id);
   return id;
 }
+
+/** The IndexedDB database of device `id`: each device its own key-value data, desired state and components. */
+export const deviceDbName = (id: string) => `wasmhost-device-${id}`;
+
+/** The localStorage key of device `id`'s `what` (source, activity). */
+export const deviceKey = (id: string, what: string) => `wasmhost.${what}.${id}`;
 
 /** What the browser tells about its machine (`navigator.deviceMemory` is Chromium-only and rounded). */
 export async function browserResources(): Promise<DeviceProfile['resources']> {

@@ -12,6 +12,22 @@ import { Decoder, Encoder, type Options as CborOptions } from 'cbor-x';
 import { WasmhostError } from '../src/errors.js';
 
 const MAX_FRAME = 4096;
+/** CONNACK codes (3.1.1 and 5) of a broker that does not speak the protocol version asked for. */
+const VERSION_REFUSED = new Set([1, 132]);
+
+/** The broker refused a peer's connection (CONNACK with an error code): retrying will not help. */
+class Refused extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+/** What a refusal means for the person running peer-sim, and what to do. */
+function refusalHint(code: number, version: number): string {
+  if (VERSION_REFUSED.has(code)) return ` (asked for MQTT ${version === 5 ? '5' : '3.1.1'}; use --mqtt ${version === 5 ? 4 : 5})`;
+  if ([4, 5, 134, 135].includes(code)) return ' (give --password-file with the secret `wasmhost peer add <id>` wrote, for a broker using the same --state)';
+  return '';
+}
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface PeerSimOptions {
@@ -29,7 +45,10 @@ export interface PeerSimOptions {
   password?: string;
   /** Per-peer secrets (`wasmhost peer add`), by peer id; win over `password`. */
   passwords?: Record<string, string>;
-  /** 4 (MQTT 3.1.1) or 5 (default 5). */
+  /**
+   * 4 (MQTT 3.1.1) or 5. Unset: 5, and 4 when the broker refuses 5 (aedes, `wasmhost serve`'s
+   * embedded broker, speaks only 3.1.1).
+   */
   protocolVersion?: 4 | 5;
   /** Also report every data publish. */
   verbose?: boolean;
@@ -110,7 +129,7 @@ class SimPeer {
   private client: MqttClient | undefined;
   private stopped = false;
 
-  constructor(index: number, private readonly o: Required<Omit<PeerSimOptions, 'password' | 'passwords' | 'connectConcurrency'>> & { password?: string; passwords?: Record<string, string> }) {
+  constructor(index: number, private readonly o: Required<Omit<PeerSimOptions, 'password' | 'passwords' | 'connectConcurrency' | 'protocolVersion'>> & { password?: string; passwords?: Record<string, string>; protocolVersion?: 4 | 5 }) {
     this.id = `${o.prefix}-${index}`;
     this.base = `${o.root}/peers/${this.id}`;
     this.nextSeq();
@@ -151,14 +170,32 @@ class SimPeer {
     return Math.round(this.temperature * 100) / 100;
   }
 
-  /** Connects; resolves once the first birth is acknowledged. */
-  start(): Promise<void> {
+  /** The protocol version in use: the one asked for, or 5 until a broker refuses it. */
+  private version: 4 | 5 = 5;
+
+  /**
+   * Connects; resolves once the first birth is acknowledged. Rejects when the broker refuses
+   * the connection (bad credentials, protocol version), after falling back to MQTT 3.1.1 when
+   * no version was asked for and the broker refused 5.
+   */
+  async start(): Promise<void> {
+    this.version = this.o.protocolVersion ?? 5;
+    try {
+      await this.connect();
+    } catch (error) {
+      if (!(error instanceof Refused && VERSION_REFUSED.has(error.code) && this.o.protocolVersion === undefined && this.version === 5)) throw error;
+      this.version = 4;
+      await this.connect();
+    }
+  }
+
+  private connect(): Promise<void> {
     const o = this.o;
     return new Promise((resolve, reject) => {
       const client = mqttConnect(o.url, {
         clientId: this.id,
         clean: true,
-        protocolVersion: o.protocolVersion,
+        protocolVersion: this.version,
         reconnectPeriod: 1000,
         connectTimeout: 10_000,
         username: this.secret() !== undefined ? this.id : undefined,
@@ -190,7 +227,17 @@ class SimPeer {
         this.nextSeq();
         if (client.options.will) client.options.will.payload = this.death();
       });
-      client.on('error', (err) => o.err(`${this.id}: ${err.message}`));
+      client.on('error', (err: Error & { code?: unknown }) => {
+        if (first && typeof err.code === 'number') {
+          // A refusal, not a network error: mqtt.js would retry it forever.
+          first = false;
+          this.client = undefined;
+          client.end(true);
+          reject(new Refused(err.code, `${this.id}: ${o.url} refused the connection: ${err.message}${refusalHint(err.code, this.version)}`));
+          return;
+        }
+        o.err(`${this.id}: ${err.message}`);
+      });
       client.on('message', (_topic, payload, packet) => this.onRpc(payload, packet));
       if (o.rate > 0) {
         const period = 1000 / o.rate;
@@ -261,7 +308,7 @@ class SimPeer {
       reply = this.answer(parsed.req);
     }
     const options: IClientPublishOptions = { qos: 1 };
-    if (this.o.protocolVersion === 5 && props.correlationData) options.properties = { correlationData: props.correlationData };
+    if (this.version === 5 && props.correlationData) options.properties = { correlationData: props.correlationData };
     this.client?.publish(topic, encode(reply), options);
   }
 
@@ -296,7 +343,7 @@ export async function startPeerSim(options: PeerSimOptions): Promise<PeerSim> {
     prefix: options.prefix ?? 'sim',
     password: options.password,
     passwords: options.passwords,
-    protocolVersion: options.protocolVersion ?? 5,
+    protocolVersion: options.protocolVersion,
     verbose: options.verbose ?? false,
     out: options.out ?? (() => {}),
     err: options.err ?? (() => {}),

@@ -48,7 +48,7 @@ export async function peerSimMain(argv: string[], signal?: AbortSignal): Promise
         prefix: { type: 'string', default: 'sim' },
         password: { type: 'string' },
         'password-file': { type: 'string' },
-        mqtt: { type: 'string', default: '5' },
+        mqtt: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -60,11 +60,11 @@ export async function peerSimMain(argv: string[], signal?: AbortSignal): Promise
     process.stdout.write(`Usage: ${PEER_SIM_USAGE}\n`);
     return 0;
   }
-  const mqtt = Number(values.mqtt);
-  if (mqtt !== 4 && mqtt !== 5) throw bad('--mqtt must be 4 (3.1.1) or 5');
+  const mqtt = values.mqtt === undefined ? undefined : Number(values.mqtt);
+  if (mqtt !== undefined && mqtt !== 4 && mqtt !== 5) throw bad('--mqtt must be 4 (3.1.1) or 5');
   const options = {
     url: values.url, count: Number(values.count), root: values.root, rate: Number(values.rate), prefix: values.prefix,
-    password: values.password, ...(values['password-file'] ? readPasswordFile(values['password-file'], bad) : {}), protocolVersion: mqtt as 4 | 5, verbose: values.verbose,
+    password: values.password, ...(values['password-file'] ? readPasswordFile(values['password-file'], bad) : {}), protocolVersion: mqtt as 4 | 5 | undefined, verbose: values.verbose,
   };
   return peerSimCommand(options, signal);
 }

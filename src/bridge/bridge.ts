@@ -107,6 +107,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // Bad frames and unmatched replies: a few lines per kind every 10 s, then a count.
   const limitedLog = createLogLimiter(log, now);
   const pending = new Map<string, Map<number, Pending>>();
+  /** Ids of this bridge's requests that timed out, per peer (the last 32): a reply to one is late, not someone else's. */
+  const timedOut = new Map<string, number[]>();
   const nextIds = new Map<string, number>();
   const firstId = options.firstRpcId ?? crypto.getRandomValues(new Uint32Array(1))[0];
   if (!Number.isInteger(firstId) || firstId < 0 || firstId > LIMITS.uint32) throw new BridgeError('bad-input', `firstRpcId ${firstId} is not a uint32`);
@@ -168,7 +170,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const decoded = decodeRpcReply(message.payload);
         if (!decoded.ok) return drop(decoded.reason);
         const waiting = pending.get(peer)?.get(decoded.frame.id);
-        if (!waiting) return limitedLog('unmatched-reply', `ignored a reply of peer ${peer} with id ${decoded.frame.id}: no request is waiting for it`);
+        if (!waiting) {
+          // Every requester of this peer hears its replies (one reply topic per peer): a reply to
+          // a request of another host or page is not ours to report. A late one to ours is.
+          if (!timedOut.get(peer)?.includes(decoded.frame.id)) return;
+          return limitedLog('late-reply', `ignored a reply of peer ${peer} with id ${decoded.frame.id}: it came after the request timed out`);
+        }
         settle(waiting, decoded.frame.id);
         return waiting.resolve(decoded.frame);
       }
@@ -245,6 +252,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       return new Promise<RpcReplyFrame>((resolve, reject) => {
         const timer = setTimeout(() => {
           settle(entry, id);
+          const late = timedOut.get(peer) ?? [];
+          timedOut.set(peer, [...late.slice(-31), id]);
           reject(new BridgeError('timeout', `peer ${peer} did not answer ${request.op} ${request.name} within ${timeoutMs} ms`, peer));
         }, timeoutMs);
         const entry: Pending = { peer, request, resolve, reject, timer };

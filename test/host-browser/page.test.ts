@@ -169,7 +169,7 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
     expect(profile.wasm.grants).not.toContain('network');
     await expect.poll(() => page.textContent('#broker-state')).toBe('broker connected');
     // The page logged in with a credential of its own from POST /session, scoped to peer-7.
-    const credential = await page.evaluate(() => JSON.parse(localStorage.getItem('wasmhost.page-credential') ?? 'null') as { username: string; peers: string[] } | null);
+    const credential = await page.evaluate(() => JSON.parse(localStorage.getItem('wasmhost.page-credential.kiosk-1') ?? 'null') as { username: string; peers: string[] } | null);
     expect(credential).toMatchObject({ username: expect.stringMatching(/^page-[0-9a-f]{16}$/), peers: ['peer-7'] });
     expect(await page.evaluate(() => window.wasmhost!.events().map((e) => e.text))).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`as ${credential!.username} \\(peers: peer-7\\)`))]));
     expect(await page.textContent('#device-class')).toBe('class browser');
@@ -278,13 +278,13 @@ describe.skipIf(MISSING.length > 0)('the browser host: wasmhost serve + Chromium
   });
 
   it('a revoked page is disconnected, and on reload asks serve for a new credential', async () => {
-    const before = await page.evaluate(() => (JSON.parse(localStorage.getItem('wasmhost.page-credential')!) as { username: string }).username);
+    const before = await page.evaluate(() => (JSON.parse(localStorage.getItem('wasmhost.page-credential.kiosk-1')!) as { username: string }).username);
     execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', 'remove', before, '--state', join(dir, 'state')], { stdio: 'pipe' });
     await expect.poll(() => page.evaluate(() => window.wasmhost!.brokerState()), { timeout: 10_000 }).toBe('disconnected');
     await page.reload();
     await page.evaluate(() => window.wasmhostReady.then(() => undefined));
     await expect.poll(() => page.textContent('#broker-state'), { timeout: 15_000 }).toBe('broker connected');
-    const after = await page.evaluate(() => (JSON.parse(localStorage.getItem('wasmhost.page-credential')!) as { username: string }).username);
+    const after = await page.evaluate(() => (JSON.parse(localStorage.getItem('wasmhost.page-credential.kiosk-1')!) as { username: string }).username);
     expect(after).toMatch(/^page-[0-9a-f]{16}$/);
     expect(after).not.toBe(before);
   });
