@@ -3,7 +3,9 @@
 import type { DeploymentStatus } from '../src/deploy/types.js';
 import type { WorkloadInfo } from '../src/deploy/agent.js';
 import type { PageEvent } from './activity-log.js';
+import type { DisplayPanel } from '../src/runtime/display-board.js';
 import { el, setAttr, setText, show, syncList } from './dom-sync.js';
+import { syncPanels } from './display-view.js';
 
 /** Everything the console shows, as plain data. */
 export interface ConsoleSnapshot {
@@ -20,6 +22,8 @@ export interface ConsoleSnapshot {
   /** Oldest first. */
   events: readonly PageEvent[];
   offers: { summary: string; interfaces: { name: string; grant?: string }[] };
+  /** What workloads show through `wasmhost:display`. */
+  panels: DisplayPanel[];
 }
 
 const STATE_WORDS: Record<string, string> = {
@@ -48,6 +52,9 @@ export function createConsoleView(root: HTMLElement, controls: HTMLElement): Con
   const cards = el('div', { class: 'cards' });
   const deployments = el('section', { id: 'deployments', 'aria-labelledby': 'h-deployments' }, deploymentsTitle, deploymentsEmpty, cards);
 
+  const panelList = el('div', { class: 'panels' });
+  const panels = el('section', { id: 'panels', 'aria-labelledby': 'h-panels' }, el('h2', { id: 'h-panels' }, 'Screens'), panelList);
+
   const peersTitle = el('h2', { id: 'h-peers' });
   const peersEmpty = el('p', { class: 'empty' });
   const peerList = el('ul', { class: 'peers' });
@@ -66,7 +73,7 @@ export function createConsoleView(root: HTMLElement, controls: HTMLElement): Con
   const interfaces = el('ul', { class: 'interfaces' });
   const caps = el('section', { id: 'capabilities', 'aria-labelledby': 'h-capabilities' }, el('h2', { id: 'h-capabilities' }, 'What this device offers'), offersLine, interfaces);
 
-  root.replaceChildren(header, el('main', {}, deployments, peers, events, controls, caps));
+  root.replaceChildren(header, el('main', {}, panels, deployments, peers, events, controls, caps));
   let last: ConsoleSnapshot | undefined;
   onlyProblems.addEventListener('change', () => last && renderEvents(last));
 
@@ -90,6 +97,10 @@ export function createConsoleView(root: HTMLElement, controls: HTMLElement): Con
       setText(sourceChip, s.source ? `${s.source.kind === 'wfm' ? 'fleet manager' : 'manifest'}: ${s.source.url}` : 'no desired state yet');
       show(banner, s.broker.state === 'disconnected');
       setText(banner, s.broker.state === 'disconnected' ? `Peers and outputs are on hold: ${s.broker.problem ?? 'not connected to the broker; retrying'}` : '');
+
+      // Shown only while some workload draws: a device without a screen workload looks as before.
+      show(panels, s.panels.length > 0);
+      syncPanels(panelList, s.panels);
 
       setText(deploymentsTitle, `Workloads (${s.deployments.length})`);
       show(deploymentsEmpty, s.deployments.length === 0);

@@ -1,72 +1,31 @@
-// Draws the panels workloads show through `wasmhost:display` (the host's display board).
-// Text only (a workload's strings are never parsed as HTML), updated in place: a panel or
-// row keeps its element while it exists, so selection and a screen reader's place survive.
+// Draws the panels workloads show through `wasmhost:display` (the host's display board), in
+// place: a panel or row keeps its element while it exists. Text only (a workload's strings are
+// never parsed as HTML); a gauge is a <meter>, a series an SVG line with its last value as text.
 import type { DisplayContent, DisplayItem, DisplayPanel } from '../src/runtime/display-board.js';
+import { el, setAttr, setText, syncList } from './dom-sync.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const CHART_WIDTH = 240;
 const CHART_HEIGHT = 48;
 
-/** Renders `panels` into `container`, reusing the elements of panels and rows still shown. */
-export function renderPanels(container: HTMLElement, panels: readonly DisplayPanel[]): void {
-  const existing = new Map([...container.children].map((c) => [(c as HTMLElement).dataset.panel ?? '', c as HTMLElement]));
-  const wanted = panels.map((panel) => {
-    const key = `${panel.workload}\u0000${panel.name}`;
-    const node = existing.get(key) ?? createPanel(key);
-    updatePanel(node, panel);
-    return node;
+/** Makes `list`'s children the panels, one <article> each. */
+export function syncPanels(list: HTMLElement, panels: readonly DisplayPanel[]): void {
+  syncList(list, panels, (p) => `${p.workload}\u0000${p.name}`, () => el('article', { class: 'panel' }, el('h3'), el('small'), el('dl')), (node, panel) => {
+    const [title, source, rows] = node.children as unknown as [HTMLElement, HTMLElement, HTMLElement];
+    setAttr(node, 'data-panel', panel.name);
+    setText(title, panel.title || panel.name);
+    setText(source, `${panel.workload} · ${panel.name}`);
+    syncList(rows, panel.items, (i) => i.label, () => el('div', { class: 'panel-row' }, el('dt'), el('dd')), updateRow);
   });
-  if (wanted.length === 0) {
-    const empty = document.createElement('p');
-    empty.className = 'empty';
-    empty.textContent = 'No workload shows a panel.';
-    container.replaceChildren(empty);
-    return;
-  }
-  syncChildren(container, wanted);
 }
 
-function createPanel(key: string): HTMLElement {
-  const node = document.createElement('article');
-  node.className = 'panel';
-  node.dataset.panel = key;
-  const title = document.createElement('h3');
-  const source = document.createElement('small');
-  const rows = document.createElement('dl');
-  node.append(title, source, rows);
-  return node;
-}
-
-function updatePanel(node: HTMLElement, panel: DisplayPanel): void {
-  const [title, source, rows] = node.children as unknown as [HTMLElement, HTMLElement, HTMLElement];
-  setText(title, panel.title || panel.name);
-  setText(source, `${panel.workload} · ${panel.name}`);
-  const existing = new Map<string, [HTMLElement, HTMLElement]>();
-  for (let i = 0; i + 1 < rows.children.length; i += 2) {
-    const dt = rows.children[i] as HTMLElement;
-    existing.set(dt.dataset.label ?? '', [dt, rows.children[i + 1] as HTMLElement]);
-  }
-  const wanted = panel.items.flatMap((item) => {
-    const pair = existing.get(item.label) ?? createRow(item.label);
-    updateRow(pair[1], item);
-    existing.delete(item.label);
-    return pair;
-  });
-  syncChildren(rows, wanted);
-}
-
-function createRow(label: string): [HTMLElement, HTMLElement] {
-  const dt = document.createElement('dt');
-  dt.dataset.label = label;
-  dt.textContent = label;
-  return [dt, document.createElement('dd')];
-}
-
-function updateRow(dd: HTMLElement, item: DisplayItem): void {
+function updateRow(row: HTMLElement, item: DisplayItem): void {
+  const [dt, dd] = row.children as unknown as [HTMLElement, HTMLElement];
+  setText(dt, item.label);
   const c = item.content;
   if (dd.dataset.kind !== c.kind) {
     dd.dataset.kind = c.kind;
-    dd.replaceChildren();
+    dd.replaceChildren(...contentNodes(c.kind));
   }
   switch (c.kind) {
     case 'text': return setText(dd, c.text);
@@ -76,40 +35,36 @@ function updateRow(dd: HTMLElement, item: DisplayItem): void {
   }
 }
 
+function contentNodes(kind: DisplayContent['kind']): Node[] {
+  if (kind === 'gauge') return [el('meter'), el('span')];
+  if (kind !== 'series') return [];
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${CHART_WIDTH} ${CHART_HEIGHT}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.append(document.createElementNS(SVG, 'polyline'));
+  return [svg, el('span')];
+}
+
 function updateGauge(dd: HTMLElement, label: string, c: Extract<DisplayContent, { kind: 'gauge' }>): void {
-  let meter = dd.querySelector('meter');
-  let text = dd.querySelector('span');
-  if (!meter || !text) {
-    meter = document.createElement('meter');
-    text = document.createElement('span');
-    dd.replaceChildren(meter, text);
-  }
-  meter.min = c.min;
-  meter.max = c.max;
-  meter.value = c.value;
-  meter.setAttribute('aria-label', label);
+  const [meter, text] = dd.children as unknown as [HTMLMeterElement, HTMLElement];
+  if (meter.min !== c.min) meter.min = c.min;
+  if (meter.max !== c.max) meter.max = c.max;
+  if (meter.value !== c.value) meter.value = c.value;
+  setAttr(meter, 'aria-label', label);
   setText(text, ` ${withUnit(c.value, c.unit)}`);
 }
 
 function updateSeries(dd: HTMLElement, label: string, c: Extract<DisplayContent, { kind: 'series' }>): void {
-  let svg = dd.querySelector('svg');
-  let text = dd.querySelector('span');
-  if (!svg || !text) {
-    svg = document.createElementNS(SVG, 'svg');
-    svg.setAttribute('viewBox', `0 0 ${CHART_WIDTH} ${CHART_HEIGHT}`);
-    svg.setAttribute('role', 'img');
-    svg.append(document.createElementNS(SVG, 'polyline'));
-    text = document.createElement('span');
-    dd.replaceChildren(svg, text);
-  }
+  const [svg, text] = dd.children as unknown as [SVGElement, HTMLElement];
   const values = c.points.map((p) => p.value);
   const last = values.at(-1);
-  svg.setAttribute('aria-label', last === undefined ? `${label}: no points yet` : `${label}: ${values.length} points, last ${withUnit(last, c.unit)}`);
-  svg.firstElementChild!.setAttribute('points', polyline(values));
-  setText(text, last === undefined ? 'no points yet' : ` ${withUnit(last, c.unit)}`);
+  setAttr(svg, 'aria-label', last === undefined ? `${label}: no points yet` : `${label}: ${values.length} points, last ${withUnit(last, c.unit)}`);
+  setAttr(svg.firstElementChild!, 'points', polyline(values));
+  setText(text, last === undefined ? ' no points yet' : ` ${withUnit(last, c.unit)}`);
 }
 
-/** The points of a line chart scaled to the chart's box (a flat line for one value). */
+/** The points of a line chart scaled to the chart's box (a flat line for equal values). */
 function polyline(values: readonly number[]): string {
   if (values.length === 0) return '';
   const min = Math.min(...values);
@@ -121,18 +76,4 @@ function polyline(values: readonly number[]): string {
 function withUnit(value: number, unit: string): string {
   const shown = Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) >= 100 ? 0 : 1);
   return unit ? `${shown} ${unit}` : shown;
-}
-
-/** Sets text only when it changed, so an unchanged node keeps its selection. */
-function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-/** Makes `parent`'s children exactly `wanted`, in order, moving only what is out of place. */
-function syncChildren(parent: HTMLElement, wanted: readonly Element[]): void {
-  const keep = new Set(wanted);
-  for (const child of [...parent.children]) if (!keep.has(child)) child.remove();
-  wanted.forEach((node, i) => {
-    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] ?? null);
-  });
 }

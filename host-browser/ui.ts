@@ -23,6 +23,7 @@ export function deviceSnapshot(device: BrowserDevice): ConsoleSnapshot {
       offers: [...p.birth.sensors.map((s) => `${s.name} (${s.unit || 'no unit'})`), ...p.birth.actuators.map((a) => `${a.name} ⇄`)].join(', '),
     })),
     events: device.events(),
+    panels: device.host.display.panels(),
     offers: {
       summary: `${profile.resources.cpu[0]?.cores ?? '?'} cores · engine ${profile.wasm.engine?.name} ${profile.wasm.engine?.version} · grants it can honor: ${(profile.wasm.grants ?? []).join(', ')}`,
       interfaces: profile.wasm.interfaces.filter((o) => !o.name.startsWith('wasi:cli/terminal')).map((o) => ({ name: `${o.name}${o.version ? `@${o.version}` : ''}`, grant: o.grant })),
@@ -117,13 +118,15 @@ export function mountUi(root: HTMLElement, device: BrowserDevice): void {
   const render = () => view.update(deviceSnapshot(device));
   render();
   let queued = false;
-  device.onChange(() => {
+  const schedule = () => {
     if (queued) return;
     queued = true;
     requestAnimationFrame(() => {
       queued = false;
       render();
     });
-  });
+  };
+  device.onChange(schedule);
+  device.host.display.subscribe(schedule);
   setInterval(render, 1000);
 }

@@ -19,7 +19,7 @@ export const NOT_IN_BROWSERS = /^wasi:(sockets|http)\//;
  * The grant kinds a page honors (BRW-4). No `filesystem`: a page has no directories to
  * preopen. No `network`: a workload's sockets or outgoing HTTP would act with the page's origin.
  */
-export const BROWSER_GRANTS: GrantKey[] = ['keyvalue', 'messaging', 'sensors', 'actuators', 'env', 'interfaces'];
+export const BROWSER_GRANTS: GrantKey[] = ['keyvalue', 'messaging', 'sensors', 'actuators', 'env', 'display', 'interfaces'];
 
 /** What a class offers of these providers (the reference host's providers for a Linux device). */
 export function classProviders(deviceClass: WorkloadClass, providers: readonly CapabilityProvider[]): CapabilityProvider[] {
