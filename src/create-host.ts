@@ -21,6 +21,7 @@ import { createMemoryStore } from './memory/memory-store.js';
 import { createKeyValueProvider } from './capabilities/keyvalue-provider.js';
 import { runningEngineFeatures } from './component/engine-features.js';
 import type { EngineFeatures } from './component/engine-support.js';
+import { inSpan, noopTelemetry, type Telemetry, type TelemetrySpan } from './telemetry/telemetry.js';
 
 /** The platform pieces and policy a host is built from. */
 export interface HostOptions {
@@ -48,6 +49,8 @@ export interface HostOptions {
    * operator's local configuration (`--allow-in-process`), never from a manifest.
    */
   allowInProcess?: boolean;
+  /** Where spans, metrics and log records go (default: nowhere, at no cost). Workload log lines are also sent here. */
+  telemetry?: Telemetry;
 }
 
 /** Options for one instance of a component. */
@@ -63,6 +66,8 @@ export interface InstantiateOptions {
   fastCalls?: boolean;
   /** Cap of each core memory the component defines, in bytes (default: none). */
   memoryBytes?: number;
+  /** The span this start belongs to (a deployment's); transpile and instantiate become its children. */
+  span?: TelemetrySpan;
 }
 
 /** A wasmhost instance: loads components and runs them with imports built from its providers. */
@@ -74,6 +79,8 @@ export interface Host {
   readonly bus: MessageBus;
   /** The host's providers, built-in ones included: what this device offers (its profile is derived from them). */
   readonly providers: readonly CapabilityProvider[];
+  /** Where this host reports spans, metrics and logs (the no-op unless configured). */
+  readonly telemetry: Telemetry;
   /** Reads a component (digest, world) without running it. */
   load(bytes: Uint8Array): Promise<Component>;
   /** Prepares (transpile or cache hit) and instantiates a component in the host's thread. */
@@ -103,9 +110,17 @@ export function createHost(options: HostOptions): Host {
     createMessagingProvider(bus),
     createKeyValueProvider(store),
   ];
-  const log = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
+  const telemetry = options.telemetry ?? noopTelemetry;
+  const print = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
+  const log: LogSink = telemetry.enabled
+    ? (e) => {
+      print(e);
+      telemetry.log(e.level, e.message, { 'wasmhost.workload': e.workload, 'wasmhost.log.context': e.context });
+    }
+    : print;
   return {
     engine,
+    telemetry,
     engineFeatures: options.engineFeatures ?? runningEngineFeatures("this host's WebAssembly engine"),
     bus,
     providers: hostProviders,
@@ -117,9 +132,10 @@ export function createHost(options: HostOptions): Host {
           data: { reason: 'in-process-not-allowed' },
         });
       }
-      const prepared = await engine.prepare(component);
-      const instance = await prepared.instantiate(imports, { memoryBytes: opts.memoryBytes });
-      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls });
+      const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
+      const prepared = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, () => engine.prepare(component));
+      const instance = await inSpan(telemetry, 'instantiate', { parent: opts.span, attributes }, () => prepared.instantiate(imports, { memoryBytes: opts.memoryBytes }));
+      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls, telemetry });
       if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
         const trigger = bindMessageTrigger(workload, bus, { grants: opts.grants, log });
         workload.onClose(() => trigger.close());
@@ -129,10 +145,15 @@ export function createHost(options: HostOptions): Host {
     async startIsolated(component, opts) {
       if (!options.isolate) throw new WasmhostError('unsupported', 'this host has no isolate to run workloads in workers (HostOptions.isolate)');
       const { name, imports } = importsFor(component, opts);
-      const cached = (await options.artifactCache.get(component.digest)) ?? (await options.artifactCache.put(await transpileWithJco(component.bytes, component.digest)));
-      return createIsolatedWorkload(component, {
-        name, isolate: options.isolate, artifact: await cached.artifact(), imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent,
+      const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
+      const artifact = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, async (span) => {
+        const hit = await options.artifactCache.get(component.digest);
+        span.setAttributes({ 'wasmhost.cache.hit': hit !== undefined });
+        return (hit ?? (await options.artifactCache.put(await transpileWithJco(component.bytes, component.digest)))).artifact();
       });
+      return inSpan(telemetry, 'instantiate', { parent: opts.span, attributes: { ...attributes, 'wasmhost.isolation': 'worker' } }, () => createIsolatedWorkload(component, {
+        name, isolate: options.isolate!, artifact, imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent, telemetry,
+      }));
     },
   };
 

@@ -9,6 +9,8 @@ import { jsName } from '../component/js-name.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
+import { noopTelemetry, type Telemetry, type TelemetrySpan } from '../telemetry/telemetry.js';
+import { startCall, type CallMeasure } from '../telemetry/call-span.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -53,6 +55,8 @@ export interface IsolatedWorkloadOptions {
   /** Wait for import requests with Atomics.waitAsync (default: when the platform has it), else by a doorbell message. */
   waitAsync?: boolean;
   onEvent?: (event: IsolationEvent) => void;
+  /** Calls become spans (parent: the span active when `call` is made), forwarded imports their children; calls, errors and restarts are counted. */
+  telemetry?: Telemetry;
 }
 
 /** A workload running in its own worker: calls are asynchronous, a failed instance is replaced. */
@@ -83,7 +87,7 @@ interface Generation {
   started: { resolve: () => void; reject: (e: WasmhostError) => void };
 }
 
-interface QueuedCall { path: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+interface QueuedCall { path: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void; measure?: CallMeasure }
 interface RunningCall extends QueuedCall { id: number; gen: Generation; timer: unknown }
 
 /**
@@ -110,9 +114,32 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   let everRan = false;
   let nextId = 0;
 
-  const emit = (event: IsolationEvent) => options.onEvent?.(event);
+  const telemetry = options.telemetry ?? noopTelemetry;
+  const emit = (event: IsolationEvent) => {
+    if (event.type === 'started' && event.restarts > 0) telemetry.add('wasmhost.workload.restarts', 1, { 'wasmhost.workload': name });
+    options.onEvent?.(event);
+  };
 
+  /** Runs a forwarded import on the host thread, as a child span of the call the worker is running. */
   function invoke(iface: string, fn: string, args: unknown[]): unknown {
+    if (!telemetry.enabled) return invokeBare(iface, fn, args);
+    const attributes = { 'wasmhost.workload': name, 'wasmhost.import': `${iface}#${fn}` };
+    telemetry.add('wasmhost.import.calls', 1, attributes);
+    const span: TelemetrySpan = telemetry.startSpan(`import ${iface}#${fn}`, { parent: running?.measure?.span, attributes });
+    let result: unknown;
+    try {
+      result = telemetry.withSpan(span, () => invokeBare(iface, fn, args));
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+    if (result && typeof (result as { then?: unknown }).then === 'function') {
+      (result as Promise<unknown>).then(() => span.end(), (error: unknown) => span.end(error));
+    } else span.end();
+    return result;
+  }
+
+  function invokeBare(iface: string, fn: string, args: unknown[]): unknown {
     const impl = options.imports[iface] as Record<string, unknown> | undefined;
     const target = impl?.[jsName(fn)];
     if (typeof target !== 'function') throw new WasmhostError('missing-import', `${name} called ${iface}#${fn}, which the host's import object lacks`);
@@ -164,6 +191,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     }
   }
 
+  /** Ends the running call; `resolve`/`reject` on the result also end its measure. */
   function settle(call: RunningCall): RunningCall {
     clearTimeout(call.timer);
     running = undefined;
@@ -284,8 +312,19 @@ export async function createIsolatedWorkload(component: Component, options: Isol
         const inMs = Math.max(0, Math.round(restartAt - performance.now()));
         return Promise.reject(new WasmhostError('trap', `${name} is restarting after: ${lastStop?.message}; next start in ${inMs} ms`, { cause: lastStop, data: { reason: 'restarting', restartInMs: inMs } }));
       }
+      if (!telemetry.enabled) {
+        return new Promise((resolve, reject) => {
+          queue.push({ path, args, resolve, reject });
+          pump();
+        });
+      }
+      const measure = startCall(telemetry, name, path);
       return new Promise((resolve, reject) => {
-        queue.push({ path, args, resolve, reject });
+        queue.push({
+          path, args, measure,
+          resolve: (value) => (measure.finish(), resolve(value)),
+          reject: (error) => (measure.finish(error), reject(error)),
+        });
         pump();
       });
     },
