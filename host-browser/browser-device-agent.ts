@@ -19,6 +19,7 @@ import type { Clock } from '../src/ports/agent-ports.js';
 import type { MessageBus } from '../src/ports/message-bus.js';
 import type { MqttTransport } from '../src/ports/mqtt-transport.js';
 import { WasmhostError } from '../src/errors.js';
+import type { Telemetry } from '../src/telemetry/telemetry.js';
 import { openWasmhostDb } from './idb.js';
 import { openIdbStore, type IdbStore } from './idb-store.js';
 import { createIdbComponentStore, createIdbStateStore } from './idb-agent-ports.js';
@@ -30,6 +31,7 @@ import { createWebSocketMqttTransport } from './mqtt-transport.js';
 import { forgetCredential, requestCredential, storedCredential } from './page-session.js';
 import { createBrowserDrivers, type BrowserDrivers } from './browser-sensors.js';
 import { browserDeviceId, browserProfile, browserResources } from './browser-device.js';
+import { startPageTelemetry } from './page-telemetry.js';
 
 /** What the page is told by the server that serves it (`/config.json`, see `wasmhost serve`). */
 export interface PageConfig {
@@ -41,6 +43,8 @@ export interface PageConfig {
   wfm?: string;
   /** The operator lets manifests choose `isolation: in-process` (no call time limit); refused otherwise. */
   allowInProcess?: boolean;
+  /** An OpenTelemetry collector's OTLP/HTTP base URL (`wasmhost serve --otel`); `?otel=` overrides it. */
+  otel?: string;
 }
 
 /** Where the desired state comes from; remembered across reloads. */
@@ -88,6 +92,7 @@ const browserClock: Clock = {
 /** Starts the device: opens storage, connects the broker (if configured), restores and runs the agent. */
 export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Promise<BrowserDevice> {
   const id = browserDeviceId(pageUrl.search);
+  const telemetry = await startPageTelemetry(config, pageUrl, id);
   const events: PageEvent[] = [];
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((l) => l());
@@ -102,7 +107,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
   const store: IdbStore = await openIdbStore(db, { onError: (error) => log({ workload: 'device', level: 'error', context: 'storage', message: `a key-value write did not reach IndexedDB: ${error.message}` }) });
   const drivers = await createBrowserDrivers((name, value) => note({ kind: 'actuator', level: 'info', who: name, text: `set to ${value}` }));
 
-  const link = await connectBroker(config, pageUrl, id, (line) => note({ kind: 'peer', level: 'info', who: 'bridge', text: line }));
+  const link = await connectBroker(config, pageUrl, id, (line) => note({ kind: 'peer', level: 'info', who: 'bridge', text: line }), telemetry);
   const providers: CapabilityProvider[] = [createBrowserWasiProvider()];
   providers.push(link ? createPeerDeviceProvider(link.bridge, drivers) : createDeviceProvider(drivers));
   const bus = link ? createMqttBus(link.transport, { onTransportError: (error, action) => log({ workload: 'device', level: 'warn', context: 'mqtt', message: `${action}: ${String(error)}` }) }) : undefined;
@@ -126,11 +131,12 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
     log,
     // A manifest reaches the page from a URL or a fleet manager: in-process only by the operator's word.
     allowInProcess: config.allowInProcess === true,
+    telemetry,
   });
   if (!bus) host.bus.subscribe('#', (m) => note({ kind: 'output', level: 'info', who: m.topic, text: new TextDecoder().decode(m.payload) }));
 
   const resources = await browserResources();
-  const profile = () => browserProfile(id, resources, host.providers, connectedPeers(link?.bridge));
+  const profile = () => browserProfile(id, resources, host.providers, connectedPeers(link?.bridge), telemetry.enabled);
   let fleet: ReturnType<typeof followFleetManager> | undefined;
 
   const agent = createAgent({
@@ -223,6 +229,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL): Prom
       agent.stop();
       await store.flush();
       await link?.close();
+      await telemetry.shutdown();
     },
   };
   return device;
@@ -247,7 +254,7 @@ interface BrokerLink { transport: MqttTransport; bridge: Bridge; close(): Promis
  * runs workloads, with an in-page bus and no peers. A broker that cannot be reached is
  * reported and the page goes on without it.
  */
-async function connectBroker(config: PageConfig, pageUrl: URL, id: string, say: (line: string) => void): Promise<BrokerLink | undefined> {
+async function connectBroker(config: PageConfig, pageUrl: URL, id: string, say: (line: string) => void, telemetry?: Telemetry): Promise<BrokerLink | undefined> {
   const asked = pageUrl.searchParams.get('broker');
   const broker = asked ? { url: asked } : config.broker;
   if (!broker) return undefined;
@@ -263,7 +270,7 @@ async function connectBroker(config: PageConfig, pageUrl: URL, id: string, say: 
     });
     try {
       await transport.connect();
-      const bridge = await createBridge({ transport, root: broker.root, log: say });
+      const bridge = await createBridge({ transport, root: broker.root, log: say, telemetry });
       say(`connected to ${url}${own ? ` as ${own.username} (peers: ${own.peers.join(', ') || 'none'})` : ''}`);
       return {
         transport, bridge,
