@@ -37,7 +37,8 @@ function decodeAttributes(list: KeyValue[] | undefined): Attributes {
   return out;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** `cors`: answer preflights and allow any origin, as a collector configured for pages must. */
+export async function startOtlpReceiver(options: { cors?: boolean } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const metrics: ReceivedMetric[] = [];
   const logs: ReceivedLog[] = [];
@@ -79,6 +80,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   }
 
   const server = createServer((request, response) => {
+    if (options.cors) {
+      response.setHeader('access-control-allow-origin', '*');
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204, { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' }).end();
+        return;
+      }
+    }
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
     request.on('end', () => {
