@@ -38,7 +38,12 @@ export async function startLiveWorkload(host: Host, component: Component, spec: 
       close: () => void isolated.close(),
     };
   }
-  const inProcess = await createRestartingWorkload(() => host.instantiate(component, { ...options, memoryBytes: spec.limits.memoryBytes }), { name, clock });
+  const inProcess = await createRestartingWorkload(() => host.instantiate(component, { ...options, memoryBytes: spec.limits.memoryBytes }), {
+    name, clock,
+    onEvent: (event) => {
+      if (event.type === 'started' && event.restarts > 0) host.telemetry.add('wasmhost.workload.restarts', 1, { 'wasmhost.workload': name });
+    },
+  });
   return {
     call: (path, args) => inProcess.call(path, ...args),
     get dead() { return inProcess.dead; },

@@ -13,7 +13,7 @@ import { startLiveWorkload, type LiveWorkload } from './live-workload.js';
 import type { HttpRouter } from '../runtime/http-router.js';
 import { bindHttpTriggers, httpTriggers } from './http-trigger.js';
 import type { DesiredDeployment, StatusError, WorkloadSpec } from './types.js';
-import type { TelemetrySpan } from '../telemetry/telemetry.js';
+import type { Telemetry, TelemetrySpan } from '../telemetry/telemetry.js';
 
 /** What running one deployment needs from the agent. */
 export interface RunContext {
@@ -119,7 +119,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   let unbindHttp = () => {};
   try {
     // Routes are taken before the instance starts, so a conflict refuses the deployment at once.
-    if (serveHttp) unbindHttp = bindHttpTriggers(ctx.http!, component, spec, name, (path, args) => workload?.call(path, args) ?? notStarted(name));
+    if (serveHttp) unbindHttp = bindHttpTriggers(ctx.http!, component, spec, name, (path, args) => (workload ? traceTrigger(telemetry, 'http', name, path, () => workload!.call(path, args)) : notStarted(name)));
   } catch (error) {
     throw fail(error, 'trigger');
   }
@@ -150,15 +150,8 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     const { path, function: fn } = entry;
     const logError = (error: unknown) => ctx.log({ workload: name, level: 'error', context: 'trigger', message: error instanceof Error ? error.message : String(error) });
     // Outputs are JSON text by definition; no content type is sent, since an MQTT 3.1.1 bus cannot carry one.
-    const traced = (callArgs: unknown[]) => {
-      if (!telemetry.enabled) return workload.call(path, callArgs);
-      const span = telemetry.startSpan(`trigger ${trigger.kind}`, { attributes: { 'wasmhost.workload': name, 'wasmhost.export': path } });
-      const call = telemetry.withSpan(span, () => workload.call(path, callArgs));
-      call.then(() => span.end(), (error: unknown) => span.end(error));
-      return call;
-    };
     const fire = (callArgs: unknown[]) =>
-      traced(callArgs).then((result) => {
+      traceTrigger(telemetry, trigger.kind, name, path, () => workload.call(path, callArgs)).then((result) => {
         if (trigger.output && fn.result) ctx.host.bus.publish(trigger.output, new TextEncoder().encode(JSON.stringify(valueToJson(result, fn.result))));
       }).catch(logError);
     const readSensor = ctx.readSensor;
@@ -194,6 +187,15 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
       workload.close();
     },
   };
+}
+
+/** Runs a trigger's call inside a `trigger <kind>` span, which the call's span becomes a child of. */
+function traceTrigger(telemetry: Telemetry, kind: string, workload: string, path: string, call: () => Promise<unknown>): Promise<unknown> {
+  if (!telemetry.enabled) return call();
+  const span = telemetry.startSpan(`trigger ${kind}`, { attributes: { 'wasmhost.workload': workload, 'wasmhost.export': path } });
+  const result = telemetry.withSpan(span, call);
+  result.then(() => span.end(), (error: unknown) => span.end(error));
+  return result;
 }
 
 /** What a request that arrives while the instance is still starting gets (a 503). */

@@ -308,17 +308,19 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       } catch (error) {
         return Promise.reject(error);
       }
+      const measure = telemetry.enabled ? startCall(telemetry, name, path) : undefined;
       if (state === 'waiting') {
         const inMs = Math.max(0, Math.round(restartAt - performance.now()));
-        return Promise.reject(new WasmhostError('trap', `${name} is restarting after: ${lastStop?.message}; next start in ${inMs} ms`, { cause: lastStop, data: { reason: 'restarting', restartInMs: inMs } }));
+        const error = new WasmhostError('trap', `${name} is restarting after: ${lastStop?.message}; next start in ${inMs} ms`, { cause: lastStop, data: { reason: 'restarting', restartInMs: inMs } });
+        measure?.finish(error);
+        return Promise.reject(error);
       }
-      if (!telemetry.enabled) {
+      if (!measure) {
         return new Promise((resolve, reject) => {
           queue.push({ path, args, resolve, reject });
           pump();
         });
       }
-      const measure = startCall(telemetry, name, path);
       return new Promise((resolve, reject) => {
         queue.push({
           path, args, measure,
