@@ -9,8 +9,8 @@ import { jsName } from '../component/js-name.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
-import { noopTelemetry, type Telemetry, type TelemetrySpan } from '../telemetry/telemetry.js';
-import { startCall, type CallMeasure } from '../telemetry/call-span.js';
+import { noopTelemetry, type Telemetry } from '../telemetry/telemetry.js';
+import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -123,20 +123,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   /** Runs a forwarded import on the host thread, as a child span of the call the worker is running. */
   function invoke(iface: string, fn: string, args: unknown[]): unknown {
     if (!telemetry.enabled) return invokeBare(iface, fn, args);
-    const attributes = { 'wasmhost.workload': name, 'wasmhost.import': `${iface}#${fn}` };
-    telemetry.add('wasmhost.import.calls', 1, attributes);
-    const span: TelemetrySpan = telemetry.startSpan(`import ${iface}#${fn}`, { parent: running?.measure?.span, attributes });
-    let result: unknown;
-    try {
-      result = telemetry.withSpan(span, () => invokeBare(iface, fn, args));
-    } catch (error) {
-      span.end(error);
-      throw error;
-    }
-    if (result && typeof (result as { then?: unknown }).then === 'function') {
-      (result as Promise<unknown>).then(() => span.end(), (error: unknown) => span.end(error));
-    } else span.end();
-    return result;
+    return traceImport(telemetry, running?.measure?.span, name, `${iface}#${fn}`, () => invokeBare(iface, fn, args));
   }
 
   function invokeBare(iface: string, fn: string, args: unknown[]): unknown {
