@@ -232,4 +232,11 @@ describe.skipIf(!haveMosquitto)('agent telemetry: OTLP/HTTP to a receiver, Prome
     stops.push(() => on.stop('SIGKILL'));
     await on.untilOutput('must not be loaded');
   }, 60_000);
+
+  it('refuses a collector URL that is not http(s), naming it, before it connects to anything', async () => {
+    const agent = startAgent(['--no-simulated-device', '--broker-port', '0', '--otel', 'collector:4318'], join(root, 'bad-url'));
+    const code = await new Promise((resolve) => (agent.child.exitCode !== null ? resolve(agent.child.exitCode) : agent.child.once('exit', resolve)));
+    expect(code).toBe(1);
+    expect(agent.output()).toContain("collector URL 'collector:4318' must be http: or https: (OTLP/HTTP)");
+  }, 30_000);
 });
