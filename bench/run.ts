@@ -14,6 +14,7 @@ import { browserBench } from './browser.js';
 import { cliStart } from './cli-start.js';
 import { ociPull } from './oci-pull.js';
 import { httpBench } from './http.js';
+import { telemetryBench } from './telemetry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -42,6 +43,8 @@ console.log();
 for (const line of await ociPull(await exampleWasm('sensor-filter-js'))) console.log(line);
 console.log();
 for (const line of await httpBench()) console.log(line);
+console.log();
+for (const line of await telemetryBench()) console.log(line);
 console.log();
 for (const line of await bridgeEcho()) console.log(line);
 console.log();

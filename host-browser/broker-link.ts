@@ -5,6 +5,7 @@ import type { PageConfig } from './browser-device-agent.js';
 import { createWebSocketMqttTransport } from './mqtt-transport.js';
 import { forgetCredential, requestCredential, storedCredential } from './page-session.js';
 import { createRenewingTransport, type RenewingTransport } from './renewing-transport.js';
+import type { Telemetry } from '../src/telemetry/telemetry.js';
 
 /** The broker connection and the bridge on it; `close` ends both. */
 export interface BrokerLink { transport: RenewingTransport; bridge: Bridge; close(): Promise<void> }
@@ -14,7 +15,7 @@ export interface BrokerLink { transport: RenewingTransport; bridge: Bridge; clos
  * runs workloads, with an in-page bus and no peers. A broker that cannot be reached is
  * reported and the page goes on without it. `onChange` hears connection changes and problems.
  */
-export async function connectBroker(config: PageConfig, pageUrl: URL, id: string, say: (line: string) => void, onChange: () => void): Promise<BrokerLink | undefined> {
+export async function connectBroker(config: PageConfig, pageUrl: URL, id: string, say: (line: string) => void, onChange: () => void, telemetry?: Telemetry): Promise<BrokerLink | undefined> {
   const asked = pageUrl.searchParams.get('broker');
   const broker = asked ? { url: asked } : config.broker;
   if (!broker) return undefined;
@@ -41,7 +42,7 @@ export async function connectBroker(config: PageConfig, pageUrl: URL, id: string
   });
   try {
     await transport.connect();
-    const bridge = await createBridge({ transport, root: broker.root, log: say });
+    const bridge = await createBridge({ transport, root: broker.root, log: say, telemetry });
     const own = sessionPath ? storedCredential(id) : undefined;
     say(`connected to ${url}${own ? ` as ${own.username} (peers: ${own.peers.join(', ') || 'none'})` : ''}`);
     transport.onConnectionChange(onChange);

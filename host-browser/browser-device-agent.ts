@@ -30,6 +30,7 @@ import { browserDeviceId, browserProfile, browserResources, deviceDbName, device
 import { connectBroker } from './broker-link.js';
 import { createActivityLog, type PageEvent } from './activity-log.js';
 import { describeDiff, diffDesired, type DesiredDiff } from './desired-diff.js';
+import { startPageTelemetry } from './page-telemetry.js';
 
 export type { PageEvent } from './activity-log.js';
 
@@ -43,6 +44,8 @@ export interface PageConfig {
   wfm?: string;
   /** The operator lets manifests choose `isolation: in-process` (no call time limit); refused otherwise. */
   allowInProcess?: boolean;
+  /** An OpenTelemetry collector's OTLP/HTTP base URL (`wasmhost serve --otel`); `?otel=` overrides it. */
+  otel?: string;
 }
 
 /** Where the desired state comes from; remembered across reloads. */
@@ -100,6 +103,7 @@ const browserClock: Clock = {
 
 /** Starts the device: opens storage, connects the broker (if configured), restores and runs the agent. */
 export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = browserDeviceId(pageUrl.search)): Promise<BrowserDevice> {
+  const telemetry = await startPageTelemetry(config, pageUrl, id);
   const activity = createActivityLog(localStorage, deviceKey(id, 'activity'), (error) => note({
     kind: 'log', level: 'warn', who: 'device', text: `storage: the activity list could not be saved (${error.message}); a reload will show an older one`,
   }));
@@ -115,7 +119,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = 
   const store: IdbStore = await openIdbStore(db, { onError: (error) => log({ workload: 'device', level: 'error', context: 'storage', message: `a key-value write did not reach IndexedDB: ${error.message}` }) });
   const drivers = await createBrowserDrivers((name, value) => note({ kind: 'actuator', level: 'info', who: name, text: `set to ${value}` }));
 
-  const link = await connectBroker(config, pageUrl, id, (line) => note({ kind: 'peer', level: 'info', who: 'bridge', text: line }), changed);
+  const link = await connectBroker(config, pageUrl, id, (line) => note({ kind: 'peer', level: 'info', who: 'bridge', text: line }), changed, telemetry);
   const providers: CapabilityProvider[] = [createBrowserWasiProvider()];
   providers.push(link ? createPeerDeviceProvider(link.bridge, drivers) : createDeviceProvider(drivers));
   const bus = link ? createMqttBus(link.transport, { onTransportError: (error, action) => log({ workload: 'device', level: 'warn', context: 'mqtt', message: `${action}: ${String(error)}` }) }) : undefined;
@@ -144,11 +148,12 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = 
     log,
     // A manifest reaches the page from a URL or a fleet manager: in-process only by the operator's word.
     allowInProcess: config.allowInProcess === true,
+    telemetry,
   });
   if (!bus) host.bus.subscribe('#', (m) => note({ kind: 'output', level: 'info', who: m.topic, text: new TextDecoder().decode(m.payload) }));
 
   const resources = await browserResources();
-  const profile = () => browserProfile(id, resources, host.providers, connectedPeers(link?.bridge));
+  const profile = () => browserProfile(id, resources, host.providers, connectedPeers(link?.bridge), telemetry.enabled);
   let fleet: ReturnType<typeof followFleetManager> | undefined;
 
   const stateStore = createIdbStateStore(db);
@@ -260,6 +265,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = 
       agent.stop();
       await store.flush();
       await link?.close();
+      await telemetry.shutdown();
     },
   };
   return device;

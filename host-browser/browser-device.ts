@@ -46,12 +46,12 @@ export async function browserResources(): Promise<DeviceProfile['resources']> {
   };
 }
 
-/** The page's device profile: class `browser`, the jco engine, the providers' interfaces, online peers. */
-export function browserProfile(id: string, resources: DeviceProfile['resources'], providers: readonly CapabilityProvider[], peers: ConnectedPeer[]): DeviceProfile {
+/** The page's device profile: class `browser`, the jco engine, the providers' interfaces, online peers, whether it exports telemetry. */
+export function browserProfile(id: string, resources: DeviceProfile['resources'], providers: readonly CapabilityProvider[], peers: ConnectedPeer[], otelCollector = false): DeviceProfile {
   return profileFromProviders(
     { id, vendor: 'wasmhost', modelNumber: 'browser', serialNumber: id },
     resources,
     providers,
-    { class: 'browser', engine: { name: 'jco', version: JCO_VERSION }, grants: BROWSER_GRANTS, peers, labels: { 'user-agent': navigator.userAgent.slice(0, 120) } },
+    { class: 'browser', engine: { name: 'jco', version: JCO_VERSION }, grants: BROWSER_GRANTS, peers, labels: { 'user-agent': navigator.userAgent.slice(0, 120) }, otelCollector },
   );
 }

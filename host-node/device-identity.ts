@@ -43,10 +43,11 @@ export function linuxResources(stateDir: string): DeviceResources {
 }
 
 /** The profile of a Linux device running `host`: class `linux`, engine jco, offers from the host's providers. */
-export function linuxDeviceProfile(host: Host, options: { stateDir: string; identity?: Partial<DeviceIdentity>; jcoVersion: string; peers?: ConnectedPeer[] }): DeviceProfile {
+export function linuxDeviceProfile(host: Host, options: { stateDir: string; identity?: Partial<DeviceIdentity>; jcoVersion: string; peers?: ConnectedPeer[]; otelCollector?: boolean }): DeviceProfile {
   return profileFromProviders(linuxIdentity(options.identity), linuxResources(options.stateDir), host.providers, {
     class: 'linux',
     engine: { name: 'jco', version: options.jcoVersion },
     peers: options.peers,
+    otelCollector: options.otelCollector,
   });
 }

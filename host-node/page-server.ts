@@ -46,6 +46,8 @@ export interface PageServerOptions {
   brokerHost?: string;
   /** A fleet manager the pages follow (handed to them in /config.json). */
   wfm?: string;
+  /** An OpenTelemetry collector the pages export to (handed to them in /config.json). */
+  otel?: string;
   /**
    * Let the pages run workloads in-process (no call time limit) when a manifest asks: the
    * operator's choice, handed to the pages in /config.json (default: refused).
@@ -119,6 +121,7 @@ export async function startPageServer(options: PageServerOptions): Promise<Runni
     files: '/files/',
     ...(options.wfm ? { wfm: options.wfm } : {}),
     ...(options.allowInProcess ? { allowInProcess: true } : {}),
+    ...(options.otel ? { otel: options.otel } : {}),
   }));
   const sessions = createPageSessions({ credentials: options.credentials, peers: options.pagePeers ?? [], accessToken: options.accessToken });
 

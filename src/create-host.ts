@@ -23,6 +23,7 @@ import { createDisplayProvider } from './capabilities/display-provider.js';
 import { createDisplayBoard, type DisplayBoard } from './runtime/display-board.js';
 import { runningEngineFeatures } from './component/engine-features.js';
 import type { EngineFeatures } from './component/engine-support.js';
+import { inSpan, noopTelemetry, type Telemetry, type TelemetrySpan } from './telemetry/telemetry.js';
 
 /** The platform pieces and policy a host is built from. */
 export interface HostOptions {
@@ -52,6 +53,8 @@ export interface HostOptions {
    * operator's local configuration (`--allow-in-process`), never from a manifest.
    */
   allowInProcess?: boolean;
+  /** Where spans, metrics and log records go (default: nowhere, at no cost). Workload log lines are also sent here. */
+  telemetry?: Telemetry;
 }
 
 /** Options for one instance of a component. */
@@ -67,6 +70,8 @@ export interface InstantiateOptions {
   fastCalls?: boolean;
   /** Cap of each core memory the component defines, in bytes (default: none). */
   memoryBytes?: number;
+  /** The span this start belongs to (a deployment's); transpile and instantiate become its children. */
+  span?: TelemetrySpan;
 }
 
 /** A wasmhost instance: loads components and runs them with imports built from its providers. */
@@ -80,6 +85,8 @@ export interface Host {
   readonly display: DisplayBoard;
   /** The host's providers, built-in ones included: what this device offers (its profile is derived from them). */
   readonly providers: readonly CapabilityProvider[];
+  /** Where this host reports spans, metrics and logs (the no-op unless configured). */
+  readonly telemetry: Telemetry;
   /** Reads a component (digest, world) without running it. */
   load(bytes: Uint8Array): Promise<Component>;
   /** Prepares (transpile or cache hit) and instantiates a component in the host's thread. */
@@ -111,9 +118,17 @@ export function createHost(options: HostOptions): Host {
     createKeyValueProvider(store),
     createDisplayProvider(display),
   ];
-  const log = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
+  const telemetry = options.telemetry ?? noopTelemetry;
+  const print = options.log ?? ((e) => console.error(`[${e.workload}] ${e.level} ${e.context}: ${e.message}`));
+  const log: LogSink = telemetry.enabled
+    ? (e) => {
+      print(e);
+      telemetry.log(e.level, e.message, { 'wasmhost.workload': e.workload, 'wasmhost.log.context': e.context });
+    }
+    : print;
   return {
     engine,
+    telemetry,
     engineFeatures: options.engineFeatures ?? runningEngineFeatures("this host's WebAssembly engine"),
     bus,
     display,
@@ -126,9 +141,10 @@ export function createHost(options: HostOptions): Host {
           data: { reason: 'in-process-not-allowed' },
         });
       }
-      const prepared = await engine.prepare(component);
-      const instance = await prepared.instantiate(imports, { memoryBytes: opts.memoryBytes });
-      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls });
+      const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
+      const prepared = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, () => engine.prepare(component));
+      const instance = await inSpan(telemetry, 'instantiate', { parent: opts.span, attributes }, () => prepared.instantiate(imports, { memoryBytes: opts.memoryBytes }));
+      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls, telemetry });
       if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
         const trigger = bindMessageTrigger(workload, bus, { grants: opts.grants, log });
         workload.onClose(() => trigger.close());
@@ -138,10 +154,15 @@ export function createHost(options: HostOptions): Host {
     async startIsolated(component, opts) {
       if (!options.isolate) throw new WasmhostError('unsupported', 'this host has no isolate to run workloads in workers (HostOptions.isolate)');
       const { name, imports } = importsFor(component, opts);
-      const cached = (await options.artifactCache.get(component.digest)) ?? (await options.artifactCache.put(await transpileWithJco(component.bytes, component.digest)));
-      const isolated = await createIsolatedWorkload(component, {
-        name, isolate: options.isolate, artifact: await cached.artifact(), imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent,
+      const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
+      const artifact = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, async (span) => {
+        const hit = await options.artifactCache.get(component.digest);
+        span.setAttributes({ 'wasmhost.cache.hit': hit !== undefined });
+        return (hit ?? (await options.artifactCache.put(await transpileWithJco(component.bytes, component.digest)))).artifact();
       });
+      const isolated = await inSpan(telemetry, 'instantiate', { parent: opts.span, attributes: { ...attributes, 'wasmhost.isolation': 'worker' } }, () => createIsolatedWorkload(component, {
+        name, isolate: options.isolate!, artifact, imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent, telemetry,
+      }));
       if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
         // Each message crosses to the worker as a handle in its resource table (resource-table.ts).
         const target = { name, get dead() { return isolated.state === 'closed'; }, exports: () => isolated.exports(), bind: (path: string) => (...args: unknown[]) => isolated.call(path, ...args) };

@@ -53,3 +53,6 @@ export { mayPublish, maySubscribe, isPeerId, mosquittoAcl, HOST_USERNAME, DEFAUL
 export { encodeBirth, decodeBirth, encodeDeath, decodeDeath, encodeRpcRequest, decodeRpcRequest, encodeRpcReply, decodeRpcReply } from './bridge/codec.js';
 export { peerTopics, parsePeerTopic, peerTopicFilter, type BirthFrame, type DeathFrame, type RpcRequestFrame, type RpcReplyFrame, type SenmlRecord, type Decoded } from './bridge/frames.js';
 export { decodeSenml, encodeSenml } from './bridge/senml.js';
+export { noopTelemetry, METRICS, type Telemetry, type TelemetrySpan, type TelemetryAttributes, type MetricName } from './telemetry/telemetry.js';
+export { loadTelemetry, collectorUrl, type TelemetryConfig, type LoadedTelemetry } from './telemetry/load-telemetry.js';
+export { formatTraceParent, parseTraceParent, type TraceParent } from './telemetry/traceparent.js';

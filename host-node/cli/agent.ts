@@ -30,6 +30,10 @@ import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.
 import { connectedPeers, peerPresence, peerReadings } from '../../src/bridge/agent-link.js';
 import { peerChildren } from '../../src/bridge/peer-children.js';
 import type { MqttTransport } from '../../src/ports/mqtt-transport.js';
+import type { Telemetry } from '../../src/telemetry/telemetry.js';
+import { startNodeTelemetry } from '../node-telemetry.js';
+import { startMetricsServer } from '../metrics-server.js';
+import { linuxIdentity } from '../device-identity.js';
 
 /** Options of `wasmhost agent`. */
 export interface AgentCommandOptions {
@@ -69,6 +73,10 @@ export interface AgentCommandOptions {
   httpPort?: number;
   /** The HTTP listener's address (default 127.0.0.1: loopback only). */
   httpHost?: string;
+  /** An OpenTelemetry collector's OTLP/HTTP base URL (else $OTEL_EXPORTER_OTLP_ENDPOINT; neither: no telemetry). */
+  otel?: string;
+  /** Serve Prometheus text at http://127.0.0.1:<port>/metrics (0: a free one). */
+  metricsPort?: number;
 }
 
 /** The bridge to peers and what it runs on; `close` shuts it all down. */
@@ -78,8 +86,11 @@ interface PeerLink { bridge: Bridge; transport: MqttTransport; broker?: RunningB
  * Starts the embedded broker (or connects to `--broker`) and the bridge. Without `--broker`, a
  * port already taken is not fatal: the agent runs without peers and says so.
  */
-async function connectPeers(options: AgentCommandOptions): Promise<PeerLink | undefined> {
-  const say = (line: string) => process.stdout.write(`[bridge] ${line}\n`);
+async function connectPeers(options: AgentCommandOptions, telemetry: Telemetry): Promise<PeerLink | undefined> {
+  const say = (line: string) => {
+    process.stdout.write(`[bridge] ${line}\n`);
+    if (telemetry.enabled) telemetry.log('info', line, { 'wasmhost.log.context': 'bridge' });
+  };
   let broker: RunningBroker | undefined;
   let transport: MqttTransport;
   if (options.broker) {
@@ -103,7 +114,7 @@ async function connectPeers(options: AgentCommandOptions): Promise<PeerLink | un
   }
   try {
     await transport.connect();
-    const bridge = await createBridge({ transport, log: say });
+    const bridge = await createBridge({ transport, log: say, telemetry });
     if (options.broker) say(`connected to ${options.broker}`);
     return {
       bridge, transport, broker,
@@ -147,12 +158,14 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
   const providers = [createWasiProvider(), createNodeHttpOutgoingProvider()];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
-  const peers = await connectPeers(options);
+  // Telemetry first: the bridge and the host report through it (the SDK loads only if asked for).
+  const { telemetry, collector } = await startNodeTelemetry({ otel: options.otel, prometheus: options.metricsPort !== undefined, deviceId: linuxIdentity().id, deviceClass: 'linux' });
+  const peers = await connectPeers(options, telemetry);
   if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));
   else if (drivers) providers.push(createDeviceProvider(drivers));
-  const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true });
+  const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true, telemetry });
   // The device profile lists the peers online now; it is reported again whenever they change.
-  const profileNow = () => thisDevice(host, stateDir, connectedPeers(peers?.bridge));
+  const profileNow = () => thisDevice(host, stateDir, connectedPeers(peers?.bridge), collector !== undefined);
   const profile = profileNow();
   const deviceId = profile.identity.id;
   let fleet: ReturnType<typeof followFleetManager> | undefined;
@@ -187,8 +200,12 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profileNow()) as unknown as Record<string, unknown>);
     fleet?.setChildren(peerChildren(peers?.bridge, deviceId));
   });
-  await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({ pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!), ...(http ? { http: http.url } : {}) }));
-  process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}${http ? `, http ${http.url}` : ''}\n`);
+  const metrics = options.metricsPort === undefined ? undefined : await startMetricsServer(telemetry.prometheusText!, options.metricsPort);
+  await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({
+    pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!), ...(http ? { http: http.url } : {}), ...(metrics ? { metrics: metrics.url } : {}),
+  }));
+  process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}${http ? `, http ${http.url}` : ''}${metrics ? `, metrics ${metrics.url}` : ''}\n`);
+  if (collector) process.stdout.write(`[agent] telemetry to ${collector} (OTLP/HTTP)\n`);
   // Installs left unfinished by the last run wait for the first poll: a newer manifest supersedes them.
   await agent.start({ deferResume: Boolean(options.wfm) });
   let watcher: { close(): void };
@@ -232,9 +249,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   agent.stop();
   server.close();
   server.closeAllConnections?.();
+  metrics?.server.close();
   await http?.close();
   await peers?.close().catch((e: Error) => process.stdout.write(`[bridge] close: ${e.message}\n`));
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });
+  await telemetry.shutdown().catch((e: Error) => process.stdout.write(`[agent] telemetry: ${e.message}\n`));
   process.stdout.write('[agent] stopped\n');
   return 0;
 }

@@ -27,8 +27,8 @@ function jcoVersion(): string {
 }
 
 /** This device's profile, as `wasmhost device` prints it. */
-export function thisDevice(host: Host, stateDir: string, peers?: ConnectedPeer[]): DeviceProfile {
-  return linuxDeviceProfile(host, { stateDir, jcoVersion: jcoVersion(), peers });
+export function thisDevice(host: Host, stateDir: string, peers?: ConnectedPeer[], otelCollector = false): DeviceProfile {
+  return linuxDeviceProfile(host, { stateDir, jcoVersion: jcoVersion(), peers, otelCollector });
 }
 
 /** `wasmhost device [--json]`: this device as a Margo DeviceCapabilitiesManifest. */

@@ -16,6 +16,7 @@ Usage:
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
                  [--registry-auth <config.json>] [--insecure-registry host:port …]
                  [--http-port <port> [--http-host 127.0.0.1]]   (serves components' http triggers)
+                 [--otel <collector url>] [--metrics-port <port>]  (OpenTelemetry OTLP/HTTP; Prometheus /metrics on loopback)
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
   wasmhost push <component.wasm> oci://registry/repository:tag [--registry-auth <config.json>] [--insecure-registry host:port] [--json]
@@ -43,6 +44,8 @@ in --state (default $WASMHOST_STATE_DIR, else ~/.local/state/wasmhost) and serve
 loopback; \`wasmhost status\` reads it. With neither --desired nor --wfm it follows the desired
 state \`wasmhost import\` recorded in --state. Embedded peers join through MQTT: an in-process broker on
 --broker-port by default, or an external one with --broker (docs/bridge-protocol.md).
+Telemetry: --otel (else $OTEL_EXPORTER_OTLP_ENDPOINT) exports traces, metrics and logs over
+OTLP/HTTP to that collector; --metrics-port serves the same metrics as Prometheus text.
 
 Import: air-gapped install from removable media. The bundle (.tar.gz) or folder holds Margo
 manifests at its top level and the component files they name by relative path; every file is
@@ -149,6 +152,8 @@ export async function main(argv: string[]): Promise<number> {
       'insecure-registry': { type: 'string', multiple: true, default: [] },
       'http-port': { type: 'string' },
       'http-host': { type: 'string' },
+      otel: { type: 'string' },
+      'metrics-port': { type: 'string' },
     },
   });
   const dashDash = rest.indexOf('--');
@@ -186,6 +191,8 @@ export async function main(argv: string[]): Promise<number> {
         insecureRegistries: values['insecure-registry'],
         httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], '--http-port'),
         httpHost: values['http-host'],
+        otel: values.otel,
+        metricsPort: values['metrics-port'] === undefined ? undefined : port(values['metrics-port'], '--metrics-port'),
       });
     case 'push':
       return (await import('./push.js')).pushCommand(file, extra0(positionals), {

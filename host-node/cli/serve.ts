@@ -10,6 +10,7 @@ import { MQTT_PATH, startPageServer } from '../page-server.js';
 import { defaultCacheDir, defaultStateDir } from '../node-host.js';
 import { openCredentialStore } from '../credentials.js';
 import { isLoopbackAddress } from '../page-sessions.js';
+import { collectorUrl } from '../../src/telemetry/load-telemetry.js';
 
 /** Options of `wasmhost serve`. */
 export interface ServeCommandOptions {
@@ -40,12 +41,14 @@ export interface ServeCommandOptions {
   /** PEM files: serve https and wss (browsers on other machines need a secure context). */
   tlsCert?: string;
   tlsKey?: string;
+  /** An OpenTelemetry collector the pages export to (else $OTEL_EXPORTER_OTLP_ENDPOINT), handed to them in /config.json. */
+  otel?: string;
 }
 
 /** The synopsis line and the paragraph of `wasmhost --help`. */
 export const SERVE_USAGE = `wasmhost serve [--port 8080] [--host 127.0.0.1] [--files <dir>] [--broker-port 1883] [--broker-host 127.0.0.1]
                  [--state <dir>] [--page-peers id,id] [--access-token-file <f>] [--tls-cert cert.pem --tls-key key.pem | --insecure] [--max-packet-bytes 65536]
-                 [--wfm <url>] [--cache-dir <dir>] [--page-dir <dir>] [--allow-in-process]`;
+                 [--wfm <url>] [--cache-dir <dir>] [--page-dir <dir>] [--allow-in-process] [--otel <collector url>]`;
 
 export const SERVE_HELP = `Serve: turns every browser that opens the printed URL into a browser device. Serves the browser
 host page (dist/host-browser/, cross-origin isolated), /config.json (broker path, --wfm; no secrets),
@@ -58,7 +61,9 @@ add\` with the same --state). If 1883 is taken, the broker takes a free port and
 A packet over --max-packet-bytes (default 65536; bridge frames are at most 4096) closes its connection.
 A page may call (rpc) and hear only the peers --page-peers names (default none); its workloads'
 grants are checked in the page as on Node. A workload asking for isolation: in-process (no call time
-limit) is refused in the pages unless serve runs with --allow-in-process.
+limit) is refused in the pages unless serve runs with --allow-in-process. With --otel (else
+$OTEL_EXPORTER_OTLP_ENDPOINT) the pages export traces, metrics and logs over OTLP/HTTP to that
+collector, which must allow the page's origin (CORS); a page's ?otel=<url> does the same alone.
 Listens on 127.0.0.1 by default. To let kiosks on the LAN in: --host 0.0.0.0 with --tls-cert and
 --tls-key (PEM; browsers give SharedArrayBuffer only to secure contexts, and the credentials travel
 over it), then open the printed https://…/#token=… URL on each kiosk: a page from another
@@ -88,6 +93,7 @@ export async function serveMain(argv: string[]): Promise<number> {
         'max-packet-bytes': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        otel: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -100,7 +106,7 @@ export async function serveMain(argv: string[]): Promise<number> {
     stateDir: values.state ?? defaultStateDir(), pagePeers: peerList(values['page-peers']), accessTokenFile: values['access-token-file'], insecure: values.insecure,
     allowInProcess: values['allow-in-process'],
     maxPacketBytes: values['max-packet-bytes'] === undefined ? undefined : packetLimit(values['max-packet-bytes']),
-    tlsCert: values['tls-cert'], tlsKey: values['tls-key'],
+    tlsCert: values['tls-cert'], tlsKey: values['tls-key'], otel: collectorUrl(values.otel, process.env.OTEL_EXPORTER_OTLP_ENDPOINT),
   });
 }
 
@@ -141,7 +147,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     brokerPortFallback: !options.brokerPortGiven, maxPacketBytes: options.maxPacketBytes,
     // Nobody outside this process needs the host role; a random password keeps it closed.
     hostPassword: randomBytes(18).toString('base64url'),
-    brokerPort: options.brokerPort, brokerHost: options.brokerHost, wfm: options.wfm, allowInProcess: options.allowInProcess,
+    brokerPort: options.brokerPort, brokerHost: options.brokerHost, wfm: options.wfm, allowInProcess: options.allowInProcess, otel: options.otel,
     log: say,
   });
   say(`listening on ${running.url}`);
@@ -152,6 +158,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
   say(`files: ${running.filesDir} under /files/, ${running.components.size} components under /artifacts/`);
   for (const [digest, path] of running.components) say(`  /artifacts/${digest}/index.json  ${path}`);
   if (options.wfm) say(`fleet manager for the pages: ${options.wfm}`);
+  if (options.otel) say(`pages export telemetry to ${options.otel} (OTLP/HTTP; the collector must allow their origin)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -13,6 +13,7 @@ import {
   type RpcReplyFrame, type SenmlRecord,
 } from './frames.js';
 import { createPeerRegistry, type PeerChange, type PeerState } from './peer-registry.js';
+import { noopTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 
 /** Why a request failed on the host's side (not a wire error: those come back as the reply). */
 export type BridgeErrorCode = 'unavailable' | 'timeout' | 'bad-input';
@@ -53,6 +54,12 @@ export interface BridgeOptions {
    * host and a browser page, say) from taking each other's replies.
    */
   firstRpcId?: number;
+  /**
+   * Each rpc becomes a `peer rpc` span, child of the span active when `rpc` is called (a workload's
+   * import), its round trip a histogram; over MQTT 5 the request carries the span's W3C
+   * `traceparent` as a user property. Peers online are a gauge.
+   */
+  telemetry?: Telemetry;
 }
 
 export interface Bridge {
@@ -115,6 +122,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const readingListeners = new Set<(records: SenmlRecord[], peer: string) => void>();
   const peerListeners = new Set<(change: PeerChange) => void>();
   const filters = KINDS.map((kind) => peerTopicFilter(root, kind));
+  const telemetry = options.telemetry ?? noopTelemetry;
   let closed = false;
 
   const safely = (what: string, body: () => void) => {
@@ -212,6 +220,50 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     return id;
   }
 
+  /** Sends one request and pairs its reply (section 6); `traceparent` rides along as an MQTT 5 user property. */
+  function send(peer: string, request: BridgeRequest, traceparent?: string): Promise<RpcReplyFrame> {
+    if (closed) return Promise.reject(new BridgeError('unavailable', `the bridge is closed: cannot send ${request.op} ${request.name} to peer ${peer}`, peer));
+    const state = registry.get(peer);
+    if (!state || !state.online) return Promise.reject(new BridgeError('unavailable', offlineMessage(peer), peer));
+    if (!NAME.test(request.name)) return Promise.reject(new BridgeError('bad-input', `'${request.name}' is not a valid sensor or actuator name`, peer));
+    if (request.op === 'set' && !Number.isFinite(request.value)) {
+      return Promise.reject(new BridgeError('bad-input', `set ${request.name}: value ${request.value} is not a finite number`, peer));
+    }
+    const topics = peerTopics(root, peer);
+    const id = allocateId(peer);
+    const frame = request.op === 'set'
+      ? { id, op: 'set' as const, name: request.name, value: request.value, reply: topics.reply }
+      : { id, op: 'read' as const, name: request.name, reply: topics.reply };
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeRpcRequest(frame);
+    } catch (error) {
+      return Promise.reject(new BridgeError('bad-input', error instanceof Error ? error.message : String(error), peer));
+    }
+    return new Promise<RpcReplyFrame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        settle(entry, id);
+        const late = timedOut.get(peer) ?? [];
+        timedOut.set(peer, [...late.slice(-31), id]);
+        reject(new BridgeError('timeout', `peer ${peer} did not answer ${request.op} ${request.name} within ${timeoutMs} ms`, peer));
+      }, timeoutMs);
+      const entry: Pending = { peer, request, resolve, reject, timer };
+      let mine = pending.get(peer);
+      if (!mine) pending.set(peer, (mine = new Map()));
+      mine.set(id, entry);
+      // MQTT 5 (section 6): the same reply topic and id as properties, for generic request/response tooling.
+      const options = transport.protocolVersion === 5
+        ? { qos: 1 as const, properties: { responseTopic: topics.reply, correlationData: correlation(id), contentType: 'application/cbor', userProperties: traceparent ? [['traceparent', traceparent] as const] : undefined } }
+        : { qos: 1 as const };
+      transport.publish(topics.rpc, bytes, options).catch((error: unknown) => {
+        if (pending.get(peer)?.get(id) !== entry) return;
+        settle(entry, id);
+        reject(new BridgeError('unavailable', `could not send ${request.op} ${request.name} to peer ${peer}: ${error instanceof Error ? error.message : String(error)}`, peer));
+      });
+    });
+  }
+
+  const stopGauge = telemetry.observe('wasmhost.peers.online', () => registry.list().filter((p) => p.online).length);
   const stopMessages = transport.onMessage((message) => {
     try {
       onMessage(message);
@@ -223,6 +275,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     await transport.subscribe(filters, { qos: 1 });
   } catch (error) {
     stopMessages();
+    stopGauge();
     throw error;
   }
 
@@ -231,45 +284,22 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     peers: () => registry.list(),
     peer: (id) => registry.get(id),
     rpc(peer, request) {
-      if (closed) return Promise.reject(new BridgeError('unavailable', `the bridge is closed: cannot send ${request.op} ${request.name} to peer ${peer}`, peer));
-      const state = registry.get(peer);
-      if (!state || !state.online) return Promise.reject(new BridgeError('unavailable', offlineMessage(peer), peer));
-      if (!NAME.test(request.name)) return Promise.reject(new BridgeError('bad-input', `'${request.name}' is not a valid sensor or actuator name`, peer));
-      if (request.op === 'set' && !Number.isFinite(request.value)) {
-        return Promise.reject(new BridgeError('bad-input', `set ${request.name}: value ${request.value} is not a finite number`, peer));
-      }
-      const topics = peerTopics(root, peer);
-      const id = allocateId(peer);
-      const frame = request.op === 'set'
-        ? { id, op: 'set' as const, name: request.name, value: request.value, reply: topics.reply }
-        : { id, op: 'read' as const, name: request.name, reply: topics.reply };
-      let bytes: Uint8Array;
-      try {
-        bytes = encodeRpcRequest(frame);
-      } catch (error) {
-        return Promise.reject(new BridgeError('bad-input', error instanceof Error ? error.message : String(error), peer));
-      }
-      return new Promise<RpcReplyFrame>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          settle(entry, id);
-          const late = timedOut.get(peer) ?? [];
-          timedOut.set(peer, [...late.slice(-31), id]);
-          reject(new BridgeError('timeout', `peer ${peer} did not answer ${request.op} ${request.name} within ${timeoutMs} ms`, peer));
-        }, timeoutMs);
-        const entry: Pending = { peer, request, resolve, reject, timer };
-        let mine = pending.get(peer);
-        if (!mine) pending.set(peer, (mine = new Map()));
-        mine.set(id, entry);
-        // MQTT 5 (section 6): the same reply topic and id as properties, for generic request/response tooling.
-        const options = transport.protocolVersion === 5
-          ? { qos: 1 as const, properties: { responseTopic: topics.reply, correlationData: correlation(id), contentType: 'application/cbor' } }
-          : { qos: 1 as const };
-        transport.publish(topics.rpc, bytes, options).catch((error: unknown) => {
-          if (pending.get(peer)?.get(id) !== entry) return;
-          settle(entry, id);
-          reject(new BridgeError('unavailable', `could not send ${request.op} ${request.name} to peer ${peer}: ${error instanceof Error ? error.message : String(error)}`, peer));
-        });
-      });
+      if (!telemetry.enabled) return send(peer, request);
+      const t0 = performance.now();
+      const attributes = { 'wasmhost.peer': peer, 'wasmhost.rpc.op': request.op, 'wasmhost.rpc.name': request.name };
+      const span = telemetry.startSpan(`peer rpc ${request.op}`, { parent: telemetry.activeSpan(), attributes });
+      const done = (outcome: string, error?: unknown) => {
+        telemetry.add('wasmhost.bridge.rpcs', 1, { 'wasmhost.peer': peer, 'wasmhost.outcome': outcome });
+        telemetry.record('wasmhost.bridge.rpc.duration', performance.now() - t0, { 'wasmhost.peer': peer });
+        span.end(error);
+      };
+      return send(peer, request, span.traceparent()).then(
+        (reply) => (done(reply.ok ? 'ok' : reply.err), reply),
+        (error: BridgeError) => {
+          done(error.code, error);
+          throw error;
+        },
+      );
     },
     onReading(listener) {
       readingListeners.add(listener);
@@ -283,6 +313,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       if (closed) return;
       closed = true;
       stopMessages();
+      stopGauge();
       for (const peer of [...pending.keys()]) failPending(peer, `the bridge closed while waiting for peer ${peer}`);
       readingListeners.clear();
       peerListeners.clear();

@@ -107,6 +107,10 @@ export function createAgent(options: AgentOptions): Agent {
       ),
     };
     state.statuses = [...state.statuses.filter((s) => s.deploymentId !== d.id), status];
+    const telemetry = options.host.telemetry;
+    if (telemetry.enabled) {
+      telemetry.log(error ? 'error' : 'info', `deployment ${d.id} ${state_}${error ? `: ${error.message}` : ''}`, { 'wasmhost.deployment': d.id, 'wasmhost.state': state_ });
+    }
     await options.state.save(state);
     options.onStatus?.(status);
   }
@@ -127,9 +131,13 @@ export function createAgent(options: AgentOptions): Agent {
     await setStatus(d, replacing ? 'installing' : 'pending');
     if (!replacing) await setStatus(d, 'installing');
     let components: RunningComponent[];
+    const telemetry = options.host.telemetry;
+    const span = telemetry.startSpan('deploy', { attributes: { 'wasmhost.deployment': d.id, 'wasmhost.deployment.version': d.version } });
     try {
-      components = await startDeployment(ctx, d, signal);
+      components = await startDeployment(ctx, d, signal, span);
+      span.end();
     } catch (error) {
+      span.end(error);
       if (signal.aborted) return superseded(d);
       const failure = error instanceof ComponentFailure ? error : new ComponentFailure('(deployment)', statusError(error, 'agent'));
       const kept = replacing ? ` (version ${replacing.version} keeps running)` : '';
@@ -215,6 +223,7 @@ export function createAgent(options: AgentOptions): Agent {
     return next;
   }
 
+  const stopGauge = options.host.telemetry.observe('wasmhost.workloads', () => [...running.values()].reduce((n, r) => n + r.components.filter((c) => !c.dead).length, 0));
   const logFailure = (e: Error) => options.log({ workload: 'agent', level: 'error', context: 'agent', message: e.message });
   const stopPeers = options.peers?.onChange(() => void enqueue(reconcilePeers).catch((e: Error) =>
     options.log({ workload: 'agent', level: 'error', context: 'agent', message: `peer change: ${e.message}` })));
@@ -264,6 +273,7 @@ export function createAgent(options: AgentOptions): Agent {
       stopped = true;
       current.cancel();
       stopPeers?.();
+      stopGauge();
       for (const r of running.values()) for (const c of r.components) c.stop();
       running.clear();
     },

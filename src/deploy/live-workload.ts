@@ -3,6 +3,7 @@ import type { Component } from '../component/component.js';
 import type { Clock } from '../ports/agent-ports.js';
 import { createRestartingWorkload } from '../runtime/restarting-workload.js';
 import type { WorkloadSpec } from './types.js';
+import type { TelemetrySpan } from '../telemetry/telemetry.js';
 
 /** A deployment component's running instance, in the host's thread or in its own worker. */
 export interface LiveWorkload {
@@ -20,8 +21,8 @@ export interface LiveWorkload {
  * time limit; the host refuses it unless its operator allowed it; a trapped instance is replaced
  * by a fresh one after the same backoff, timed by `clock`).
  */
-export async function startLiveWorkload(host: Host, component: Component, spec: WorkloadSpec, name: string, clock: Clock): Promise<LiveWorkload> {
-  const options = { name, config: spec.config, grants: spec.grants };
+export async function startLiveWorkload(host: Host, component: Component, spec: WorkloadSpec, name: string, clock: Clock, span?: TelemetrySpan): Promise<LiveWorkload> {
+  const options = { name, config: spec.config, grants: spec.grants, span };
   if (spec.limits.isolation === 'worker') {
     let lastError: string | undefined;
     const isolated = await host.startIsolated(component, {
@@ -37,7 +38,12 @@ export async function startLiveWorkload(host: Host, component: Component, spec: 
       close: () => void isolated.close(),
     };
   }
-  const inProcess = await createRestartingWorkload(() => host.instantiate(component, { ...options, memoryBytes: spec.limits.memoryBytes }), { name, clock });
+  const inProcess = await createRestartingWorkload(() => host.instantiate(component, { ...options, memoryBytes: spec.limits.memoryBytes }), {
+    name, clock,
+    onEvent: (event) => {
+      if (event.type === 'started' && event.restarts > 0) host.telemetry.add('wasmhost.workload.restarts', 1, { 'wasmhost.workload': name });
+    },
+  });
   return {
     call: (path, args) => inProcess.call(path, ...args),
     get dead() { return inProcess.dead; },

@@ -13,6 +13,7 @@ import { startLiveWorkload, type LiveWorkload } from './live-workload.js';
 import type { HttpRouter } from '../runtime/http-router.js';
 import { bindHttpTriggers, httpTriggers } from './http-trigger.js';
 import type { DesiredDeployment, StatusError, WorkloadSpec } from './types.js';
+import type { Telemetry, TelemetrySpan } from '../telemetry/telemetry.js';
 
 /** What running one deployment needs from the agent. */
 export interface RunContext {
@@ -61,10 +62,10 @@ export class ComponentFailure extends Error {
  * and digest-checked), load, grant check and instantiate, triggers. All or nothing: if one
  * component fails, those already started are stopped and a ComponentFailure says which and why.
  */
-export async function startDeployment(ctx: RunContext, deployment: DesiredDeployment, signal?: CancelSignal): Promise<RunningComponent[]> {
+export async function startDeployment(ctx: RunContext, deployment: DesiredDeployment, signal?: CancelSignal, span?: TelemetrySpan): Promise<RunningComponent[]> {
   const started: RunningComponent[] = [];
   try {
-    for (const spec of deployment.components) started.push(await startComponent(ctx, deployment, spec, signal));
+    for (const spec of deployment.components) started.push(await startComponent(ctx, deployment, spec, signal, span));
     return started;
   } catch (error) {
     for (const c of started) c.stop();
@@ -72,13 +73,18 @@ export async function startDeployment(ctx: RunContext, deployment: DesiredDeploy
   }
 }
 
-async function startComponent(ctx: RunContext, deployment: DesiredDeployment, spec: WorkloadSpec, signal?: CancelSignal): Promise<RunningComponent> {
+async function startComponent(ctx: RunContext, deployment: DesiredDeployment, spec: WorkloadSpec, signal?: CancelSignal, span?: TelemetrySpan): Promise<RunningComponent> {
   const fail = (error: unknown, source: string) => new ComponentFailure(spec.name, statusError(error, source));
+  const telemetry = ctx.host.telemetry;
   let bytes = await ctx.components.get(spec.digest);
   if (!bytes) {
+    const fetching = telemetry.startSpan('fetch', { parent: span, attributes: { 'wasmhost.component': spec.name, 'wasmhost.package.location': spec.packageLocation } });
     try {
       bytes = await ctx.fetcher.fetch(spec.packageLocation, deployment.base, { signal });
+      fetching.setAttributes({ 'wasmhost.package.bytes': bytes.length });
+      fetching.end();
     } catch (error) {
+      fetching.end(error);
       throw fail(error, 'fetch');
     }
   }
@@ -113,12 +119,12 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   let unbindHttp = () => {};
   try {
     // Routes are taken before the instance starts, so a conflict refuses the deployment at once.
-    if (serveHttp) unbindHttp = bindHttpTriggers(ctx.http!, component, spec, name, (path, args) => workload?.call(path, args) ?? notStarted(name));
+    if (serveHttp) unbindHttp = bindHttpTriggers(ctx.http!, component, spec, name, (path, args) => (workload ? traceTrigger(telemetry, 'http', name, path, () => workload!.call(path, args)) : notStarted(name)));
   } catch (error) {
     throw fail(error, 'trigger');
   }
   try {
-    workload = await startLiveWorkload(ctx.host, component, spec, name, ctx.clock);
+    workload = await startLiveWorkload(ctx.host, component, spec, name, ctx.clock, span);
   } catch (error) {
     unbindHttp();
     throw fail(error, 'match');
@@ -145,7 +151,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     const logError = (error: unknown) => ctx.log({ workload: name, level: 'error', context: 'trigger', message: error instanceof Error ? error.message : String(error) });
     // Outputs are JSON text by definition; no content type is sent, since an MQTT 3.1.1 bus cannot carry one.
     const fire = (callArgs: unknown[]) =>
-      workload.call(path, callArgs).then((result) => {
+      traceTrigger(telemetry, trigger.kind, name, path, () => workload.call(path, callArgs)).then((result) => {
         if (trigger.output && fn.result) ctx.host.bus.publish(trigger.output, new TextEncoder().encode(JSON.stringify(valueToJson(result, fn.result))));
       }).catch(logError);
     const readSensor = ctx.readSensor;
@@ -181,6 +187,15 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
       workload.close();
     },
   };
+}
+
+/** Runs a trigger's call inside a `trigger <kind>` span, which the call's span becomes a child of. */
+function traceTrigger(telemetry: Telemetry, kind: string, workload: string, path: string, call: () => Promise<unknown>): Promise<unknown> {
+  if (!telemetry.enabled) return call();
+  const span = telemetry.startSpan(`trigger ${kind}`, { attributes: { 'wasmhost.workload': workload, 'wasmhost.export': path } });
+  const result = telemetry.withSpan(span, call);
+  result.then(() => span.end(), (error: unknown) => span.end(error));
+  return result;
 }
 
 /** What a request that arrives while the instance is still starting gets (a 503). */

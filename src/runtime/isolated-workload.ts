@@ -11,6 +11,8 @@ import { resourceClassName } from './resource-plan.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { createSyncCallBuffer, encodeValue, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
+import { noopTelemetry, type Telemetry } from '../telemetry/telemetry.js';
+import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -57,6 +59,8 @@ export interface IsolatedWorkloadOptions {
   /** Wait for import requests with Atomics.waitAsync (default: when the platform has it), else by a doorbell message. */
   waitAsync?: boolean;
   onEvent?: (event: IsolationEvent) => void;
+  /** Calls become spans (parent: the span active when `call` is made), forwarded imports their children; calls, errors and restarts are counted. */
+  telemetry?: Telemetry;
 }
 
 /** A workload running in its own worker: calls are asynchronous, a failed instance is replaced. */
@@ -91,7 +95,7 @@ interface Generation {
   started: { resolve: () => void; reject: (e: WasmhostError) => void };
 }
 
-interface QueuedCall { path: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+interface QueuedCall { path: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void; measure?: CallMeasure }
 interface RunningCall extends QueuedCall { id: number; gen: Generation; timer: unknown }
 
 /**
@@ -118,9 +122,18 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   let everRan = false;
   let nextId = 0;
 
-  const emit = (event: IsolationEvent) => options.onEvent?.(event);
+  const telemetry = options.telemetry ?? noopTelemetry;
+  const emit = (event: IsolationEvent) => {
+    if (event.type === 'started' && event.restarts > 0) telemetry.add('wasmhost.workload.restarts', 1, { 'wasmhost.workload': name });
+    options.onEvent?.(event);
+  };
 
-  const invoke = forwardedInvoker(name, options.imports, plan.forward);
+  const invokeBare = forwardedInvoker(name, options.imports, plan.forward);
+  /** Runs a forwarded import on the host thread, as a child span of the call the worker is running. */
+  function invoke(iface: string, fn: string, args: unknown[]): unknown {
+    if (!telemetry.enabled) return invokeBare(iface, fn, args);
+    return traceImport(telemetry, running?.measure?.span, name, `${iface}#${fn}`, () => invokeBare(iface, fn, args));
+  }
   const resourceClasses = plan.resources.keys.map((key) => {
     const [iface, resource] = key.split('#') as [string, string];
     return (options.imports[iface] as Record<string, unknown> | undefined)?.[resourceClassName(resource)] as (abstract new () => object) | undefined;
@@ -186,6 +199,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     }
   }
 
+  /** Ends the running call; `resolve`/`reject` on the result also end its measure. */
   function settle(call: RunningCall): RunningCall {
     clearTimeout(call.timer);
     running = undefined;
@@ -308,12 +322,25 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       } catch (error) {
         return Promise.reject(error);
       }
+      const measure = telemetry.enabled ? startCall(telemetry, name, path) : undefined;
       if (state === 'waiting') {
         const inMs = Math.max(0, Math.round(restartAt - performance.now()));
-        return Promise.reject(new WasmhostError('trap', `${name} is restarting after: ${lastStop?.message}; next start in ${inMs} ms`, { cause: lastStop, data: { reason: 'restarting', restartInMs: inMs } }));
+        const error = new WasmhostError('trap', `${name} is restarting after: ${lastStop?.message}; next start in ${inMs} ms`, { cause: lastStop, data: { reason: 'restarting', restartInMs: inMs } });
+        measure?.finish(error);
+        return Promise.reject(error);
+      }
+      if (!measure) {
+        return new Promise((resolve, reject) => {
+          queue.push({ path, args, resolve, reject });
+          pump();
+        });
       }
       return new Promise((resolve, reject) => {
-        queue.push({ path, args, resolve, reject });
+        queue.push({
+          path, args, measure,
+          resolve: (value) => (measure.finish(), resolve(value)),
+          reject: (error) => (measure.finish(error), reject(error)),
+        });
         pump();
       });
     },

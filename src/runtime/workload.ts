@@ -4,6 +4,8 @@ import type { EngineInstance } from '../component/engine.js';
 import { bindExport, trapError, type ExportCall } from './call-export.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { fastCall } from './fast-call.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { startCall } from '../telemetry/call-span.js';
 
 /** A running instance of a component, callable by export path. */
 export interface Workload {
@@ -28,6 +30,8 @@ export interface WorkloadOptions {
   name: string;
   /** Call scalar-only exports on the core instance directly (default true). */
   fastCalls?: boolean;
+  /** Measures `call` (not `bind`, which stays bare for hot loops) when enabled. */
+  telemetry?: Telemetry;
 }
 
 /** Wraps a live engine instance: resolves exports once, guards re-entry, and retires the instance after a trap. */
@@ -71,7 +75,20 @@ export function createWorkload(component: Component, instance: EngineInstance, o
       }
       return call;
     },
-    call: (target, ...args) => workload.bind(target)(...args),
+    call(target, ...args) {
+      const telemetry = options.telemetry;
+      if (!telemetry?.enabled) return workload.bind(target)(...args);
+      const call = workload.bind(target);
+      const measure = startCall(telemetry, options.name, resolveExport(component.world, target).path);
+      try {
+        const value = telemetry.withSpan(measure.span, () => call(...args));
+        measure.finish();
+        return value;
+      } catch (error) {
+        measure.finish(error);
+        throw error;
+      }
+    },
     onClose: (cleanup) => void cleanups.push(cleanup),
     close() {
       dead ??= new WasmhostError('trap', `${options.name} was closed`);
