@@ -1,10 +1,10 @@
 // What the page saw lately (log lines, outputs, actuator sets, peer and agent news), kept in
 // localStorage per device id so a reload does not lose it, and with a sequence number per
 // entry so the UI can update its list in place.
-import type { LogEntry } from '../src/capabilities/provider.js';
+import type { DeviceEvent } from '../src/device/console-snapshot.js';
 
-/** Something the page saw: a log line, a published output, an actuator set. `seq` grows by one per entry. */
-export interface PageEvent { seq: number; at: number; kind: 'log' | 'output' | 'actuator' | 'peer' | 'agent'; level: LogEntry['level']; who: string; text: string }
+/** Something the page saw (the console's `DeviceEvent`). */
+export type PageEvent = DeviceEvent;
 
 /** The activity of one device. */
 export interface ActivityLog {

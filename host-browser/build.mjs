@@ -1,4 +1,5 @@
-// Bundles the browser host with esbuild: the page entry, the workload worker, and the files
+// Bundles the browser host with esbuild: the page entry, the workload worker, the Node agent's
+// console page (console-main.ts, the same view fed over HTTP), and the files
 // they load at run time (index.html, the stylesheet, jco's transpiler core modules, which its
 // glue fetches relative to the bundle). `npm run build` runs it after tsc.
 import { build } from 'esbuild';
@@ -44,6 +45,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outdir = join(here, '..', 'dist', 'host-browser');
   await rm(outdir, { recursive: true, force: true }); // chunk names change with their content: no stale ones
   // Minified: the page's first load parses less (source maps keep stack traces readable).
-  await bundleBrowser({ main: join(here, 'main.ts'), 'workload-worker': join(here, 'workload-worker.ts') }, outdir, { minify: true });
-  for (const f of ['index.html', 'style.css']) await copyFile(join(here, f), join(outdir, f));
+  await bundleBrowser({ main: join(here, 'main.ts'), 'workload-worker': join(here, 'workload-worker.ts'), console: join(here, 'console-main.ts') }, outdir, { minify: true });
+  for (const f of ['index.html', 'console.html', 'style.css']) await copyFile(join(here, f), join(outdir, f));
 }

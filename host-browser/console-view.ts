@@ -1,30 +1,11 @@
 // The device console's view: built once, then updated in place from a plain status snapshot
 // (no agent object), so a page and a Node-served console can render the same thing.
 import type { DeploymentStatus } from '../src/deploy/types.js';
-import type { WorkloadInfo } from '../src/deploy/agent.js';
-import type { PageEvent } from './activity-log.js';
-import type { DisplayPanel } from '../src/runtime/display-board.js';
+import type { ConsoleSnapshot, DeviceEvent } from '../src/device/console-snapshot.js';
 import { el, setAttr, setText, show, syncList } from './dom-sync.js';
 import { syncPanels } from './display-view.js';
 
-/** Everything the console shows, as plain data. */
-export interface ConsoleSnapshot {
-  deviceId: string;
-  deviceClass: string;
-  broker: { state: 'none' | 'connected' | 'disconnected'; problem?: string };
-  source?: { kind: 'manifest' | 'wfm'; url: string };
-  /** Deployments not removed. */
-  deployments: DeploymentStatus[];
-  workloads: WorkloadInfo[];
-  /** Component digests by `<deployment>/<component>`. */
-  digests: Record<string, string>;
-  peers: { id: string; online: boolean; since: number; offers: string }[];
-  /** Oldest first. */
-  events: readonly PageEvent[];
-  offers: { summary: string; interfaces: { name: string; grant?: string }[] };
-  /** What workloads show through `wasmhost:display`. */
-  panels: DisplayPanel[];
-}
+export type { ConsoleSnapshot } from '../src/device/console-snapshot.js';
 
 const STATE_WORDS: Record<string, string> = {
   pending: 'waiting', installing: 'starting', installed: 'running', removing: 'stopping', removed: 'removed', failed: 'failed',
@@ -167,7 +148,7 @@ function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot):
   });
 }
 
-function eventLine(e: PageEvent): HTMLElement {
+function eventLine(e: DeviceEvent): HTMLElement {
   const what = e.kind === 'output' ? (e.level === 'info' ? `published to ${e.who}` : `output to ${e.who}`) : e.kind === 'actuator' ? `actuator ${e.who}` : e.who;
   return el('li', { class: `event ${e.kind} level-${e.level}` }, el('time', {}, time(e.at)), ' ', el('strong', {}, what), ' ', e.text);
 }
