@@ -1,7 +1,9 @@
 // A node:http listener in front of HTTP workloads: reads each request body up to its route's
 // cap (413 past it, while it streams in), admits a bounded number of requests per route (503
 // past it), hands the plain request to the route's handler and writes the plain answer back.
+// With a certificate and key it serves HTTPS (the request's scheme is then `https`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { failureResponse, textResponse } from '../src/runtime/http-limits.js';
 import type { HttpRequestData, HttpResponseData } from '../src/runtime/http-types.js';
@@ -17,10 +19,13 @@ export interface HttpListener {
   close(): Promise<void>;
 }
 
+/** PEM contents (not paths) of the listener's certificate chain and key: it serves HTTPS. */
+export interface ListenerTls { cert: Buffer | string; key: Buffer | string }
+
 /** Starts listening; `route` picks the workload for a request (undefined: 404). */
-export async function listenHttp(host: string, port: number, route: (path: string, host: string | undefined) => HttpRoute | undefined): Promise<HttpListener> {
+export async function listenHttp(host: string, port: number, route: (path: string, host: string | undefined) => HttpRoute | undefined, tls?: ListenerTls): Promise<HttpListener> {
   const admitted = new Map<HttpRoute, number>();
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const target = route(req.url ?? '/', req.headers.host);
     if (!target) return send(res, textResponse(404, `no HTTP workload serves ${req.url ?? '/'}`));
     const count = admitted.get(target) ?? 0;
@@ -30,7 +35,8 @@ export async function listenHttp(host: string, port: number, route: (path: strin
     }
     admitted.set(target, count + 1);
     void answer(req, target).catch(failureResponse).then((response) => send(res, response)).finally(() => admitted.set(target, (admitted.get(target) ?? 1) - 1));
-  });
+  };
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createServer(onRequest);
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -39,7 +45,7 @@ export async function listenHttp(host: string, port: number, route: (path: strin
   const address = server.address() as AddressInfo;
   return {
     server,
-    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
