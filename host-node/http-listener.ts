@@ -1,12 +1,14 @@
-// A node:http listener in front of HTTP workloads: reads each request body up to its route's
-// cap (413 past it, while it streams in), admits a bounded number of requests per route (503
-// past it), hands the plain request to the route's handler and writes the plain answer back.
+// A node:http listener in front of HTTP workloads: admits a bounded number of requests per route
+// (503 past it) and hands each to the route's handler with an exchange (http-stream.ts): the
+// request body is read chunk by chunk as the handler asks, up to the route's cap (413 past it,
+// while it streams in), and the response's head and chunks are written as the handler sends them.
 // With a certificate and key it serves HTTPS (the request's scheme is then `https`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { failureResponse, textResponse } from '../src/runtime/http-limits.js';
 import type { HttpRequestData, HttpResponseData } from '../src/runtime/http-types.js';
+import type { HttpExchange } from '../src/runtime/http-stream.js';
 import type { HttpRoute } from '../src/runtime/http-router.js';
 
 export type { HttpRoute };
@@ -34,7 +36,7 @@ export async function listenHttp(host: string, port: number, route: (path: strin
       return send(res, textResponse(503, `${target.name} is answering ${count} requests already (limit ${target.limits.maxConcurrent}); retry shortly`, [['retry-after', '1']]));
     }
     admitted.set(target, count + 1);
-    void answer(req, target).catch(failureResponse).then((response) => send(res, response)).finally(() => admitted.set(target, (admitted.get(target) ?? 1) - 1));
+    void answer(req, res, target).catch(failureResponse).then((response) => send(res, response)).finally(() => admitted.set(target, (admitted.get(target) ?? 1) - 1));
   };
   const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createServer(onRequest);
   server.on('clientError', (_e, socket) => socket.destroy());
@@ -50,58 +52,105 @@ export async function listenHttp(host: string, port: number, route: (path: strin
   };
 }
 
-async function answer(req: IncomingMessage, route: HttpRoute): Promise<HttpResponseData> {
-  const body = await readBody(req, route.limits.maxBodyBytes);
-  if (!body) return textResponse(413, `the request body is larger than ${route.name}'s limit of ${route.limits.maxBodyBytes} bytes`);
+/** Serves one request with streamed bodies (the exchange); resolves with what is left to send. */
+async function answer(req: IncomingMessage, res: ServerResponse, route: HttpRoute): Promise<HttpResponseData> {
+  const cap = route.limits.maxBodyBytes;
+  if (Number(req.headers['content-length'] ?? 0) > cap) return tooLarge(route);
   const headers: [string, string][] = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
-  const request: HttpRequestData = {
+  // Past the cap once the head went out, no 413 can follow: cut the connection, so the client
+  // never takes the truncated answer for a whole one.
+  const body = bodyReader(req, cap, () => { if (res.headersSent) res.destroy(); });
+  const exchange: HttpExchange = {
+    read: body.read,
+    head: (status, fields) => startResponse(res, status, fields),
+    write: (chunk) => { if (!res.destroyed) res.write(chunk); },
+    end: () => { if (!res.destroyed) res.end(); },
+  };
+  const request: HttpRequestData & { exchange: HttpExchange } = {
     method: req.method ?? 'GET',
     pathWithQuery: req.url ?? '/',
     scheme: 'encrypted' in req.socket ? 'https' : 'http',
     authority: req.headers.host ?? '',
     headers,
-    body,
+    body: new Uint8Array(0),
+    exchange,
   };
-  return route.handle(request).catch(failureResponse);
+  const response = await route.handle(request).catch(failureResponse);
+  return body.tooLarge() && !res.headersSent ? tooLarge(route) : response;
 }
 
-/** The whole body, or undefined once it passes `cap` (declared or streamed); the rest is not read. */
-function readBody(req: IncomingMessage, cap: number): Promise<Uint8Array | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > cap) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > cap) {
-        req.removeAllListeners('data');
-        req.pause();
-        resolve(undefined);
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('error', reject);
+function tooLarge(route: HttpRoute): HttpResponseData {
+  return textResponse(413, `the request body is larger than ${route.name}'s limit of ${route.limits.maxBodyBytes} bytes`);
+}
+
+/**
+ * The request body chunk by chunk as the handler asks for it (paused in between, so a slow
+ * handler slows the client down); past `cap` bytes a read is refused and the rest not read.
+ */
+function bodyReader(req: IncomingMessage, cap: number, onOver: () => void) {
+  let size = 0;
+  let over = false;
+  const next = () => new Promise<void>((resolve) => {
+    const done = () => {
+      for (const event of ['readable', 'end', 'error', 'close']) req.off(event, done);
+      resolve();
+    };
+    for (const event of ['readable', 'end', 'error', 'close']) req.once(event, done);
   });
+  return {
+    tooLarge: () => over,
+    async read(): Promise<Uint8Array | undefined> {
+      for (;;) {
+        if (over) throw new Error(`the request body passed its limit of ${cap} bytes`);
+        const chunk = req.read() as Buffer | null;
+        if (chunk) {
+          size += chunk.length;
+          if (size > cap) {
+            over = true;
+            onOver();
+            continue;
+          }
+          return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+        }
+        if (req.readableEnded) return undefined;
+        if (req.destroyed || req.errored) throw new Error('the client closed the request before its body ended');
+        await next();
+      }
+    },
+  };
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length']);
 
-function send(res: ServerResponse, response: HttpResponseData): void {
-  if (res.headersSent) return;
+/** Writes the head; a header node:http refuses answers 502 instead (checked in the worker, so this is a last guard). */
+function startResponse(res: ServerResponse, status: number, headers: [string, string][], length?: number): boolean {
+  if (res.headersSent || res.destroyed) return false;
   try {
-    for (const [name, value] of response.headers) if (!HOP_BY_HOP.has(name)) res.appendHeader(name, value);
+    for (const [name, value] of headers) if (!HOP_BY_HOP.has(name)) res.appendHeader(name, value);
   } catch {
-    // Headers the guest built are checked in the worker; should one still be refused here, answer 502, never crash.
-    res.removeHeader('content-type');
     for (const name of res.getHeaderNames()) res.removeHeader(name);
     res.statusCode = 502;
     res.end('the handler answered with a header node:http refuses\n');
+    return false;
+  }
+  if (length !== undefined) res.setHeader('content-length', length);
+  res.statusCode = status;
+  res.flushHeaders();
+  return true;
+}
+
+function send(res: ServerResponse, response: HttpResponseData): void {
+  if (response.streamed) {
+    if (!res.writableEnded && !res.destroyed) res.end();
     return;
   }
-  res.setHeader('content-length', response.body.length);
+  // A failure after the head went out: the client must see the body cut off, not a short success.
+  if (res.headersSent) {
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
   // A body cut off at its cap was not read to the end: close the connection after answering.
   if (response.status === 413) res.setHeader('connection', 'close');
-  res.statusCode = response.status;
-  res.end(response.body);
+  if (startResponse(res, response.status, response.headers, response.body.length)) res.end(response.body);
 }

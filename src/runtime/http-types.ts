@@ -2,7 +2,10 @@
 // or the host thread in-process). Resources cannot cross threads, so the host sends a plain
 // request (`HttpRequestData`, body already read up to its cap) and gets a plain response back;
 // the incoming-request, response-outparam and body streams are built here, next to the instance.
-// Bodies are streams on the guest's side (read and written in chunks) over buffers on ours.
+// Bodies are streams on the guest's side. With a `stream` id (a request the host serves from a
+// worker, http-stream.ts) they stream on ours too: the request body is read from the host chunk by
+// chunk as the guest reads it, and the response's head and chunks are posted to the host as the
+// guest sets and writes them. Without one (in-process), they are whole buffers.
 import { WasmhostError } from '../errors.js';
 import type { OutgoingRequestData, OutgoingResult } from '../capabilities/http-outgoing.js';
 
@@ -13,7 +16,10 @@ export interface HttpRequestData {
   scheme: 'http' | 'https';
   authority: string;
   headers: [string, string][];
+  /** The body (or, with `stream`, its first bytes; the rest is read from the host). */
   body: Uint8Array;
+  /** The id of the host's exchange serving this request's streamed bodies (http-stream.ts). */
+  stream?: number;
 }
 
 /** What the handler answered. */
@@ -21,6 +27,16 @@ export interface HttpResponseData {
   status: number;
   headers: [string, string][];
   body: Uint8Array;
+  /** The head and body were sent through the request's exchange already (`body` is empty). */
+  streamed?: boolean;
+}
+
+/** How the worker reaches the host's exchange of a streamed request (a SyncCallClient on HTTP_STREAM). */
+export interface HttpStreamClient {
+  /** `read(id)`: blocks for the next request chunk (null at the end, `{failed}` when the body may not be read further). */
+  call(fn: 'read', args: [number]): unknown;
+  /** `head(id, status, headers)`, `write(id, chunk)`, `end(id)`: posted, not waited for. */
+  notify(fn: 'head' | 'write' | 'end', args: unknown[]): void;
 }
 
 /** The export every HTTP component has, as `Workload.call` names it. */
@@ -45,6 +61,8 @@ export interface HttpTypesOptions {
   readyPollable?: () => object;
   /** Sends an outgoing request through the host (blocking); absent: no `wasi:http/outgoing-handler`. */
   send?: (request: OutgoingRequestData) => OutgoingResult;
+  /** Reaches the host's exchanges, for requests that carry a `stream` id. */
+  stream?: HttpStreamClient;
   /** The largest response body the handler may write (default 64 MiB). */
   responseCapBytes?: number;
 }
@@ -92,8 +110,14 @@ export function createHttpTypes(options: HttpTypesOptions) {
 
   class BodyInput extends streams.InputStream {
     #at = 0;
-    constructor(readonly bytes: Uint8Array) { super(); }
+    /** `more()` gives the next chunk from the host (blocking), undefined at the end. */
+    constructor(public bytes: Uint8Array, public more?: () => Uint8Array | undefined) { super(); }
     read(len: bigint): Uint8Array {
+      while (this.#at >= this.bytes.length && this.more) {
+        const next = this.more();
+        if (!next) this.more = undefined;
+        else { this.bytes = next; this.#at = 0; }
+      }
       if (this.#at >= this.bytes.length) throw { tag: 'closed' };
       const chunk = this.bytes.slice(this.#at, this.#at + Number(len));
       this.#at += chunk.length;
@@ -106,13 +130,22 @@ export function createHttpTypes(options: HttpTypesOptions) {
   }
 
   class BodyOutput extends streams.OutputStream {
-    readonly chunks: Uint8Array[] = [];
+    chunks: Uint8Array[] = [];
     size = 0;
+    /** Where chunks go as they are written, once the response is streaming. */
+    #sink?: (chunk: Uint8Array) => void;
     checkWrite(): bigint { return 65536n; }
     write(buf: Uint8Array): void {
       if (this.size + buf.length > responseCapBytes) throw { tag: 'closed' };
-      this.chunks.push(buf.slice());
       this.size += buf.length;
+      if (this.#sink) this.#sink(buf.slice());
+      else this.chunks.push(buf.slice());
+    }
+    /** Streams from now on: what was written before goes first. */
+    attach(sink: (chunk: Uint8Array) => void): void {
+      for (const chunk of this.chunks) sink(chunk);
+      this.chunks = [];
+      this.#sink = sink;
     }
     blockingWriteAndFlush(buf: Uint8Array): void { this.write(buf); }
     flush(): void {}
@@ -135,10 +168,10 @@ export function createHttpTypes(options: HttpTypesOptions) {
 
   class IncomingBody {
     #stream?: BodyInput;
-    constructor(readonly bytes: Uint8Array) {}
+    constructor(readonly bytes: Uint8Array, readonly more?: () => Uint8Array | undefined) {}
     stream(): BodyInput {
       if (this.#stream) throw undefined;
-      return (this.#stream = new BodyInput(this.bytes));
+      return (this.#stream = new BodyInput(this.bytes, this.more));
     }
     static finish(_body: IncomingBody): FutureTrailers { return new FutureTrailers(); }
   }
@@ -158,7 +191,15 @@ export function createHttpTypes(options: HttpTypesOptions) {
     consume(): IncomingBody {
       if (this.#consumed) throw undefined;
       this.#consumed = true;
-      return new IncomingBody(this.data.body);
+      const { stream: id } = this.data;
+      const client = options.stream;
+      if (id === undefined || !client) return new IncomingBody(this.data.body);
+      return new IncomingBody(this.data.body, () => {
+        const chunk = client.call('read', [id]) as Uint8Array | null | { failed: string };
+        // Past the body cap or a client gone: the guest sees the body end; the host answers for it.
+        if (chunk === null || !(chunk instanceof Uint8Array)) return undefined;
+        return chunk;
+      });
     }
   }
 
@@ -166,12 +207,17 @@ export function createHttpTypes(options: HttpTypesOptions) {
     readonly output = new BodyOutput();
     #written = false;
     finished = false;
+    /** Called once the guest finishes the body (a streaming response ends then). */
+    onFinish?: () => void;
     write(): BodyOutput {
       if (this.#written) throw undefined;
       this.#written = true;
       return this.output;
     }
-    static finish(body: OutgoingBody): void { body.finished = true; }
+    static finish(body: OutgoingBody): void {
+      body.finished = true;
+      body.onFinish?.();
+    }
   }
 
   class OutgoingResponse {
@@ -184,18 +230,41 @@ export function createHttpTypes(options: HttpTypesOptions) {
       this.status = code;
     }
     headers(): Fields { return this.fields; }
+    #streamTo?: StreamTarget;
     body(): OutgoingBody {
       if (this.#body) throw undefined;
-      return (this.#body = new OutgoingBody());
+      this.#body = new OutgoingBody();
+      if (this.#streamTo) streamBody(this.#body, this.#streamTo);
+      return this.#body;
     }
     get bodyHandle(): OutgoingBody | undefined { return this.#body; }
+    /** Sends the head now, and the body's chunks as they are written (or were, before this). */
+    streamTo(target: StreamTarget): void {
+      this.#streamTo = target;
+      target.client.notify('head', [target.id, this.status, this.fields.plain()]);
+      if (this.#body) streamBody(this.#body, target);
+    }
+  }
+
+  type StreamTarget = { id: number; client: HttpStreamClient; ended: boolean };
+  function streamBody(body: OutgoingBody, target: StreamTarget): void {
+    body.output.attach((chunk) => target.client.notify('write', [target.id, chunk]));
+    const end = () => {
+      if (target.ended) return;
+      target.ended = true;
+      target.client.notify('end', [target.id]);
+    };
+    if (body.finished) end();
+    else body.onFinish = end;
   }
 
   class ResponseOutparam {
     answer?: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: Tagged };
+    constructor(readonly stream?: StreamTarget) {}
     static set(param: ResponseOutparam, response: ResponseOutparam['answer']): void {
       if (param.answer) throw new WasmhostError('trap', 'response-outparam.set was called twice');
       param.answer = response;
+      if (param.stream && response?.tag === 'ok') response.val.streamTo(param.stream);
     }
   }
 
@@ -284,11 +353,20 @@ export function createHttpTypes(options: HttpTypesOptions) {
 
   /** Calls `handle(request, outparam)` through `call` and turns what the guest set into a plain response. */
   function serve(request: HttpRequestData, call: (request: unknown, outparam: unknown) => unknown): HttpResponseData {
-    const out = new ResponseOutparam();
+    const target = request.stream !== undefined && options.stream ? { id: request.stream, client: options.stream, ended: false } : undefined;
+    const out = new ResponseOutparam(target);
     call(new IncomingRequest(request), out);
     const answer = out.answer;
     if (!answer) throw new WasmhostError('trap', 'the HTTP handler returned without setting a response (response-outparam.set)');
     if (answer.tag === 'err') return { status: 500, headers: [['x-wasmhost-error', answer.val.tag]], body: new Uint8Array(0) };
+    if (target) {
+      // The handler returned: whatever it wrote is the whole body.
+      if (!target.ended) {
+        target.ended = true;
+        target.client.notify('end', [target.id]);
+      }
+      return { status: answer.val.status, headers: [], body: new Uint8Array(0), streamed: true };
+    }
     const body = answer.val.bodyHandle?.output.bytes() ?? new Uint8Array(0);
     return { status: answer.val.status, headers: answer.val.fields.plain(), body };
   }

@@ -9,6 +9,7 @@ import { jsName } from '../component/js-name.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
+import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http-stream.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -95,6 +96,9 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   const { name, limits } = options;
   const backoff = createBackoffSchedule(options.backoff);
   const plan = planImports(component.world, Object.keys(options.imports));
+  // An HTTP handler's bodies stream through the host (http-stream.ts).
+  const exchanges = createExchangeRegistry();
+  if (component.world.exports.some((e) => e.kind === 'interface' && e.interface.name.startsWith('wasi:http/incoming-handler'))) plan.forward.push(HTTP_STREAM_FORWARD);
   const coreModules = await compileCapped(options.artifact, limits.memoryBytes);
   const startTimeoutMs = limits.startTimeoutMs ?? Math.max(10_000, limits.callTimeoutMs);
   const cleanups: (() => void)[] = [];
@@ -113,6 +117,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   const emit = (event: IsolationEvent) => options.onEvent?.(event);
 
   function invoke(iface: string, fn: string, args: unknown[]): unknown {
+    if (iface === HTTP_STREAM) return exchanges.invoke(fn, args);
     const impl = options.imports[iface] as Record<string, unknown> | undefined;
     const target = impl?.[jsName(fn)];
     if (typeof target !== 'function') throw new WasmhostError('missing-import', `${name} called ${iface}#${fn}, which the host's import object lacks`);
@@ -284,10 +289,11 @@ export async function createIsolatedWorkload(component: Component, options: Isol
         const inMs = Math.max(0, Math.round(restartAt - performance.now()));
         return Promise.reject(new WasmhostError('trap', `${name} is restarting after: ${lastStop?.message}; next start in ${inMs} ms`, { cause: lastStop, data: { reason: 'restarting', restartInMs: inMs } }));
       }
+      const taken = exchanges.take(args);
       return new Promise((resolve, reject) => {
-        queue.push({ path, args, resolve, reject });
+        queue.push({ path, args: taken.args, resolve, reject });
         pump();
-      });
+      }).finally(() => exchanges.release(taken.id));
     },
     onClose: (cleanup) => void cleanups.push(cleanup),
     async close() {

@@ -1,0 +1,68 @@
+// Streaming HTTP bodies between the host thread and a workload worker. The request's body and
+// the response travel in chunks while the handler runs: the worker reads the next request chunk
+// with a blocking import call (the host waits for the network), and posts the response's head and
+// body chunks as fire-and-forget notes, which the host writes to the client as they arrive.
+// On the host, a request carries an `HttpExchange` (functions, which cannot cross threads); the
+// isolated workload swaps it for an id and serves the worker's calls for that id from here.
+import { WasmhostError } from '../errors.js';
+import type { ForwardedInterface } from './isolate-protocol.js';
+
+/** The pseudo-interface the worker calls for body chunks (never a component import). */
+export const HTTP_STREAM = 'wasmhost:http-stream';
+
+/** How the worker reaches it: `read` blocks for an answer; `head`, `write` and `end` are notes. */
+export const HTTP_STREAM_FORWARD: ForwardedInterface = {
+  name: HTTP_STREAM,
+  functions: [
+    { name: 'read', js: 'read', returns: true },
+    { name: 'head', js: 'head', returns: false },
+    { name: 'write', js: 'write', returns: false },
+    { name: 'end', js: 'end', returns: false },
+  ],
+};
+
+/** The host's side of one request being served with streamed bodies. */
+export interface HttpExchange {
+  /** The next request body chunk; undefined at its end. Rejects when the body passes its cap or the client went away. */
+  read(): Promise<Uint8Array | undefined>;
+  /** The response's status and headers, once the handler set them. */
+  head(status: number, headers: [string, string][]): void;
+  /** A chunk of the response body, as the handler wrote it. */
+  write(chunk: Uint8Array): void;
+  /** The response body is complete. */
+  end(): void;
+}
+
+/** The exchanges of one workload's calls in flight, by the id that crosses to the worker. */
+export function createExchangeRegistry() {
+  const open = new Map<number, HttpExchange>();
+  let next = 0;
+  return {
+    /** `args` with an exchange in the first argument replaced by its id (`stream`), and the id to release; else as they are. */
+    take(args: unknown[]): { args: unknown[]; id?: number } {
+      const first = args[0] as { exchange?: HttpExchange } | undefined;
+      if (!first || typeof first !== 'object' || !first.exchange) return { args };
+      const id = ++next;
+      open.set(id, first.exchange);
+      const { exchange: _, ...plain } = first;
+      return { args: [{ ...plain, stream: id }, ...args.slice(1)], id };
+    },
+    release(id: number | undefined): void {
+      if (id !== undefined) open.delete(id);
+    },
+    /** Serves the worker's call of `fn` (args: the id, then the function's own). */
+    invoke(fn: string, args: unknown[]): unknown {
+      const [id, ...rest] = args as [number, ...unknown[]];
+      const exchange = open.get(id);
+      if (!exchange) throw new WasmhostError('bad-input', `no HTTP request ${id} is being served (${fn})`);
+      switch (fn) {
+        // A refused read is an answer, not an import failure (which would trap the guest).
+        case 'read': return exchange.read().then((chunk) => chunk ?? null, (error: unknown) => ({ failed: error instanceof Error ? error.message : String(error) }));
+        case 'head': return exchange.head(rest[0] as number, rest[1] as [string, string][]);
+        case 'write': return exchange.write(rest[0] as Uint8Array);
+        case 'end': return exchange.end();
+        default: throw new WasmhostError('bad-input', `${HTTP_STREAM} has no function ${fn}`);
+      }
+    },
+  };
+}
