@@ -66,3 +66,22 @@ export function createExchangeRegistry() {
     },
   };
 }
+
+/**
+ * The request as an in-process handler takes it: the exchange's body read whole (the listener
+ * already holds it to the route's cap) and the exchange left out, so the answer comes back whole.
+ */
+export async function bufferedRequest<T extends { body: Uint8Array; exchange?: HttpExchange }>(request: T): Promise<Omit<T, 'exchange'>> {
+  const { exchange, ...plain } = request;
+  if (!exchange) return plain;
+  const chunks: Uint8Array[] = [plain.body];
+  let size = plain.body.length;
+  for (let chunk = await exchange.read(); chunk; chunk = await exchange.read()) {
+    chunks.push(chunk.slice());
+    size += chunk.length;
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) { body.set(chunk, at); at += chunk.length; }
+  return { ...plain, body };
+}

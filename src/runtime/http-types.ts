@@ -42,6 +42,23 @@ export interface HttpStreamClient {
 /** The export every HTTP component has, as `Workload.call` names it. */
 export const HTTP_HANDLER = 'wasi:http/incoming-handler';
 
+/** Where an in-process `wasi:http/types` import keeps the way to serve a request through it. */
+const SERVE = Symbol.for('wasmhost.http.serve');
+
+/** Serves one plain request through an instance's handler export (`call(request, outparam)`). */
+export type HttpServe = (request: HttpRequestData, call: (request: unknown, outparam: unknown) => unknown) => HttpResponseData;
+
+/** The `wasi:http/types` import for an in-process instance: the types, carrying their `serve`. */
+export function httpTypesImport(http: { types: object; serve: HttpServe }): object {
+  return Object.assign(http.types, { [SERVE]: http.serve });
+}
+
+/** The `serve` of the `wasi:http/types` in an import object built by `httpTypesImport`, if any. */
+export function httpServeOf(imports: Record<string, unknown>): HttpServe | undefined {
+  const types = imports['wasi:http/types'] as { [SERVE]?: HttpServe } | undefined;
+  return types?.[SERVE];
+}
+
 /** preview2-shim's stream classes: the component's `wasi:io/streams` import, which our bodies must be instances of. */
 export interface StreamClasses {
   InputStream: new () => object;

@@ -4,6 +4,7 @@ import type { EngineInstance } from '../component/engine.js';
 import { bindExport, trapError, type ExportCall } from './call-export.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { fastCall } from './fast-call.js';
+import { HTTP_HANDLER, type HttpRequestData, type HttpServe } from './http-types.js';
 
 /** A running instance of a component, callable by export path. */
 export interface Workload {
@@ -28,6 +29,8 @@ export interface WorkloadOptions {
   name: string;
   /** Call scalar-only exports on the core instance directly (default true). */
   fastCalls?: boolean;
+  /** Serves HTTP in-process: a call of the handler export with one plain request answers its plain response. */
+  serveHttp?: HttpServe;
 }
 
 /** Wraps a live engine instance: resolves exports once, guards re-entry, and retires the instance after a trap. */
@@ -66,7 +69,13 @@ export function createWorkload(component: Component, instance: EngineInstance, o
         const entry = resolveExport(component.world, target);
         const fast = options.fastCalls !== false && component.fastPathBlocker === undefined;
         const direct = fast ? fastCall(entry, instance.coreInstances) : undefined;
-        call = guard(entry.path, direct ?? bindExport(instance, entry));
+        const exported = direct ?? bindExport(instance, entry);
+        const { serveHttp } = options;
+        // `handle(request)` with a plain request: the request's resources are built around it here.
+        const http: ExportCall | undefined = serveHttp && entry.path.startsWith(HTTP_HANDLER)
+          ? (...args) => (args.length === 1 ? serveHttp(args[0] as HttpRequestData, (r, o) => exported(r, o)) : exported(...args))
+          : undefined;
+        call = guard(entry.path, http ?? exported);
         bound.set(target, call);
       }
       return call;
