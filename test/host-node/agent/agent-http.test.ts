@@ -94,6 +94,19 @@ describe('wasmhost agent http triggers (a real child process)', () => {
     expect(await (await fetch(`${httpUrl(state)}/api/`)).text()).toBe('hello');
   }, 60_000);
 
+  it('serves an in-process deployment (allowed by the operator) on its route, bodies taken and answered whole', async () => {
+    const { desired, state } = await folder({});
+    const digest = `sha256:${createHash('sha256').update(readFileSync(join(desired, 'echo.wasm'))).digest('hex')}`;
+    await writeFile(join(desired, 'trusted.yaml'), deployment('trusted', digest, '{ kind: http, path: /t }').replace('limits: { callTimeoutMs: 2000 }', 'limits: { isolation: in-process }'));
+    const agent = startAgent(['--desired', desired, '--no-simulated-device', '--broker-port', '0', '--http-port', '0', '--allow-in-process'], state);
+    running.push(agent);
+    await agent.until((s) => s.deployments[0]?.status.state === 'installed');
+    const echoed = await fetch(`${httpUrl(state)}/t/echo`, { method: 'POST', body: 'in the host thread', headers: { 'x-in': 'trusted' } });
+    expect(echoed.status).toBe(200);
+    expect(echoed.headers.get('x-echo')).toBe('trusted');
+    expect(await echoed.text()).toBe('in the host thread');
+  }, 60_000);
+
   it('without --http-port, a deployment with an http trigger fails with the flag to pass', async () => {
     const { desired, state } = await folder({ lone: '{ kind: http, path: /x }' });
     const agent = startAgent(['--desired', desired, '--no-simulated-device', '--broker-port', '0'], state);
