@@ -60,7 +60,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: HttpRout
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
   // Past the cap once the head went out, no 413 can follow: cut the connection, so the client
   // never takes the truncated answer for a whole one.
-  const body = bodyReader(req, cap, () => { if (res.headersSent) res.destroy(); });
+  const body = hasBody(req) ? bodyReader(req, cap, () => { if (res.headersSent) res.destroy(); }) : noBody(req);
   const exchange: HttpExchange = {
     read: body.read,
     head: (status, fields) => startResponse(res, status, fields),
@@ -74,6 +74,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: HttpRout
     authority: req.headers.host ?? '',
     headers,
     body: new Uint8Array(0),
+    bodyless: !hasBody(req),
     exchange,
   };
   const response = await route.handle(request).catch(failureResponse);
@@ -82,6 +83,18 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: HttpRout
 
 function tooLarge(route: HttpRoute): HttpResponseData {
   return textResponse(413, `the request body is larger than ${route.name}'s limit of ${route.limits.maxBodyBytes} bytes`);
+}
+
+/** Whether the request has a body at all (RFC 9112 §6.3: a length or a transfer coding). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** An empty body: read at once, with no wait for the request's end (the handler of a GET never waits on the network). */
+function noBody(req: IncomingMessage): ReturnType<typeof bodyReader> {
+  req.resume();
+  return { tooLarge: () => false, read: async () => undefined };
 }
 
 /**

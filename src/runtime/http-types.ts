@@ -20,6 +20,8 @@ export interface HttpRequestData {
   body: Uint8Array;
   /** The id of the host's exchange serving this request's streamed bodies (http-stream.ts). */
   stream?: number;
+  /** The request has no body (no length, no transfer coding): nothing to read from the host. */
+  bodyless?: boolean;
 }
 
 /** What the handler answered. */
@@ -210,7 +212,7 @@ export function createHttpTypes(options: HttpTypesOptions) {
       this.#consumed = true;
       const { stream: id } = this.data;
       const client = options.stream;
-      if (id === undefined || !client) return new IncomingBody(this.data.body);
+      if (id === undefined || !client || this.data.bodyless) return new IncomingBody(this.data.body);
       return new IncomingBody(this.data.body, () => {
         const chunk = client.call('read', [id]) as Uint8Array | null | { failed: string };
         // Past the body cap or a client gone: the guest sees the body end; the host answers for it.
