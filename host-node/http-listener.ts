@@ -58,14 +58,16 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: HttpRout
   if (Number(req.headers['content-length'] ?? 0) > cap) return tooLarge(route);
   const headers: [string, string][] = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
-  // Past the cap once the head went out, no 413 can follow: cut the connection, so the client
-  // never takes the truncated answer for a whole one.
+  // Past the cap, what the handler writes is not sent: a 413 if the head is not out yet, else the
+  // connection is cut, so the client never takes a truncated answer for a whole one.
   const body = hasBody(req) ? bodyReader(req, cap, () => { if (res.headersSent) res.destroy(); }) : noBody(req);
+  const open = () => !res.destroyed && !body.tooLarge();
   const exchange: HttpExchange = {
     read: body.read,
-    head: (status, fields) => startResponse(res, status, fields),
-    write: (chunk) => { if (!res.destroyed) res.write(chunk); },
-    end: () => { if (!res.destroyed) res.end(); },
+    // The head goes out with the first chunk (or the end): one packet, not two.
+    head: (status, fields) => { if (open()) startResponse(res, status, fields); },
+    write: (chunk) => { if (open()) res.write(chunk); },
+    end: () => { if (open()) res.end(); },
   };
   const request: HttpRequestData & { exchange: HttpExchange } = {
     method: req.method ?? 'GET',
@@ -78,7 +80,10 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: HttpRout
     exchange,
   };
   const response = await route.handle(request).catch(failureResponse);
-  return body.tooLarge() && !res.headersSent ? tooLarge(route) : response;
+  const result = body.tooLarge() ? tooLarge(route) : response;
+  // A head set but not sent yet (nothing written): a failure or a 413 replaces it whole.
+  if (!result.streamed && !res.headersSent) for (const name of res.getHeaderNames()) res.removeHeader(name);
+  return result;
 }
 
 function tooLarge(route: HttpRoute): HttpResponseData {
@@ -149,7 +154,6 @@ function startResponse(res: ServerResponse, status: number, headers: [string, st
   }
   if (length !== undefined) res.setHeader('content-length', length);
   res.statusCode = status;
-  res.flushHeaders();
   return true;
 }
 
