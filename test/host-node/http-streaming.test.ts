@@ -57,6 +57,30 @@ describe('streamed HTTP bodies', () => {
     expect(rest).toBe('last');
   }, 30_000);
 
+  it('cuts the connection when the body passes its cap after the answer started (no 413 can follow a sent head)', async () => {
+    const small = await listenHttp('127.0.0.1', 0, () => ({
+      name: 'echo', limits: { ...DEFAULT_HTTP_LIMITS, maxBodyBytes: 32 },
+      handle: (r: HttpRequestData) => workload.call('wasi:http/incoming-handler#handle', r) as Promise<HttpResponseData>,
+    }));
+    try {
+      const req = request(`${small.url}/echo`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } });
+      req.on('error', () => {});
+      req.write('x'.repeat(20));
+      const [res] = (await once(req, 'response')) as [IncomingMessage];
+      expect(await nextChunk(res)).toBe('x'.repeat(20));
+      req.write('y'.repeat(20)); // 40 bytes: past the cap of 32
+      const ending = await new Promise<string>((resolve) => {
+        res.on('data', () => {});
+        res.on('end', () => resolve('a whole response'));
+        res.on('error', () => resolve('cut'));
+        res.on('close', () => resolve(res.complete ? 'a whole response' : 'cut'));
+      });
+      expect(ending).toBe('cut');
+    } finally {
+      await small.close();
+    }
+  }, 30_000);
+
   it('keeps serving whole requests the same way (a large body in many chunks comes back whole)', async () => {
     const body = Buffer.alloc(300_000, 'abcdefghij');
     const response = await fetch(`${listener.url}/echo`, { method: 'POST', body });
