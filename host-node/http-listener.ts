@@ -61,13 +61,13 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: HttpRout
   // Past the cap, what the handler writes is not sent: a 413 if the head is not out yet, else the
   // connection is cut, so the client never takes a truncated answer for a whole one.
   const body = hasBody(req) ? bodyReader(req, cap, () => { if (res.headersSent) res.destroy(); }) : noBody(req);
-  const open = () => !res.destroyed && !body.tooLarge();
+  const open = () => !res.destroyed && !res.writableEnded && !body.tooLarge();
   const exchange: HttpExchange = {
     read: body.read,
-    // The head goes out with the first chunk (or the end): one packet, not two.
-    head: (status, fields) => { if (open()) startResponse(res, status, fields); },
-    write: (chunk) => { if (open()) res.write(chunk); },
-    end: () => { if (open()) res.end(); },
+    // The head comes with the first chunk and goes out with it; the handler's return ends the response (send).
+    write: (chunk, head) => {
+      if (open() && (!head || startResponse(res, head[0], head[1]))) res.write(chunk);
+    },
   };
   const request: HttpRequestData & { exchange: HttpExchange } = {
     method: req.method ?? 'GET',

@@ -1,7 +1,8 @@
 // Streaming HTTP bodies between the host thread and a workload worker. The request's body and
 // the response travel in chunks while the handler runs: the worker reads the next request chunk
-// with a blocking import call (the host waits for the network), and posts the response's head and
-// body chunks as fire-and-forget notes, which the host writes to the client as they arrive.
+// with a blocking import call (the host waits for the network), and posts each response chunk
+// (the first with the head) as a fire-and-forget note, which the host writes to the client as it
+// arrives; the call's result, which follows the last chunk, ends the response.
 // On the host, a request carries an `HttpExchange` (functions, which cannot cross threads); the
 // isolated workload swaps it for an id and serves the worker's calls for that id from here.
 import { WasmhostError } from '../errors.js';
@@ -10,14 +11,12 @@ import type { ForwardedInterface } from './isolate-protocol.js';
 /** The pseudo-interface the worker calls for body chunks (never a component import). */
 export const HTTP_STREAM = 'wasmhost:http-stream';
 
-/** How the worker reaches it: `read` blocks for an answer; `head`, `write` and `end` are notes. */
+/** How the worker reaches it: `read` blocks for an answer; `write` is a note. */
 export const HTTP_STREAM_FORWARD: ForwardedInterface = {
   name: HTTP_STREAM,
   functions: [
     { name: 'read', js: 'read', returns: true },
-    { name: 'head', js: 'head', returns: false },
     { name: 'write', js: 'write', returns: false },
-    { name: 'end', js: 'end', returns: false },
   ],
 };
 
@@ -25,12 +24,8 @@ export const HTTP_STREAM_FORWARD: ForwardedInterface = {
 export interface HttpExchange {
   /** The next request body chunk; undefined at its end. Rejects when the body passes its cap or the client went away. */
   read(): Promise<Uint8Array | undefined>;
-  /** The response's status and headers, once the handler set them. */
-  head(status: number, headers: [string, string][]): void;
-  /** A chunk of the response body, as the handler wrote it. */
-  write(chunk: Uint8Array): void;
-  /** The response body is complete. */
-  end(): void;
+  /** A chunk of the response body, as the handler wrote it; the first comes with the status and headers. */
+  write(chunk: Uint8Array, head?: [number, [string, string][]]): void;
 }
 
 /** The exchanges of one workload's calls in flight, by the id that crosses to the worker. */
@@ -58,9 +53,7 @@ export function createExchangeRegistry() {
       switch (fn) {
         // A refused read is an answer, not an import failure (which would trap the guest).
         case 'read': return exchange.read().then((chunk) => chunk ?? null, (error: unknown) => ({ failed: error instanceof Error ? error.message : String(error) }));
-        case 'head': return exchange.head(rest[0] as number, rest[1] as [string, string][]);
-        case 'write': return exchange.write(rest[0] as Uint8Array);
-        case 'end': return exchange.end();
+        case 'write': return exchange.write(rest[0] as Uint8Array, rest[1] as [number, [string, string][]] | undefined);
         default: throw new WasmhostError('bad-input', `${HTTP_STREAM} has no function ${fn}`);
       }
     },

@@ -4,8 +4,8 @@
 // the incoming-request, response-outparam and body streams are built here, next to the instance.
 // Bodies are streams on the guest's side. With a `stream` id (a request the host serves from a
 // worker, http-stream.ts) they stream on ours too: the request body is read from the host chunk by
-// chunk as the guest reads it, and the response's head and chunks are posted to the host as the
-// guest sets and writes them. Without one (in-process), they are whole buffers.
+// chunk as the guest reads it, and each response chunk is posted to the host as the guest writes
+// it, the head with the first; the response ends when the handler returns. Without one (in-process), they are whole buffers.
 import { WasmhostError } from '../errors.js';
 import type { OutgoingRequestData, OutgoingResult } from '../capabilities/http-outgoing.js';
 import { createBodyStreams } from './http-bodies.js';
@@ -38,8 +38,8 @@ export interface HttpResponseData {
 export interface HttpStreamClient {
   /** `read(id)`: blocks for the next request chunk (null at the end, `{failed}` when the body may not be read further). */
   call(fn: 'read', args: [number]): unknown;
-  /** `head(id, status, headers)`, `write(id, chunk)`, `end(id)`: posted, not waited for. */
-  notify(fn: 'head' | 'write' | 'end', args: unknown[]): void;
+  /** `write(id, chunk, head?)`: posted, not waited for; the first carries the head (status, headers). */
+  notify(fn: 'write', args: [number, Uint8Array, [number, [string, string][]] | undefined]): void;
 }
 
 /** The export every HTTP component has, as `Workload.call` names it. */
@@ -178,17 +178,12 @@ export function createHttpTypes(options: HttpTypesOptions) {
     readonly output = new BodyOutput();
     #written = false;
     finished = false;
-    /** Called once the guest finishes the body (a streaming response ends then). */
-    onFinish?: () => void;
     write(): BodyOutput {
       if (this.#written) throw undefined;
       this.#written = true;
       return this.output;
     }
-    static finish(body: OutgoingBody): void {
-      body.finished = true;
-      body.onFinish?.();
-    }
+    static finish(body: OutgoingBody): void { body.finished = true; }
   }
 
   class OutgoingResponse {
@@ -209,24 +204,22 @@ export function createHttpTypes(options: HttpTypesOptions) {
       return this.#body;
     }
     get bodyHandle(): OutgoingBody | undefined { return this.#body; }
-    /** Sends the head now, and the body's chunks as they are written (or were, before this). */
+    /** The body's chunks go to the host as they are written (or were, before this), the head with the first. */
     streamTo(target: StreamTarget): void {
       this.#streamTo = target;
-      target.client.notify('head', [target.id, this.status, this.fields.plain()]);
+      target.head = [this.status, this.fields.plain()];
       if (this.#body) streamBody(this.#body, target);
     }
   }
 
-  type StreamTarget = { id: number; client: HttpStreamClient; ended: boolean };
+  /** A streamed response: its head until the first chunk carries it, and whether anything went out. */
+  type StreamTarget = { id: number; client: HttpStreamClient; head?: [number, [string, string][]]; sent: boolean };
   function streamBody(body: OutgoingBody, target: StreamTarget): void {
-    body.output.attach((chunk) => target.client.notify('write', [target.id, chunk]));
-    const end = () => {
-      if (target.ended) return;
-      target.ended = true;
-      target.client.notify('end', [target.id]);
-    };
-    if (body.finished) end();
-    else body.onFinish = end;
+    body.output.attach((chunk) => {
+      target.client.notify('write', [target.id, chunk, target.head]);
+      target.head = undefined;
+      target.sent = true;
+    });
   }
 
   class ResponseOutparam {
@@ -324,20 +317,14 @@ export function createHttpTypes(options: HttpTypesOptions) {
 
   /** Calls `handle(request, outparam)` through `call` and turns what the guest set into a plain response. */
   function serve(request: HttpRequestData, call: (request: unknown, outparam: unknown) => unknown): HttpResponseData {
-    const target = request.stream !== undefined && options.stream ? { id: request.stream, client: options.stream, ended: false } : undefined;
+    const target: StreamTarget | undefined = request.stream !== undefined && options.stream ? { id: request.stream, client: options.stream, sent: false } : undefined;
     const out = new ResponseOutparam(target);
     call(new IncomingRequest(request), out);
     const answer = out.answer;
     if (!answer) throw new WasmhostError('trap', 'the HTTP handler returned without setting a response (response-outparam.set)');
     if (answer.tag === 'err') return { status: 500, headers: [['x-wasmhost-error', answer.val.tag]], body: new Uint8Array(0) };
-    if (target) {
-      // The handler returned: whatever it wrote is the whole body.
-      if (!target.ended) {
-        target.ended = true;
-        target.client.notify('end', [target.id]);
-      }
-      return { status: answer.val.status, headers: [], body: new Uint8Array(0), streamed: true };
-    }
+    // Chunks went out: the handler's return ends the response (the result follows the last chunk).
+    if (target?.sent) return { status: answer.val.status, headers: [], body: new Uint8Array(0), streamed: true };
     const body = answer.val.bodyHandle?.output.bytes() ?? new Uint8Array(0);
     return { status: answer.val.status, headers: answer.val.fields.plain(), body };
   }
