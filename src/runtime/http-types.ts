@@ -149,8 +149,8 @@ export function createHttpTypes(options: HttpTypesOptions) {
 
   class IncomingRequest {
     #consumed = false;
-    readonly #headers: Fields;
-    constructor(readonly data: HttpRequestData) { this.#headers = Fields.frozen(data.headers); }
+    #headers?: Fields;
+    constructor(readonly data: HttpRequestData) {}
     method(): Tagged {
       const m = this.data.method.toLowerCase();
       return METHODS.includes(m) ? { tag: m } : { tag: 'other', val: this.data.method };
@@ -158,7 +158,8 @@ export function createHttpTypes(options: HttpTypesOptions) {
     pathWithQuery(): string { return this.data.pathWithQuery; }
     scheme(): Tagged { return { tag: this.data.scheme.toUpperCase() }; }
     authority(): string { return this.data.authority; }
-    headers(): Fields { return this.#headers; }
+    // Built when asked for: a handler that never reads the headers pays nothing for them.
+    headers(): Fields { return (this.#headers ??= Fields.frozen(this.data.headers)); }
     consume(): IncomingBody {
       if (this.#consumed) throw undefined;
       this.#consumed = true;
