@@ -10,6 +10,7 @@ import { exportedFunctions, resolveExport, type ExportedFunction } from './expor
 import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
 import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http-stream.js';
+import { HTTP_HANDLER } from './http-types.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -98,7 +99,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   const plan = planImports(component.world, Object.keys(options.imports));
   // An HTTP handler's bodies stream through the host (http-stream.ts).
   const exchanges = createExchangeRegistry();
-  if (component.world.exports.some((e) => e.kind === 'interface' && e.interface.name.startsWith('wasi:http/incoming-handler'))) plan.forward.push(HTTP_STREAM_FORWARD);
+  if (component.world.exports.some((e) => e.kind === 'interface' && e.interface.name.startsWith(HTTP_HANDLER))) plan.forward.push(HTTP_STREAM_FORWARD);
   const coreModules = await compileCapped(options.artifact, limits.memoryBytes);
   const startTimeoutMs = limits.startTimeoutMs ?? Math.max(10_000, limits.callTimeoutMs);
   const cleanups: (() => void)[] = [];
@@ -289,7 +290,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
         const inMs = Math.max(0, Math.round(restartAt - performance.now()));
         return Promise.reject(new WasmhostError('trap', `${name} is restarting after: ${lastStop?.message}; next start in ${inMs} ms`, { cause: lastStop, data: { reason: 'restarting', restartInMs: inMs } }));
       }
-      const taken = exchanges.take(args);
+      const taken = path.startsWith(HTTP_HANDLER) ? exchanges.take(args) : { args, id: undefined };
       return new Promise((resolve, reject) => {
         queue.push({ path, args: taken.args, resolve, reject });
         pump();
