@@ -159,7 +159,7 @@ function startResponse(res: ServerResponse, status: number, headers: [string, st
 
 function send(res: ServerResponse, response: HttpResponseData): void {
   if (response.streamed) {
-    if (!res.writableEnded && !res.destroyed) res.end();
+    if (!res.writableEnded && !res.destroyed) end(res, response.trailers);
     return;
   }
   // A failure after the head went out: the client must see the body cut off, not a short success.
@@ -169,5 +169,20 @@ function send(res: ServerResponse, response: HttpResponseData): void {
   }
   // A body cut off at its cap was not read to the end: close the connection after answering.
   if (response.status === 413) res.setHeader('connection', 'close');
-  if (startResponse(res, response.status, response.headers, response.body.length)) res.end(response.body);
+  // Trailers need chunked encoding: no content-length then.
+  if (!startResponse(res, response.status, response.headers, response.trailers ? undefined : response.body.length)) return;
+  if (response.trailers) res.write(response.body);
+  end(res, response.trailers, response.trailers ? undefined : response.body);
+}
+
+/** Ends the response, with the handler's trailers if any (one node:http refuses is dropped, never a crash). */
+function end(res: ServerResponse, trailers: [string, string][] | undefined, body?: Uint8Array): void {
+  if (trailers?.length) {
+    try {
+      res.addTrailers(trailers.filter(([name]) => !HOP_BY_HOP.has(name)));
+    } catch {
+      // Checked in the worker already (token names, no CR/LF); this is a last guard.
+    }
+  }
+  res.end(body);
 }

@@ -32,6 +32,8 @@ export interface HttpResponseData {
   body: Uint8Array;
   /** The head and body were sent through the request's exchange already (`body` is empty). */
   streamed?: boolean;
+  /** Trailers the handler finished its body with (sent after the body, chunked encoding). */
+  trailers?: [string, string][];
 }
 
 /** How the worker reaches the host's exchange of a streamed request (a SyncCallClient on HTTP_STREAM). */
@@ -179,12 +181,16 @@ export function createHttpTypes(options: HttpTypesOptions) {
     readonly output = new BodyOutput();
     #written = false;
     finished = false;
+    trailers?: [string, string][];
     write(): BodyOutput {
       if (this.#written) throw undefined;
       this.#written = true;
       return this.output;
     }
-    static finish(body: OutgoingBody): void { body.finished = true; }
+    static finish(body: OutgoingBody, trailers?: Fields): void {
+      body.finished = true;
+      if (trailers) body.trailers = trailers.plain();
+    }
   }
 
   class OutgoingResponse {
@@ -325,9 +331,10 @@ export function createHttpTypes(options: HttpTypesOptions) {
     if (!answer) throw new WasmhostError('trap', 'the HTTP handler returned without setting a response (response-outparam.set)');
     if (answer.tag === 'err') return { status: 500, headers: [['x-wasmhost-error', answer.val.tag]], body: new Uint8Array(0) };
     // Chunks went out: the handler's return ends the response (the result follows the last chunk).
-    if (target?.sent) return { status: answer.val.status, headers: [], body: new Uint8Array(0), streamed: true };
+    const trailers = answer.val.bodyHandle?.trailers;
+    if (target?.sent) return { status: answer.val.status, headers: [], body: new Uint8Array(0), streamed: true, ...(trailers ? { trailers } : {}) };
     const body = answer.val.bodyHandle?.output.bytes() ?? new Uint8Array(0);
-    return { status: answer.val.status, headers: answer.val.fields.plain(), body };
+    return { status: answer.val.status, headers: answer.val.fields.plain(), body, ...(trailers ? { trailers } : {}) };
   }
 
   return { types, outgoingHandler, serve };

@@ -21,6 +21,8 @@ export interface TestHttpResponse {
   status: number;
   headers: [string, string][];
   body: Uint8Array;
+  /** The trailers the handler finished its body with (empty without). */
+  trailers: [string, string][];
   /** The first value of a header (names are case-insensitive). */
   header(name: string): string | undefined;
   /** The body as UTF-8. */
@@ -49,6 +51,7 @@ export function sendTestRequest(workload: Workload, request: TestHttpRequest): T
     status: answer.status,
     headers: answer.headers,
     body: answer.body,
+    trailers: answer.trailers ?? [],
     header: (name) => answer.headers.find(([k]) => k === name.toLowerCase())?.[1],
     text: () => new TextDecoder().decode(answer.body),
   };

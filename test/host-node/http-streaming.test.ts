@@ -87,3 +87,16 @@ describe('streamed HTTP bodies', () => {
     expect(Buffer.from(await response.arrayBuffer()).equals(body)).toBe(true);
   }, 30_000);
 });
+
+describe('response trailers', () => {
+  it('sends the trailers the handler finished its body with, after the body', async () => {
+    const req = request(`${listener.url}/rtrailer`);
+    req.end();
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    let body = '';
+    for await (const chunk of res) body += chunk.toString();
+    expect(res.statusCode).toBe(200);
+    expect(body).toBe('hello');
+    expect(res.trailers).toEqual({ 'x-trailer': 'done' });
+  }, 30_000);
+});

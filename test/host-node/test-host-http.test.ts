@@ -19,6 +19,8 @@ describe('createTestHost request (an HTTP component)', () => {
     expect(posted.header('X-Path')).toBe('/api/echo?q=1');
     expect(posted.text()).toBe('the body');
     expect(posted.headers).toContainEqual(['x-path', '/api/echo?q=1']);
+    expect(posted.trailers).toEqual([]);
+    expect(t.request(echo, { path: '/rtrailer' }).trailers).toEqual([['x-trailer', 'done']]);
   });
 
   it('reports a trapping handler as a trap, and refuses a component that is no HTTP handler', async () => {

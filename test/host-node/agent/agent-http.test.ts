@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -105,6 +106,15 @@ describe('wasmhost agent http triggers (a real child process)', () => {
     expect(echoed.status).toBe(200);
     expect(echoed.headers.get('x-echo')).toBe('trusted');
     expect(await echoed.text()).toBe('in the host thread');
+    // A whole answer with trailers goes chunked, the trailers after the body.
+    const trailed = await new Promise<{ body: string; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+      request(`${httpUrl(state)}/t/rtrailer`, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => { body += d.toString(); });
+        res.on('end', () => resolve({ body, trailers: res.trailers }));
+      }).on('error', reject).end();
+    });
+    expect(trailed).toEqual({ body: 'hello', trailers: { 'x-trailer': 'done' } });
   }, 60_000);
 
   it('without --http-port, a deployment with an http trigger fails with the flag to pass', async () => {
