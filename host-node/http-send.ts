@@ -1,55 +1,82 @@
-// The Node side of outgoing HTTP: sends an allowed request with fetch (no redirects followed:
-// a redirect to another origin would pass the allow list), within the deadline, reading at most
-// the response cap; failures become wasi:http error-code cases.
+// The Node side of outgoing HTTP: sends an allowed request with node:http or node:https (no
+// redirects followed: a redirect to another origin would pass the allow list), within the
+// deadline, reading at most the response cap; failures become wasi:http error-code cases.
+// HTTPS always verifies the server's certificate: against the system CAs plus, when the
+// operator gives one (`--http-ca`), an extra trust bundle (a device's local services often have a private CA).
+import http from 'node:http';
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { createHttpOutgoingProvider, type HttpSender, type OutgoingResult } from '../src/capabilities/http-outgoing.js';
 import type { CapabilityProvider } from '../src/capabilities/provider.js';
 
 const FORBIDDEN = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
 
-export const sendWithFetch: HttpSender = async (url, request, { timeoutMs, maxResponseBytes }) => {
-  const signal = AbortSignal.timeout(timeoutMs);
-  const headers = new Headers();
-  for (const [name, value] of request.headers) if (!FORBIDDEN.has(name.toLowerCase())) headers.append(name, value);
-  let response: Response;
-  try {
-    const hasBody = request.body.length > 0 && !['GET', 'HEAD'].includes(request.method.toUpperCase());
-    response = await fetch(url, { method: request.method, headers, body: hasBody ? (request.body as unknown as Blob) : undefined, redirect: 'manual', signal });
-  } catch (error) {
-    return failure(error, signal);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
-      size += (chunk as Uint8Array).length;
-      if (size > maxResponseBytes) {
-        await response.body?.cancel();
-        return { error: 'HTTP-response-body-size', detail: String(maxResponseBytes) };
-      }
-      chunks.push(chunk as Uint8Array);
-    }
-  } catch (error) {
-    return failure(error, signal);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) { body.set(c, at); at += c.length; }
-  const out: [string, string][] = [];
-  response.headers.forEach((value, name) => out.push([name, value]));
-  return { ok: { status: response.status, headers: out, body } };
-};
+/** Options of the Node sender. */
+export interface NodeHttpSendOptions {
+  /** PEM trust bundle added to the system CAs for workloads' HTTPS requests. */
+  ca?: string | Buffer;
+}
 
-function failure(error: unknown, signal: AbortSignal): OutgoingResult {
-  if (signal.aborted) return { error: 'HTTP-response-timeout' };
-  const code = ((error as { cause?: { code?: string } }).cause?.code ?? '') as string;
+/** An HttpSender over node:http/node:https; each sender owns its agents (no shared global state). */
+export function createNodeHttpSender(options: NodeHttpSendOptions = {}): HttpSender {
+  const httpAgent = new http.Agent({ keepAlive: true });
+  const httpsAgent = new https.Agent({ keepAlive: true, ca: options.ca ? [...rootCertificates, options.ca.toString()] : undefined });
+  return (url, request, { timeoutMs, maxResponseBytes }) => new Promise<OutgoingResult>((resolve) => {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const headers: Record<string, string[]> = {};
+    for (const [name, value] of request.headers) if (!FORBIDDEN.has(name.toLowerCase())) (headers[name.toLowerCase()] ??= []).push(value);
+    const hasBody = request.body.length > 0 && !['GET', 'HEAD'].includes(request.method.toUpperCase());
+    let settled = false;
+    const done = (result: OutgoingResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const req = (secure ? https : http).request(target, {
+      method: request.method,
+      headers: hasBody ? { ...headers, 'content-length': String(request.body.length) } : headers,
+      agent: secure ? httpsAgent : httpAgent,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxResponseBytes) {
+          req.destroy();
+          done({ error: 'HTTP-response-body-size', detail: String(maxResponseBytes) });
+        } else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        const out: [string, string][] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+        done({ ok: { status: res.statusCode ?? 502, headers: out, body: new Uint8Array(Buffer.concat(chunks)) } });
+      });
+      res.on('error', (error) => done(failure(error)));
+    });
+    const timer = setTimeout(() => {
+      done({ error: 'HTTP-response-timeout' });
+      req.destroy();
+    }, timeoutMs);
+    req.on('error', (error) => done(failure(error)));
+    req.end(hasBody ? request.body : undefined);
+  });
+}
+
+/** The error-code case for a failed request. */
+function failure(error: unknown): OutgoingResult {
+  const code = String((error as { code?: string }).code ?? '');
   if (code === 'ECONNREFUSED') return { error: 'connection-refused' };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'DNS-error', detail: code };
-  if (code === 'ECONNRESET') return { error: 'connection-terminated' };
-  if (/CERT|TLS|SSL/.test(code)) return { error: 'TLS-certificate-error' };
+  if (code === 'ECONNRESET' || code === 'EPIPE') return { error: 'connection-terminated' };
+  // A certificate the trust bundle does not vouch for, for another name, expired, self-signed…
+  if (/CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|ISSUER|SIGNATURE/.test(code)) return { error: 'TLS-certificate-error' };
+  if (/TLS|SSL/.test(code)) return { error: 'TLS-protocol-error' };
   return { error: 'internal-error', detail: error instanceof Error ? error.message : String(error) };
 }
 
-/** `wasi:http/outgoing-handler` for Node hosts: the `http` grant's allow list, sent with fetch. */
-export function createNodeHttpOutgoingProvider(): CapabilityProvider {
-  return createHttpOutgoingProvider(sendWithFetch);
+/** `wasi:http/outgoing-handler` for Node hosts: the `http` grant's allow list, sent with node:http(s). */
+export function createNodeHttpOutgoingProvider(options: NodeHttpSendOptions = {}): CapabilityProvider {
+  return createHttpOutgoingProvider(createNodeHttpSender(options));
 }

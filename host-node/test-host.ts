@@ -1,6 +1,7 @@
 import { createTestHost as createMemoryTestHost, type TestHost, type TestHostOptions } from '../src/testing/test-host.js';
 import { nodePorts } from './node-host.js';
 import { createWasiProvider } from './wasi-provider.js';
+import { createNodeHttpOutgoingProvider } from './http-send.js';
 
 /** Options of a Node test host: a test host's, plus where transpiled components are cached. */
 export interface NodeTestHostOptions extends TestHostOptions {
@@ -10,8 +11,9 @@ export interface NodeTestHostOptions extends TestHostOptions {
 /**
  * A test host for Wasm authors in vitest or node:test: mocked sensors, actuators and config,
  * deny-by-default WASI, the file artifact cache (a component is transpiled once across runs),
- * and a record of every capability call.
+ * a record of every capability call, and `request` for wasi:http handlers (served in-process;
+ * their outgoing requests are refused there, as outgoing HTTP blocks and needs worker isolation).
  */
 export function createTestHost(options: NodeTestHostOptions = {}): TestHost {
-  return createMemoryTestHost({ ...options, ...nodePorts(options), providers: [createWasiProvider(), ...(options.providers ?? [])] });
+  return createMemoryTestHost({ ...options, ...nodePorts(options), providers: [createWasiProvider(), createNodeHttpOutgoingProvider(), ...(options.providers ?? [])] });
 }

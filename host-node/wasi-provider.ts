@@ -2,6 +2,7 @@ import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { CapabilityProvider } from '../src/capabilities/provider.js';
 import type { Grants } from '../src/capabilities/grants.js';
 import { shimWasiProvider } from '../src/capabilities/wasi-shim.js';
+import { createHttpTypes, httpTypesImport, type StreamClasses } from '../src/runtime/http-types.js';
 
 export { WasiExit } from '../src/capabilities/wasi-shim.js';
 
@@ -19,6 +20,12 @@ function shimImports(grants: Readonly<Grants>, args: string[]): Record<string, u
   // outgoing requests through the `http` grant's allow list (http-send.ts); never the shim's.
   delete imports['wasi:http/outgoing-handler'];
   delete imports['wasi:http/incoming-handler'];
+  // In-process, requests are served through these types (a worker replaces them with its own).
+  const clock = imports['wasi:clocks/monotonic-clock'] as { subscribeDuration(ns: bigint): object };
+  imports['wasi:http/types'] = httpTypesImport(createHttpTypes({
+    streams: imports['wasi:io/streams'] as StreamClasses,
+    readyPollable: () => clock.subscribeDuration(0n),
+  }));
   return imports;
 }
 

@@ -11,6 +11,7 @@ import type { Isolate } from './ports/isolate.js';
 import { createIsolatedWorkload, type Backoff, type IsolatedWorkload, type IsolationEvent, type IsolationLimits } from './runtime/isolated-workload.js';
 import { transpileWithJco } from './component/transpile.js';
 import { WasmhostError } from './errors.js';
+import { httpServeOf } from './runtime/http-types.js';
 import { createWorkload, type Workload } from './runtime/workload.js';
 import { bindMessageTrigger, exportsMessageHandler } from './runtime/message-trigger.js';
 import { createMessagingProvider } from './capabilities/messaging-provider.js';
@@ -144,7 +145,7 @@ export function createHost(options: HostOptions): Host {
       const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
       const prepared = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, () => engine.prepare(component));
       const instance = await inSpan(telemetry, 'instantiate', { parent: opts.span, attributes }, () => prepared.instantiate(imports, { memoryBytes: opts.memoryBytes }));
-      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls, telemetry });
+      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls, telemetry, serveHttp: httpServeOf(imports) });
       if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
         const trigger = bindMessageTrigger(workload, bus, { grants: opts.grants, log });
         workload.onClose(() => trigger.close());

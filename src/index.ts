@@ -24,7 +24,7 @@ export { createMemoryBus, type MemoryBusOptions } from './memory/memory-bus.js';
 export { createMessagingProvider } from './capabilities/messaging-provider.js';
 export { bindMessageTrigger, type MessageTrigger, type MessageTriggerOptions } from './runtime/message-trigger.js';
 export { allowedName, isGranted, topicMatches, type Grants, type GrantKey } from './capabilities/grants.js';
-export { createTestHost, type TestHost, type TestHostOptions, type TestHostMocks, type SensorMock } from './testing/test-host.js';
+export { createTestHost, type TestHost, type TestHostOptions, type TestHostMocks, type SensorMock, type TestHttpRequest, type TestHttpResponse } from './testing/test-host.js';
 export { recordCalls, type CapabilityCall } from './testing/record-calls.js';
 export { profileFromProviders, parseDeviceProfile, type DeviceProfile, type DeviceClass, type DeviceIdentity, type DeviceResources, type ProfileOptions, type WasmFacts, type Labels } from './device/profile.js';
 export { toDeviceCapabilitiesManifest, fromDeviceCapabilitiesManifest, readDeviceProfile, peerCapabilitiesManifest, type DeviceCapabilitiesManifest, type PeerDeviceFacts, type WasmhostExtension } from './device/margo-capabilities.js';

@@ -5,6 +5,7 @@ import { createAgent } from '../../src/deploy/agent.js';
 import { createHttpRouter } from '../../src/runtime/http-router.js';
 import { listenHttp } from '../http-listener.js';
 import { createNodeHttpOutgoingProvider } from '../http-send.js';
+import { readHttpTls } from './http-tls-flags.js';
 import { IMPORTED_FILE } from '../../src/deploy/import-desired.js';
 import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
@@ -77,6 +78,11 @@ export interface AgentCommandOptions {
   otel?: string;
   /** Serve Prometheus text at http://127.0.0.1:<port>/metrics (0: a free one). */
   metricsPort?: number;
+  /** The HTTP listener's certificate chain and key (PEM files): it serves HTTPS. */
+  httpTlsCert?: string;
+  httpTlsKey?: string;
+  /** A PEM trust bundle added to the system CAs for workloads' outgoing HTTPS. */
+  httpCa?: string;
 }
 
 /** The bridge to peers and what it runs on; `close` shuts it all down. */
@@ -156,7 +162,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const desiredDir = options.wfm ? undefined : (options.desired ?? join(stateDir, IMPORTED_DIR));
   if (!options.desired && desiredDir) await mkdir(desiredDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
-  const providers = [createWasiProvider(), createNodeHttpOutgoingProvider()];
+  const httpTls = await readHttpTls({ cert: options.httpTlsCert, key: options.httpTlsKey, ca: options.httpCa, names: { cert: '--http-tls-cert', key: '--http-tls-key', ca: '--http-ca' } });
+  const providers = [createWasiProvider(), createNodeHttpOutgoingProvider({ ca: httpTls.ca })];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
   // Telemetry first: the bridge and the host report through it (the SDK loads only if asked for).
   const { telemetry, collector } = await startNodeTelemetry({ otel: options.otel, prometheus: options.metricsPort !== undefined, deviceId: linuxIdentity().id, deviceClass: 'linux' });
@@ -172,7 +179,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const components = createFileComponentStore(join(stateDir, 'components'));
   const credentials = await loadRegistryCredentials(options.registryAuth ?? process.env.WASMHOST_REGISTRY_AUTH);
   const router = options.httpPort === undefined ? undefined : createHttpRouter();
-  const http = router && (await listenHttp(options.httpHost ?? '127.0.0.1', options.httpPort!, router.resolve));
+  const http = router && (await listenHttp(options.httpHost ?? '127.0.0.1', options.httpPort!, router.resolve, httpTls.listener));
   const agent = createAgent({
     http: router,
     host,

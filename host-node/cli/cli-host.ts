@@ -9,7 +9,13 @@ import type { Host } from '../../src/create-host.js';
 import { readMockFile } from './mock-file.js';
 
 /** Where the CLI host keeps things, and the mock file if any. */
-export interface CliHostOptions { cacheDir?: string; dataDir?: string; mockFile?: string }
+export interface CliHostOptions {
+  cacheDir?: string;
+  dataDir?: string;
+  mockFile?: string;
+  /** PEM trust bundle added to the system CAs for workloads' outgoing HTTPS (`--http-ca`). */
+  httpCa?: Buffer;
+}
 
 /** The host, and with --mock, the test host's record of calls and the mocks read. */
 export async function createCliHost(options: CliHostOptions) {
@@ -17,6 +23,6 @@ export async function createCliHost(options: CliHostOptions) {
   const mock = mocks && createTestHost({ ...mocks, cacheDir: options.cacheDir });
   // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
-  const host: Host = mock?.host ?? createNodeHost({ cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createWasiProvider(), createNodeHttpOutgoingProvider(), simulated] });
+  const host: Host = mock?.host ?? createNodeHost({ cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createWasiProvider(), createNodeHttpOutgoingProvider({ ca: options.httpCa }), simulated] });
   return { host, mock, mocks };
 }

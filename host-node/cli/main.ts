@@ -15,7 +15,8 @@ Usage:
                  [--state <dir>] [--no-simulated-device] [--allow-in-process (not with --wfm)]
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
                  [--registry-auth <config.json>] [--insecure-registry host:port …]
-                 [--http-port <port> [--http-host 127.0.0.1]]   (serves components' http triggers)
+                 [--http-port <port> [--http-host 127.0.0.1] [--http-tls-cert f --http-tls-key f]]   (serves components' http triggers; HTTPS with the PEM files)
+                 [--http-ca ca.pem]   (trust bundle added to the system CAs for workloads' outgoing HTTPS)
                  [--otel <collector url>] [--metrics-port <port>]  (OpenTelemetry OTLP/HTTP; Prometheus /metrics on loopback)
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
@@ -154,6 +155,9 @@ export async function main(argv: string[]): Promise<number> {
       'http-host': { type: 'string' },
       otel: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'http-tls-cert': { type: 'string' },
+      'http-tls-key': { type: 'string' },
+      'http-ca': { type: 'string' },
     },
   });
   const dashDash = rest.indexOf('--');
@@ -193,6 +197,9 @@ export async function main(argv: string[]): Promise<number> {
         httpHost: values['http-host'],
         otel: values.otel,
         metricsPort: values['metrics-port'] === undefined ? undefined : port(values['metrics-port'], '--metrics-port'),
+        httpTlsCert: values['http-tls-cert'],
+        httpTlsKey: values['http-tls-key'],
+        httpCa: values['http-ca'],
       });
     case 'push':
       return (await import('./push.js')).pushCommand(file, extra0(positionals), {

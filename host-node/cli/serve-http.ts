@@ -15,7 +15,7 @@ import { HTTP_HANDLER, type HttpRequestData, type HttpResponseData } from '../..
 import { listenHttp } from '../http-listener.js';
 import { readComponentFile } from './read-component.js';
 
-export const SERVE_HTTP_USAGE = 'wasmhost serve-http <component.wasm> [--listen 127.0.0.1:8080] [--grant …] [--dir host::guest] [--env K=V] [--max-body <bytes>] [--timeout-ms <ms>] [--max-concurrent <n>] [--memory <bytes>]';
+export const SERVE_HTTP_USAGE = 'wasmhost serve-http <component.wasm> [--listen 127.0.0.1:8080] [--grant …] [--dir host::guest] [--env K=V] [--max-body <bytes>] [--timeout-ms <ms>] [--max-concurrent <n>] [--memory <bytes>] [--tls-cert cert.pem --tls-key key.pem] [--http-ca ca.pem]';
 
 /** Runs until SIGINT/SIGTERM; returns the exit code. */
 export async function serveHttpMain(argv: string[]): Promise<number> {
@@ -32,6 +32,9 @@ export async function serveHttpMain(argv: string[]): Promise<number> {
       'max-concurrent': { type: 'string' },
       memory: { type: 'string' },
       'cache-dir': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'http-ca': { type: 'string' },
     },
   });
   const file = positionals[0];
@@ -43,8 +46,9 @@ export async function serveHttpMain(argv: string[]): Promise<number> {
   };
   const memoryBytes = number(values.memory, '--memory', 64 * 2 ** 20);
   const [host, port] = splitListen(values.listen);
-  const [{ createCliHost }, { grantsFromFlags }] = await Promise.all([import('./cli-host.js'), import('./grant-flags.js')]);
-  const { host: wasmhost } = await createCliHost({ cacheDir: values['cache-dir'] });
+  const [{ createCliHost }, { grantsFromFlags }, { readHttpTls }] = await Promise.all([import('./cli-host.js'), import('./grant-flags.js'), import('./http-tls-flags.js')]);
+  const tls = await readHttpTls({ cert: values['tls-cert'], key: values['tls-key'], ca: values['http-ca'], names: { cert: '--tls-cert', key: '--tls-key', ca: '--http-ca' } });
+  const { host: wasmhost } = await createCliHost({ cacheDir: values['cache-dir'], httpCa: tls.ca });
   const component = await readComponentFile(wasmhost, file);
   const handler = component.world.exports.find((e) => e.kind === 'interface' && e.interface.name.startsWith(HTTP_HANDLER));
   if (!handler || handler.kind !== 'interface') {
@@ -60,7 +64,7 @@ export async function serveHttpMain(argv: string[]): Promise<number> {
   });
   const listener = await listenHttp(host, port, () => ({
     name, limits, handle: (request: HttpRequestData) => workload.call(path, request) as Promise<HttpResponseData>,
-  }));
+  }), tls.listener);
   process.stdout.write(`serving ${name} on ${listener.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

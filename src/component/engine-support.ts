@@ -18,7 +18,7 @@ export interface EngineFeatures {
 
 /** One thing in the component the engine cannot run, with what would make it run. */
 export interface EngineProblem {
-  feature: 'wasm-gc' | 'core-compile' | 'async-abi' | 'http-handler';
+  feature: 'wasm-gc' | 'core-compile' | 'async-abi' | 'http-handler' | 'http-outgoing';
   problem: string;
   fix: string;
 }
@@ -52,11 +52,20 @@ export function findEngineProblems(bytes: Uint8Array, world: ComponentWorld, eng
   return problems;
 }
 
-/** An HTTP handler needs an HTTP listener in front of it: served on Linux devices, refused elsewhere with the reason. */
+/**
+ * An HTTP handler needs an HTTP listener in front of it: served on Linux devices, refused elsewhere
+ * with the reason; and a page sends no HTTP for a workload (said why).
+ */
 export function httpHandlerProblems(world: ComponentWorld, http: HttpServing, file = '<component.wasm>'): EngineProblem[] {
+  const sender = world.imports.find((i) => i.kind === 'interface' && i.interface.name.startsWith('wasi:http/outgoing-handler'));
+  const outgoing: EngineProblem[] = sender && sender.kind === 'interface' && http === 'no-listener' ? [{
+    feature: 'http-outgoing',
+    problem: `it sends HTTP requests (it imports ${sender.interface.name}), which a page does not offer: the import is synchronous and the browser's fetch answers through a Promise, which a workload's worker cannot wait for without JSPI (an Atomics channel to fetch on the page's side is not built)`,
+    fix: 'deploy it to a Linux device, with the origins it may reach in grants.http.allow',
+  }] : [];
   const handler = world.exports.find((e) => e.kind === 'interface' && e.interface.name.startsWith('wasi:http/incoming-handler'));
-  if (!handler || handler.kind !== 'interface' || http === 'serve') return [];
-  return [http === 'call'
+  if (!handler || handler.kind !== 'interface' || http === 'serve') return outgoing;
+  return [...outgoing, http === 'call'
     ? {
         feature: 'http-handler',
         problem: `it is an HTTP component (it exports ${handler.interface.name}): its handler takes a request and answers through a response-outparam, so it is served, not called`,

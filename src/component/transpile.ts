@@ -31,7 +31,22 @@ export async function transpileWithJco(bytes: Uint8Array, digest: string): Promi
   for (const [name, data] of files) {
     if (name.endsWith('.wasm')) coreModules[name] = data;
   }
-  return { digest, glue: new TextDecoder().decode(glue), coreModules };
+  return { digest, glue: quietDebugLog(new TextDecoder().decode(glue)), coreModules };
+}
+
+const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
+
+/**
+ * jco 1.35's glue asks `process.env.JCO_DEBUG` on every one of its debug-log calls, dozens per
+ * component call; in Node each ask is a getenv through a proxy, half the time of a small HTTP
+ * handler (bench/http.ts). The glue asks once, when it loads, instead.
+ */
+function quietDebugLog(glue: string): string {
+  const at = glue.indexOf(DEBUG_CHECK);
+  if (at < 0) return glue;
+  const decl = glue.lastIndexOf('const _debugLog', at);
+  if (decl < 0) return glue;
+  return `${glue.slice(0, decl)}const _jcoDebugOn = Boolean(globalThis?.process?.env?.JCO_DEBUG);\n  ${glue.slice(decl, at)}if (!_jcoDebugOn) { return; }${glue.slice(at + DEBUG_CHECK.length)}`;
 }
 
 function messageOf(e: unknown): string {

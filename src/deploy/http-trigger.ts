@@ -6,6 +6,7 @@ import type { Component } from '../component/component.js';
 import { DEFAULT_HTTP_LIMITS } from '../runtime/http-limits.js';
 import type { HttpRouter } from '../runtime/http-router.js';
 import { HTTP_HANDLER, type HttpRequestData, type HttpResponseData } from '../runtime/http-types.js';
+import { bufferedRequest } from '../runtime/http-stream.js';
 import type { Trigger, WorkloadSpec } from './types.js';
 
 type HttpTrigger = Extract<Trigger, { kind: 'http' }>;
@@ -23,9 +24,9 @@ export function bindHttpTriggers(router: HttpRouter, component: Component, spec:
   if (!handler || handler.kind !== 'interface') {
     throw new WasmhostError('bad-input', `${spec.name} has an http trigger but does not export ${HTTP_HANDLER}, so it cannot answer requests`);
   }
-  if (spec.limits.isolation !== 'worker') {
-    throw new WasmhostError('unsupported', `${spec.name}: http triggers run in worker isolation only (the request's resources are built inside the worker); remove limits.isolation: in-process`);
-  }
+  // In-process (trusted, no deadline) the handler takes the body whole and answers whole; in a
+  // worker, bodies stream through the request's exchange (runtime/http-stream.ts).
+  const inProcess = spec.limits.isolation !== 'worker';
   const path = `${handler.interface.name}#handle`;
   const unbinds: (() => void)[] = [];
   try {
@@ -36,7 +37,7 @@ export function bindHttpTriggers(router: HttpRouter, component: Component, spec:
         deadlineMs: spec.limits.callTimeoutMs,
       };
       const spec_ = trigger.host ? { path: trigger.path, host: trigger.host } : { path: trigger.path };
-      unbinds.push(router.bind(spec_, owner, { name: owner, limits, handle: (request: HttpRequestData) => call(path, [request]) as Promise<HttpResponseData> }));
+      unbinds.push(router.bind(spec_, owner, { name: owner, limits, handle: async (request: HttpRequestData) => call(path, [inProcess ? await bufferedRequest(request) : request]) as Promise<HttpResponseData> }));
     }
   } catch (error) {
     for (const unbind of unbinds) unbind();

@@ -2,9 +2,13 @@
 // or the host thread in-process). Resources cannot cross threads, so the host sends a plain
 // request (`HttpRequestData`, body already read up to its cap) and gets a plain response back;
 // the incoming-request, response-outparam and body streams are built here, next to the instance.
-// Bodies are streams on the guest's side (read and written in chunks) over buffers on ours.
+// Bodies are streams on the guest's side. With a `stream` id (a request the host serves from a
+// worker, http-stream.ts) they stream on ours too: the request body is read from the host chunk by
+// chunk as the guest reads it, and each response chunk is posted to the host as the guest writes
+// it, the head with the first; the response ends when the handler returns. Without one (in-process), they are whole buffers.
 import { WasmhostError } from '../errors.js';
 import type { OutgoingRequestData, OutgoingResult } from '../capabilities/http-outgoing.js';
+import { createBodyStreams } from './http-bodies.js';
 
 /** A request as it crosses to the instance's thread: header values as latin1 strings. */
 export interface HttpRequestData {
@@ -13,7 +17,12 @@ export interface HttpRequestData {
   scheme: 'http' | 'https';
   authority: string;
   headers: [string, string][];
+  /** The body (or, with `stream`, its first bytes; the rest is read from the host). */
   body: Uint8Array;
+  /** The id of the host's exchange serving this request's streamed bodies (http-stream.ts). */
+  stream?: number;
+  /** The request has no body (no length, no transfer coding): nothing to read from the host. */
+  bodyless?: boolean;
 }
 
 /** What the handler answered. */
@@ -21,10 +30,39 @@ export interface HttpResponseData {
   status: number;
   headers: [string, string][];
   body: Uint8Array;
+  /** The head and body were sent through the request's exchange already (`body` is empty). */
+  streamed?: boolean;
+  /** Trailers the handler finished its body with (sent after the body, chunked encoding). */
+  trailers?: [string, string][];
+}
+
+/** How the worker reaches the host's exchange of a streamed request (a SyncCallClient on HTTP_STREAM). */
+export interface HttpStreamClient {
+  /** `read(id)`: blocks for the next request chunk (null at the end, `{failed}` when the body may not be read further). */
+  call(fn: 'read', args: [number]): unknown;
+  /** `write(id, chunk, head?)`: posted, not waited for; the first carries the head (status, headers). */
+  notify(fn: 'write', args: [number, Uint8Array, [number, [string, string][]] | undefined]): void;
 }
 
 /** The export every HTTP component has, as `Workload.call` names it. */
 export const HTTP_HANDLER = 'wasi:http/incoming-handler';
+
+/** Where an in-process `wasi:http/types` import keeps the way to serve a request through it. */
+const SERVE = Symbol.for('wasmhost.http.serve');
+
+/** Serves one plain request through an instance's handler export (`call(request, outparam)`). */
+export type HttpServe = (request: HttpRequestData, call: (request: unknown, outparam: unknown) => unknown) => HttpResponseData;
+
+/** The `wasi:http/types` import for an in-process instance: the types, carrying their `serve`. */
+export function httpTypesImport(http: { types: object; serve: HttpServe }): object {
+  return Object.assign(http.types, { [SERVE]: http.serve });
+}
+
+/** The `serve` of the `wasi:http/types` in an import object built by `httpTypesImport`, if any. */
+export function httpServeOf(imports: Record<string, unknown>): HttpServe | undefined {
+  const types = imports['wasi:http/types'] as { [SERVE]?: HttpServe } | undefined;
+  return types?.[SERVE];
+}
 
 /** preview2-shim's stream classes: the component's `wasi:io/streams` import, which our bodies must be instances of. */
 export interface StreamClasses {
@@ -45,6 +83,8 @@ export interface HttpTypesOptions {
   readyPollable?: () => object;
   /** Sends an outgoing request through the host (blocking); absent: no `wasi:http/outgoing-handler`. */
   send?: (request: OutgoingRequestData) => OutgoingResult;
+  /** Reaches the host's exchanges, for requests that carry a `stream` id. */
+  stream?: HttpStreamClient;
   /** The largest response body the handler may write (default 64 MiB). */
   responseCapBytes?: number;
 }
@@ -90,43 +130,9 @@ export function createHttpTypes(options: HttpTypesOptions) {
     plain(): [string, string][] { return this.#entries.map(([k, v]) => [k, latin1(v)]); }
   }
 
-  class BodyInput extends streams.InputStream {
-    #at = 0;
-    constructor(readonly bytes: Uint8Array) { super(); }
-    read(len: bigint): Uint8Array {
-      if (this.#at >= this.bytes.length) throw { tag: 'closed' };
-      const chunk = this.bytes.slice(this.#at, this.#at + Number(len));
-      this.#at += chunk.length;
-      return chunk;
-    }
-    blockingRead(len: bigint): Uint8Array { return this.read(len); }
-    skip(len: bigint): bigint { return BigInt(this.read(len).length); }
-    blockingSkip(len: bigint): bigint { return this.skip(len); }
-    subscribe(): object { return ready(); }
-  }
-
-  class BodyOutput extends streams.OutputStream {
-    readonly chunks: Uint8Array[] = [];
-    size = 0;
-    checkWrite(): bigint { return 65536n; }
-    write(buf: Uint8Array): void {
-      if (this.size + buf.length > responseCapBytes) throw { tag: 'closed' };
-      this.chunks.push(buf.slice());
-      this.size += buf.length;
-    }
-    blockingWriteAndFlush(buf: Uint8Array): void { this.write(buf); }
-    flush(): void {}
-    blockingFlush(): void {}
-    writeZeroes(len: bigint): void { this.write(new Uint8Array(Number(len))); }
-    blockingWriteZeroesAndFlush(len: bigint): void { this.writeZeroes(len); }
-    subscribe(): object { return ready(); }
-    bytes(): Uint8Array {
-      const out = new Uint8Array(this.size);
-      let at = 0;
-      for (const chunk of this.chunks) { out.set(chunk, at); at += chunk.length; }
-      return out;
-    }
-  }
+  const { BodyInput, BodyOutput } = createBodyStreams(streams, ready, responseCapBytes);
+  type BodyInput = InstanceType<typeof BodyInput>;
+  type BodyOutput = InstanceType<typeof BodyOutput>;
 
   class FutureTrailers {
     subscribe(): object { return ready(); }
@@ -135,18 +141,18 @@ export function createHttpTypes(options: HttpTypesOptions) {
 
   class IncomingBody {
     #stream?: BodyInput;
-    constructor(readonly bytes: Uint8Array) {}
+    constructor(readonly bytes: Uint8Array, readonly more?: () => Uint8Array | undefined) {}
     stream(): BodyInput {
       if (this.#stream) throw undefined;
-      return (this.#stream = new BodyInput(this.bytes));
+      return (this.#stream = new BodyInput(this.bytes, this.more));
     }
     static finish(_body: IncomingBody): FutureTrailers { return new FutureTrailers(); }
   }
 
   class IncomingRequest {
     #consumed = false;
-    readonly #headers: Fields;
-    constructor(readonly data: HttpRequestData) { this.#headers = Fields.frozen(data.headers); }
+    #headers?: Fields;
+    constructor(readonly data: HttpRequestData) {}
     method(): Tagged {
       const m = this.data.method.toLowerCase();
       return METHODS.includes(m) ? { tag: m } : { tag: 'other', val: this.data.method };
@@ -154,11 +160,20 @@ export function createHttpTypes(options: HttpTypesOptions) {
     pathWithQuery(): string { return this.data.pathWithQuery; }
     scheme(): Tagged { return { tag: this.data.scheme.toUpperCase() }; }
     authority(): string { return this.data.authority; }
-    headers(): Fields { return this.#headers; }
+    // Built when asked for: a handler that never reads the headers pays nothing for them.
+    headers(): Fields { return (this.#headers ??= Fields.frozen(this.data.headers)); }
     consume(): IncomingBody {
       if (this.#consumed) throw undefined;
       this.#consumed = true;
-      return new IncomingBody(this.data.body);
+      const { stream: id } = this.data;
+      const client = options.stream;
+      if (id === undefined || !client || this.data.bodyless) return new IncomingBody(this.data.body);
+      return new IncomingBody(this.data.body, () => {
+        const chunk = client.call('read', [id]) as Uint8Array | null | { failed: string };
+        // Past the body cap or a client gone: the guest sees the body end; the host answers for it.
+        if (chunk === null || !(chunk instanceof Uint8Array)) return undefined;
+        return chunk;
+      });
     }
   }
 
@@ -166,12 +181,16 @@ export function createHttpTypes(options: HttpTypesOptions) {
     readonly output = new BodyOutput();
     #written = false;
     finished = false;
+    trailers?: [string, string][];
     write(): BodyOutput {
       if (this.#written) throw undefined;
       this.#written = true;
       return this.output;
     }
-    static finish(body: OutgoingBody): void { body.finished = true; }
+    static finish(body: OutgoingBody, trailers?: Fields): void {
+      body.finished = true;
+      if (trailers) body.trailers = trailers.plain();
+    }
   }
 
   class OutgoingResponse {
@@ -184,18 +203,39 @@ export function createHttpTypes(options: HttpTypesOptions) {
       this.status = code;
     }
     headers(): Fields { return this.fields; }
+    #streamTo?: StreamTarget;
     body(): OutgoingBody {
       if (this.#body) throw undefined;
-      return (this.#body = new OutgoingBody());
+      this.#body = new OutgoingBody();
+      if (this.#streamTo) streamBody(this.#body, this.#streamTo);
+      return this.#body;
     }
     get bodyHandle(): OutgoingBody | undefined { return this.#body; }
+    /** The body's chunks go to the host as they are written (or were, before this), the head with the first. */
+    streamTo(target: StreamTarget): void {
+      this.#streamTo = target;
+      target.head = [this.status, this.fields.plain()];
+      if (this.#body) streamBody(this.#body, target);
+    }
+  }
+
+  /** A streamed response: its head until the first chunk carries it, and whether anything went out. */
+  type StreamTarget = { id: number; client: HttpStreamClient; head?: [number, [string, string][]]; sent: boolean };
+  function streamBody(body: OutgoingBody, target: StreamTarget): void {
+    body.output.attach((chunk) => {
+      target.client.notify('write', [target.id, chunk, target.head]);
+      target.head = undefined;
+      target.sent = true;
+    });
   }
 
   class ResponseOutparam {
     answer?: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: Tagged };
+    constructor(readonly stream?: StreamTarget) {}
     static set(param: ResponseOutparam, response: ResponseOutparam['answer']): void {
       if (param.answer) throw new WasmhostError('trap', 'response-outparam.set was called twice');
       param.answer = response;
+      if (param.stream && response?.tag === 'ok') response.val.streamTo(param.stream);
     }
   }
 
@@ -284,13 +324,17 @@ export function createHttpTypes(options: HttpTypesOptions) {
 
   /** Calls `handle(request, outparam)` through `call` and turns what the guest set into a plain response. */
   function serve(request: HttpRequestData, call: (request: unknown, outparam: unknown) => unknown): HttpResponseData {
-    const out = new ResponseOutparam();
+    const target: StreamTarget | undefined = request.stream !== undefined && options.stream ? { id: request.stream, client: options.stream, sent: false } : undefined;
+    const out = new ResponseOutparam(target);
     call(new IncomingRequest(request), out);
     const answer = out.answer;
     if (!answer) throw new WasmhostError('trap', 'the HTTP handler returned without setting a response (response-outparam.set)');
     if (answer.tag === 'err') return { status: 500, headers: [['x-wasmhost-error', answer.val.tag]], body: new Uint8Array(0) };
+    // Chunks went out: the handler's return ends the response (the result follows the last chunk).
+    const trailers = answer.val.bodyHandle?.trailers;
+    if (target?.sent) return { status: answer.val.status, headers: [], body: new Uint8Array(0), streamed: true, ...(trailers ? { trailers } : {}) };
     const body = answer.val.bodyHandle?.output.bytes() ?? new Uint8Array(0);
-    return { status: answer.val.status, headers: answer.val.fields.plain(), body };
+    return { status: answer.val.status, headers: answer.val.fields.plain(), body, ...(trailers ? { trailers } : {}) };
   }
 
   return { types, outgoingHandler, serve };

@@ -13,6 +13,8 @@ import { createSyncCallBuffer, encodeValue, serveSyncCalls, type SyncCallRequest
 import { createBackoffSchedule, type Backoff } from './backoff.js';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span.js';
+import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http-stream.js';
+import { HTTP_HANDLER } from './http-types.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -107,6 +109,9 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   const { name, limits } = options;
   const backoff = createBackoffSchedule(options.backoff);
   const plan = planImports(component.world, Object.keys(options.imports));
+  // An HTTP handler's bodies stream through the host (http-stream.ts).
+  const exchanges = createExchangeRegistry();
+  if (component.world.exports.some((e) => e.kind === 'interface' && e.interface.name.startsWith(HTTP_HANDLER))) plan.forward.push(HTTP_STREAM_FORWARD);
   const coreModules = await compileCapped(options.artifact, limits.memoryBytes);
   const startTimeoutMs = limits.startTimeoutMs ?? Math.max(10_000, limits.callTimeoutMs);
   const cleanups: (() => void)[] = [];
@@ -131,6 +136,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   const invokeBare = forwardedInvoker(name, options.imports, plan.forward);
   /** Runs a forwarded import on the host thread, as a child span of the call the worker is running. */
   function invoke(iface: string, fn: string, args: unknown[]): unknown {
+    if (iface === HTTP_STREAM) return exchanges.invoke(fn, args);
     if (!telemetry.enabled) return invokeBare(iface, fn, args);
     return traceImport(telemetry, running?.measure?.span, name, `${iface}#${fn}`, () => invokeBare(iface, fn, args));
   }
@@ -329,20 +335,18 @@ export async function createIsolatedWorkload(component: Component, options: Isol
         measure?.finish(error);
         return Promise.reject(error);
       }
-      if (!measure) {
-        return new Promise((resolve, reject) => {
-          queue.push({ path, args, resolve, reject });
-          pump();
-        });
-      }
+      const taken = path.startsWith(HTTP_HANDLER) ? exchanges.take(args) : { args, id: undefined };
       return new Promise((resolve, reject) => {
-        queue.push({
-          path, args, measure,
-          resolve: (value) => (measure.finish(), resolve(value)),
-          reject: (error) => (measure.finish(error), reject(error)),
-        });
+        if (!measure) queue.push({ path, args: taken.args, resolve, reject });
+        else {
+          queue.push({
+            path, args: taken.args, measure,
+            resolve: (value) => (measure.finish(), resolve(value)),
+            reject: (error) => (measure.finish(error), reject(error)),
+          });
+        }
         pump();
-      });
+      }).finally(() => exchanges.release(taken.id));
     },
     onClose: (cleanup) => void cleanups.push(cleanup),
     async close() {

@@ -14,6 +14,7 @@ import { createSyncCallClient, decodeValue, forwardingImports, type SyncCallClie
 import { createWorkerResources, type WorkerResources } from './worker-resources.js';
 import { createHttpTypes, HTTP_HANDLER, type HttpRequestData, type StreamClasses } from './http-types.js';
 import type { OutgoingResult } from '../capabilities/http-outgoing.js';
+import { HTTP_STREAM } from './http-stream.js';
 
 /** The platform pieces a workload worker runs on. */
 export interface WorkerRuntimeOptions {
@@ -64,6 +65,7 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
           streams: (imports['wasi:io/streams'] as StreamClasses | undefined) ?? { InputStream: class {}, OutputStream: class {} },
           readyPollable: clock?.subscribeDuration ? () => clock.subscribeDuration!(0n) : undefined,
           send: forwarded?.send && ((request) => forwarded.send!(request) as OutgoingResult),
+          stream: { call: (fn, args) => client.call(HTTP_STREAM, fn, args), notify: (fn, args) => client.notify(HTTP_STREAM, fn, args) },
         });
         imports['wasi:http/types'] = http.types;
         if (forwarded) imports[OUTGOING_HANDLER] = http.outgoingHandler;

@@ -6,6 +6,7 @@ import { exportedFunctions, resolveExport, type ExportedFunction } from './expor
 import { fastCall } from './fast-call.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { startCall } from '../telemetry/call-span.js';
+import { HTTP_HANDLER, type HttpRequestData, type HttpServe } from './http-types.js';
 
 /** A running instance of a component, callable by export path. */
 export interface Workload {
@@ -32,6 +33,8 @@ export interface WorkloadOptions {
   fastCalls?: boolean;
   /** Measures `call` (not `bind`, which stays bare for hot loops) when enabled. */
   telemetry?: Telemetry;
+  /** Serves HTTP in-process: a call of the handler export with one plain request answers its plain response. */
+  serveHttp?: HttpServe;
 }
 
 /** Wraps a live engine instance: resolves exports once, guards re-entry, and retires the instance after a trap. */
@@ -70,7 +73,13 @@ export function createWorkload(component: Component, instance: EngineInstance, o
         const entry = resolveExport(component.world, target);
         const fast = options.fastCalls !== false && component.fastPathBlocker === undefined;
         const direct = fast ? fastCall(entry, instance.coreInstances) : undefined;
-        call = guard(entry.path, direct ?? bindExport(instance, entry));
+        const exported = direct ?? bindExport(instance, entry);
+        const { serveHttp } = options;
+        // `handle(request)` with a plain request: the request's resources are built around it here.
+        const http: ExportCall | undefined = serveHttp && entry.path.startsWith(HTTP_HANDLER)
+          ? (...args) => (args.length === 1 ? serveHttp(args[0] as HttpRequestData, (r, o) => exported(r, o)) : exported(...args))
+          : undefined;
+        call = guard(entry.path, http ?? exported);
         bound.set(target, call);
       }
       return call;

@@ -31,7 +31,9 @@ export function recordCalls(provider: CapabilityProvider, sink: (call: Capabilit
 }
 
 function wrapInterface(iface: string, impl: Record<string, unknown>, workload: string, sink: (call: CapabilityCall) => void) {
-  const out: Record<string, unknown> = {};
+  const out: Record<string | symbol, unknown> = {};
+  // Symbol-keyed entries are the host's own (wasi:http/types carries its `serve`): kept as they are.
+  for (const key of Object.getOwnPropertySymbols(impl)) out[key] = (impl as Record<symbol, unknown>)[key];
   for (const [name, value] of Object.entries(impl)) {
     const isClass = typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
     if (typeof value !== 'function' || isClass) {

@@ -7,6 +7,9 @@ import { createMemoryArtifactCache } from '../memory/memory-artifact-cache.js';
 import { createMemoryStore } from '../memory/memory-store.js';
 import type { Workload } from '../runtime/workload.js';
 import { recordCalls, type CapabilityCall } from './record-calls.js';
+import { sendTestRequest, type TestHttpRequest, type TestHttpResponse } from './http-request.js';
+
+export type { TestHttpRequest, TestHttpResponse };
 
 /** A mocked sensor: a constant, or a sequence whose last value repeats. */
 export type SensorMock = number | number[] | { unit?: string; kind?: string; values: number | number[] };
@@ -44,6 +47,8 @@ export interface TestHost {
   keyvalue(workload: string, bucket: string, key: string): string | undefined;
   /** The calls into one interface (`wasmhost:device/sensors`) or one function of it (`…/sensors#read`). */
   callsTo(target: string): CapabilityCall[];
+  /** Sends one HTTP request to a workload exporting wasi:http/incoming-handler and reads its status, headers and body. */
+  request(workload: Workload, request: TestHttpRequest): TestHttpResponse;
 }
 
 /** Builds a test host (in memory; `wasmhost/node` adds a file cache and WASI). */
@@ -92,6 +97,7 @@ export function createTestHost(options: TestHostOptions = {}): TestHost {
       const value = store.get(workload, bucket, key);
       return value && new TextDecoder().decode(value);
     },
+    request: sendTestRequest,
     callsTo(target) {
       const [iface, fn] = target.split('#');
       return calls.filter((c) => c.interface === iface.split('@')[0] && (fn === undefined || c.function === fn));

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -92,6 +93,28 @@ describe('wasmhost agent http triggers (a real child process)', () => {
     expect(error.code).toBe('conflict');
     expect(error.message).toMatch(/the HTTP route \/api is served by first\/web already/);
     expect(await (await fetch(`${httpUrl(state)}/api/`)).text()).toBe('hello');
+  }, 60_000);
+
+  it('serves an in-process deployment (allowed by the operator) on its route, bodies taken and answered whole', async () => {
+    const { desired, state } = await folder({});
+    const digest = `sha256:${createHash('sha256').update(readFileSync(join(desired, 'echo.wasm'))).digest('hex')}`;
+    await writeFile(join(desired, 'trusted.yaml'), deployment('trusted', digest, '{ kind: http, path: /t }').replace('limits: { callTimeoutMs: 2000 }', 'limits: { isolation: in-process }'));
+    const agent = startAgent(['--desired', desired, '--no-simulated-device', '--broker-port', '0', '--http-port', '0', '--allow-in-process'], state);
+    running.push(agent);
+    await agent.until((s) => s.deployments[0]?.status.state === 'installed');
+    const echoed = await fetch(`${httpUrl(state)}/t/echo`, { method: 'POST', body: 'in the host thread', headers: { 'x-in': 'trusted' } });
+    expect(echoed.status).toBe(200);
+    expect(echoed.headers.get('x-echo')).toBe('trusted');
+    expect(await echoed.text()).toBe('in the host thread');
+    // A whole answer with trailers goes chunked, the trailers after the body.
+    const trailed = await new Promise<{ body: string; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+      request(`${httpUrl(state)}/t/rtrailer`, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => { body += d.toString(); });
+        res.on('end', () => resolve({ body, trailers: res.trailers }));
+      }).on('error', reject).end();
+    });
+    expect(trailed).toEqual({ body: 'hello', trailers: { 'x-trailer': 'done' } });
   }, 60_000);
 
   it('without --http-port, a deployment with an http trigger fails with the flag to pass', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliFixturePath } from '../../support/cli-fixtures.js';
+import { httpEchoPath } from '../../support/http-fixture.js';
 import { wasmhost } from './run-cli.js';
 
 let env: Record<string, string>;
@@ -64,6 +65,13 @@ describe('HTTP handlers are served, not called', () => {
     const check = wasmhost(['check', await cliFixturePath('http-handler'), '--device', path], env);
     expect(check.code).toBe(3);
     expect(check.stdout).toMatch(/a device of class browser has no HTTP listener to serve it from/);
+  });
+
+  it('check --class browser refuses outgoing HTTP with the reason', async () => {
+    const check = wasmhost(['check', await httpEchoPath(), '--class', 'browser'], env);
+    expect(check.code).toBe(3);
+    expect(check.stdout).toMatch(/it sends HTTP requests \(it imports wasi:http\/outgoing-handler@0\.2\.12\), which a page does not offer: .*cannot wait for without JSPI/);
+    expect(check.stdout).toMatch(/deploy it to a Linux device, with the origins it may reach in grants\.http\.allow/);
   });
 });
 

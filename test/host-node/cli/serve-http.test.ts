@@ -63,10 +63,16 @@ describe('wasmhost serve-http', () => {
     expect(new Uint8Array(await response.arrayBuffer())).toEqual(body);
   });
 
-  it('refuses a body past --max-body with 413, declared or streamed, without calling the handler', async () => {
+  it('refuses a declared body past --max-body with 413 without calling the handler, and cuts off one that streams past it', async () => {
     expect((await fetch(`${url}/echo`, { method: 'POST', body: new Uint8Array(5000) })).status).toBe(413);
+    // Streamed: the echo handler sets its response before it reads the body. Past the cap it gets
+    // a 413 if nothing of its answer went out yet (the head waits for the first chunk), else the
+    // connection is cut: never a whole 200 made from a truncated body.
     const chunks = new ReadableStream({ start(c) { for (let i = 0; i < 5; i++) c.enqueue(new Uint8Array(1000)); c.close(); } });
-    expect((await fetch(`${url}/echo`, { method: 'POST', body: chunks, duplex: 'half' } as RequestInit)).status).toBe(413);
+    const outcome = await fetch(`${url}/echo`, { method: 'POST', body: chunks, duplex: 'half' } as RequestInit)
+      .then(async (r) => (r.status === 413 ? '413' : (await r.arrayBuffer(), `whole ${r.status}`)))
+      .catch(() => 'cut');
+    expect(['413', 'cut']).toContain(outcome);
     expect((await fetch(`${url}/`)).status).toBe(200);
   });
 
