@@ -2,6 +2,7 @@
 // give it work. Deploying shows what the manifest changes and asks before it removes anything;
 // "Remove all" asks too. Updated in place on every change and once a second.
 import type { ApplyOutcome, BrowserDevice } from './browser-device-agent.js';
+import { offersOf, peerOffers } from '../src/device/console-snapshot.js';
 import { createConsoleView, type ConsoleSnapshot } from './console-view.js';
 import { el, show } from './dom-sync.js';
 
@@ -18,16 +19,10 @@ export function deviceSnapshot(device: BrowserDevice): ConsoleSnapshot {
     deployments: device.agent.statuses().filter((s) => s.status.state !== 'removed'),
     workloads: device.agent.workloads(),
     digests,
-    peers: (device.bridge?.peers() ?? []).map((p) => ({
-      id: p.id, online: p.online, since: p.since,
-      offers: [...p.birth.sensors.map((s) => `${s.name} (${s.unit || 'no unit'})`), ...p.birth.actuators.map((a) => `${a.name} ⇄`)].join(', '),
-    })),
+    peers: (device.bridge?.peers() ?? []).map((p) => ({ id: p.id, online: p.online, since: p.since, offers: peerOffers(p.birth) })),
     events: device.events(),
     panels: device.host.display.panels(),
-    offers: {
-      summary: `${profile.resources.cpu[0]?.cores ?? '?'} cores · engine ${profile.wasm.engine?.name} ${profile.wasm.engine?.version} · grants it can honor: ${(profile.wasm.grants ?? []).join(', ')}`,
-      interfaces: profile.wasm.interfaces.filter((o) => !o.name.startsWith('wasi:cli/terminal')).map((o) => ({ name: `${o.name}${o.version ? `@${o.version}` : ''}`, grant: o.grant })),
-    },
+    offers: offersOf(profile),
   };
 }
 

@@ -14,6 +14,8 @@ import { createNodeHost } from '../node-host.js';
 import { createWasiProvider } from '../wasi-provider.js';
 import { createDeviceProvider, createSimulatedDrivers, sensorReader } from '../../src/capabilities/device-provider.js';
 import { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock, writeFileAtomic } from '../file-agent-ports.js';
+import { agentConsoleSnapshot, createEventRing } from '../agent-console.js';
+import { startConsoleServer } from '../console-server.js';
 import { startStatusServer, type AgentStatusReport } from '../status-server.js';
 import { IMPORTED_DIR, watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
@@ -78,6 +80,8 @@ export interface AgentCommandOptions {
   otel?: string;
   /** Serve Prometheus text at http://127.0.0.1:<port>/metrics (0: a free one). */
   metricsPort?: number;
+  /** Serve the device console at http://127.0.0.1:<port>/ (0: a free one). */
+  consolePort?: number;
   /** The HTTP listener's certificate chain and key (PEM files): it serves HTTPS. */
   httpTlsCert?: string;
   httpTlsKey?: string;
@@ -161,7 +165,12 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   // Without a source, the agent follows the folder `wasmhost import` records into (air-gapped devices).
   const desiredDir = options.wfm ? undefined : (options.desired ?? join(stateDir, IMPORTED_DIR));
   if (!options.desired && desiredDir) await mkdir(desiredDir, { recursive: true });
-  const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
+  // What the console shows of the agent's activity, besides stdout.
+  const events = createEventRing();
+  const log = (e: LogEntry) => {
+    process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
+    events.add({ kind: e.workload === 'agent' || e.context === 'agent' ? 'agent' : 'log', level: e.level, who: e.workload, text: `${e.context}: ${e.message}` });
+  };
   const httpTls = await readHttpTls({ cert: options.httpTlsCert, key: options.httpTlsKey, ca: options.httpCa, names: { cert: '--http-tls-cert', key: '--http-tls-key', ca: '--http-ca' } });
   const providers = [createWasiProvider(), createNodeHttpOutgoingProvider({ ca: httpTls.ca })];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
@@ -191,6 +200,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     log,
     onStatus: (s) => {
       process.stdout.write(`[agent] ${describeStatus(s)}\n`);
+      events.add({ kind: 'agent', level: s.status.state === 'failed' ? 'error' : 'info', who: s.deploymentId, text: describeStatus(s) });
       fleet?.reportStatus(s);
     },
     readSensor: drivers && sensorReader(drivers),
@@ -198,20 +208,30 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     peers: peers && peerPresence(peers.bridge),
   });
   // Show what workloads publish (trigger outputs, messages), so a person sees the device work.
-  host.bus.subscribe('#', (m) => process.stdout.write(`[bus] ${m.topic} ${new TextDecoder().decode(m.payload)}\n`));
+  host.bus.subscribe('#', (m) => {
+    const text = new TextDecoder().decode(m.payload);
+    process.stdout.write(`[bus] ${m.topic} ${text}\n`);
+    events.add({ kind: 'output', level: 'info', who: m.topic, text });
+  });
   const { url, server } = await startStatusServer(agent, deviceId, () =>
     (peers?.bridge.peers() ?? []).map((p) => ({ id: p.id, online: p.online, seq: p.birth.seq, since: new Date(p.since).toISOString() })),
   );
   peers?.bridge.onPeersChanged((change) => {
-    process.stdout.write(`[bridge] peer ${change.peer} ${change.type === 'up' ? 'online' : change.type === 'down' ? 'offline' : 'forgotten'}\n`);
+    const news = `peer ${change.peer} ${change.type === 'up' ? 'online' : change.type === 'down' ? 'offline' : 'forgotten'}`;
+    process.stdout.write(`[bridge] ${news}\n`);
+    events.add({ kind: 'peer', level: change.type === 'up' ? 'info' : 'warn', who: 'bridge', text: news });
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profileNow()) as unknown as Record<string, unknown>);
     fleet?.setChildren(peerChildren(peers?.bridge, deviceId));
   });
   const metrics = options.metricsPort === undefined ? undefined : await startMetricsServer(telemetry.prometheusText!, options.metricsPort);
+  const source = options.wfm ? { kind: 'wfm' as const, url: options.wfm } : { kind: 'manifest' as const, url: resolve(desiredDir!) };
+  const consoleServer = options.consolePort === undefined ? undefined
+    : await startConsoleServer(() => agentConsoleSnapshot({ agent, host, profile: profileNow, events, source, bridge: peers?.bridge }), options.consolePort);
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({
     pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!), ...(http ? { http: http.url } : {}), ...(metrics ? { metrics: metrics.url } : {}),
+    ...(consoleServer ? { console: consoleServer.url } : {}),
   }));
-  process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}${http ? `, http ${http.url}` : ''}${metrics ? `, metrics ${metrics.url}` : ''}\n`);
+  process.stdout.write(`[agent] device ${deviceId}, state ${stateDir}, status ${url}${http ? `, http ${http.url}` : ''}${metrics ? `, metrics ${metrics.url}` : ''}${consoleServer ? `, console ${consoleServer.url}` : ''}\n`);
   if (collector) process.stdout.write(`[agent] telemetry to ${collector} (OTLP/HTTP)\n`);
   // Installs left unfinished by the last run wait for the first poll: a newer manifest supersedes them.
   await agent.start({ deferResume: Boolean(options.wfm) });
@@ -257,6 +277,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   server.close();
   server.closeAllConnections?.();
   metrics?.server.close();
+  consoleServer?.server.closeAllConnections?.();
+  await consoleServer?.close();
   await http?.close();
   await peers?.close().catch((e: Error) => process.stdout.write(`[bridge] close: ${e.message}\n`));
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });

@@ -18,6 +18,7 @@ Usage:
                  [--http-port <port> [--http-host 127.0.0.1] [--http-tls-cert f --http-tls-key f]]   (serves components' http triggers; HTTPS with the PEM files)
                  [--http-ca ca.pem]   (trust bundle added to the system CAs for workloads' outgoing HTTPS)
                  [--otel <collector url>] [--metrics-port <port>]  (OpenTelemetry OTLP/HTTP; Prometheus /metrics on loopback)
+                 [--console-port <port>]   (the device console on http://127.0.0.1:<port>/; ?kiosk hides its controls)
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
   wasmhost push <component.wasm> oci://registry/repository:tag [--registry-auth <config.json>] [--insecure-registry host:port] [--json]
@@ -155,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       'http-host': { type: 'string' },
       otel: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'console-port': { type: 'string' },
       'http-tls-cert': { type: 'string' },
       'http-tls-key': { type: 'string' },
       'http-ca': { type: 'string' },
@@ -197,6 +199,7 @@ export async function main(argv: string[]): Promise<number> {
         httpHost: values['http-host'],
         otel: values.otel,
         metricsPort: values['metrics-port'] === undefined ? undefined : port(values['metrics-port'], '--metrics-port'),
+        consolePort: values['console-port'] === undefined ? undefined : port(values['console-port'], '--console-port'),
         httpTlsCert: values['http-tls-cert'],
         httpTlsKey: values['http-tls-key'],
         httpCa: values['http-ca'],

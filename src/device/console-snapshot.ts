@@ -4,6 +4,7 @@ import type { LogEntry } from '../capabilities/provider.js';
 import type { WorkloadInfo } from '../deploy/agent.js';
 import type { DeploymentStatus } from '../deploy/types.js';
 import type { DisplayPanel } from '../runtime/display-board.js';
+import type { DeviceProfile } from './profile.js';
 
 /** Something the device saw: a log line, a published output, an actuator set. `seq` grows by one per entry. */
 export interface DeviceEvent { seq: number; at: number; kind: 'log' | 'output' | 'actuator' | 'peer' | 'agent'; level: LogEntry['level']; who: string; text: string }
@@ -25,4 +26,30 @@ export interface ConsoleSnapshot {
   offers: { summary: string; interfaces: { name: string; grant?: string }[] };
   /** What workloads show through `wasmhost:display`. */
   panels: DisplayPanel[];
+}
+
+/** The console's line about a peer's offers: its sensors with units, its actuators. */
+export function peerOffers(birth: { sensors: readonly { name: string; unit: string }[]; actuators: readonly { name: string }[] }): string {
+  return [...birth.sensors.map((s) => `${s.name} (${s.unit || 'no unit'})`), ...birth.actuators.map((a) => `${a.name} ⇄`)].join(', ');
+}
+
+/** What the device offers, as the console lists it (terminal interfaces left out: every host has them). */
+export function offersOf(profile: DeviceProfile): ConsoleSnapshot['offers'] {
+  return {
+    summary: `${profile.resources.cpu[0]?.cores ?? '?'} cores · engine ${profile.wasm.engine?.name} ${profile.wasm.engine?.version} · grants it can honor: ${(profile.wasm.grants ?? []).join(', ')}`,
+    interfaces: profile.wasm.interfaces.filter((o) => !o.name.startsWith('wasi:cli/terminal')).map((o) => ({ name: `${o.name}${o.version ? `@${o.version}` : ''}`, grant: o.grant })),
+  };
+}
+
+/** The last `max` events of a device, numbered, for a console that keeps them in memory only. */
+export function createEventRing(max = 300): { add(event: Omit<DeviceEvent, 'at' | 'seq'>): void; list(): readonly DeviceEvent[] } {
+  const events: DeviceEvent[] = [];
+  let seq = 0;
+  return {
+    add(event) {
+      events.push({ ...event, at: Date.now(), seq: ++seq });
+      if (events.length > max) events.splice(0, events.length - max);
+    },
+    list: () => events,
+  };
 }

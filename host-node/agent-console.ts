@@ -1,0 +1,38 @@
+// The Node agent's side of the device console: what it saw (log lines, statuses, outputs, peer
+// news) kept in memory, and the snapshot the console page renders, built from the running parts.
+import type { Bridge } from '../src/bridge/bridge.js';
+import type { Host } from '../src/create-host.js';
+import type { Agent } from '../src/deploy/agent.js';
+import { createEventRing, offersOf, peerOffers, type ConsoleSnapshot } from '../src/device/console-snapshot.js';
+import type { DeviceProfile } from '../src/device/profile.js';
+
+export type EventRing = ReturnType<typeof createEventRing>;
+export { createEventRing };
+
+/** The running parts a snapshot is read from. */
+export interface AgentConsoleParts {
+  agent: Agent;
+  host: Host;
+  profile: () => DeviceProfile;
+  events: EventRing;
+  source: ConsoleSnapshot['source'];
+  bridge?: Bridge;
+}
+
+/** The agent's state as its console shows it. */
+export function agentConsoleSnapshot(parts: AgentConsoleParts): ConsoleSnapshot {
+  const profile = parts.profile();
+  return {
+    deviceId: profile.identity.id,
+    deviceClass: profile.class ?? 'linux',
+    broker: { state: parts.bridge ? 'connected' : 'none' },
+    source: parts.source,
+    deployments: parts.agent.statuses().filter((s) => s.status.state !== 'removed'),
+    workloads: parts.agent.workloads(),
+    digests: {},
+    peers: (parts.bridge?.peers() ?? []).map((p) => ({ id: p.id, online: p.online, since: p.since, offers: peerOffers(p.birth) })),
+    events: parts.events.list(),
+    panels: parts.host.display.panels(),
+    offers: offersOf(profile),
+  };
+}
