@@ -1,7 +1,6 @@
 import { WasmhostError } from '../errors.js';
 import type { Component } from '../component/component.js';
 import type { ImportObject } from '../component/engine.js';
-import { limitMemory } from '../component/limit-memory.js';
 import type { TranspiledArtifact } from '../ports/artifact-cache.js';
 import type { Isolate, IsolateWorker } from '../ports/isolate.js';
 import type { Grants } from '../capabilities/grants.js';
@@ -9,6 +8,7 @@ import { jsName } from '../component/js-name.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
+import { compileCapped, type ModuleCache } from './module-cache.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -53,6 +53,8 @@ export interface IsolatedWorkloadOptions {
   /** Wait for import requests with Atomics.waitAsync (default: when the platform has it), else by a doorbell message. */
   waitAsync?: boolean;
   onEvent?: (event: IsolationEvent) => void;
+  /** Compiled modules shared with the host's other workloads of the same component (default: compiled for this one). */
+  modules?: ModuleCache;
 }
 
 /** A workload running in its own worker: calls are asynchronous, a failed instance is replaced. */
@@ -95,9 +97,12 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   const { name, limits } = options;
   const backoff = createBackoffSchedule(options.backoff);
   const plan = planImports(component.world, Object.keys(options.imports));
-  const coreModules = await compileCapped(options.artifact, limits.memoryBytes);
+  const compiled = options.modules
+    ? await options.modules.acquire(options.artifact, limits.memoryBytes)
+    : { modules: await compileCapped(options.artifact, limits.memoryBytes), release: () => {} };
+  const coreModules = compiled.modules;
   const startTimeoutMs = limits.startTimeoutMs ?? Math.max(10_000, limits.callTimeoutMs);
-  const cleanups: (() => void)[] = [];
+  const cleanups: (() => void)[] = [compiled.release];
   let state: IsolatedWorkload['state'] = 'starting';
   let gen: Generation | undefined;
   const queue: QueuedCall[] = [];
@@ -259,6 +264,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   } catch (error) {
     state = 'closed';
     if (gen) stop(gen, 'closed', error as WasmhostError);
+    compiled.release();
     throw error;
   }
   state = 'running';
@@ -310,10 +316,4 @@ function reasonOf(error: WasmhostError, fallback: StopReason = 'trap'): StopReas
 function sandbox(options: IsolatedWorkloadOptions): WasiSandbox {
   const grants = options.grants ?? {};
   return { preopens: grants.filesystem ?? {}, env: grants.env ?? {}, args: options.wasiArgs ?? [options.name], enableNetwork: grants.network === true };
-}
-
-/** Core modules with the memory cap applied, compiled once for every restart. */
-async function compileCapped(artifact: TranspiledArtifact, memoryBytes: number): Promise<Record<string, WebAssembly.Module>> {
-  const entries = Object.entries(artifact.coreModules).map(async ([file, bytes]) => [file, await WebAssembly.compile(limitMemory(bytes, memoryBytes).bytes)] as const);
-  return Object.fromEntries(await Promise.all(entries));
 }
