@@ -10,19 +10,16 @@ import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
 import { createNodeHost } from '../node-host.js';
-import { createWasiProvider } from '../wasi-provider.js';
+import { createLazyWasiProvider } from '../lazy-wasi-provider.js';
 import { createDeviceProvider, createSimulatedDrivers, sensorReader } from '../../src/capabilities/device-provider.js';
 import { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock, writeFileAtomic } from '../file-agent-ports.js';
 import { startStatusServer, type AgentStatusReport } from '../status-server.js';
 import { IMPORTED_DIR, watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
-import { followFleetManager } from '../../src/deploy/wfm-source.js';
-import { createWfmClient } from '../../src/deploy/wfm-client.js';
 import { loadRegistryCredentials } from '../registry-auth.js';
-import { fleetManagerHttp } from './fleet-manager-http.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { randomBytes } from 'node:crypto';
-import { startBroker, type RunningBroker } from '../broker.js';
+import type { RunningBroker } from '../broker.js';
 import { openCredentialStore } from '../credentials.js';
 import { createMqttTransport } from '../mqtt-transport.js';
 import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
@@ -93,6 +90,7 @@ async function connectPeers(options: AgentCommandOptions): Promise<PeerLink | un
     try {
       // Peers log in with the credentials `wasmhost peer add --state <the same dir>` provisioned.
       const credentials = openCredentialStore(options.stateDir);
+      const { startBroker } = await import('../broker.js'); // aedes: only when the broker is embedded
       broker = await startBroker({ port, wsPort: options.brokerWsPort, hostPassword, credentials, log: (line) => say(`broker: ${line}`) });
     } catch (error) {
       say(`the embedded broker could not listen on 127.0.0.1:${port} (${(error as Error).message}); running without peers (use --broker-port or --broker)`);
@@ -138,14 +136,16 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       { data: { usage: true } });
   }
   // Checked before anything starts: a bad flag or unusable TLS file is a usage error, not a retry loop.
-  const wfmHttp = options.wfm ? await fleetManagerHttp(options, (e) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`)) : undefined;
+  // The fleet-manager client (https, mTLS, SPIFFE checks) loads only for --wfm.
+  const wfm = options.wfm ? await loadFleetManager() : undefined;
+  const wfmHttp = wfm ? await wfm.fleetManagerHttp(options, (e) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`)) : undefined;
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
   // Without a source, the agent follows the folder `wasmhost import` records into (air-gapped devices).
   const desiredDir = options.wfm ? undefined : (options.desired ?? join(stateDir, IMPORTED_DIR));
   if (!options.desired && desiredDir) await mkdir(desiredDir, { recursive: true });
   const log = (e: LogEntry) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`);
-  const providers = [createWasiProvider(), createNodeHttpOutgoingProvider()];
+  const providers = [createLazyWasiProvider(), createNodeHttpOutgoingProvider()];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
   const peers = await connectPeers(options);
   if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));
@@ -155,7 +155,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const profileNow = () => thisDevice(host, stateDir, connectedPeers(peers?.bridge));
   const profile = profileNow();
   const deviceId = profile.identity.id;
-  let fleet: ReturnType<typeof followFleetManager> | undefined;
+  let fleet: ReturnType<FleetManagerModules['followFleetManager']> | undefined;
   const components = createFileComponentStore(join(stateDir, 'components'));
   const credentials = await loadRegistryCredentials(options.registryAuth ?? process.env.WASMHOST_REGISTRY_AUTH);
   const router = options.httpPort === undefined ? undefined : createHttpRouter();
@@ -192,9 +192,9 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   // Installs left unfinished by the last run wait for the first poll: a newer manifest supersedes them.
   await agent.start({ deferResume: Boolean(options.wfm) });
   let watcher: { close(): void };
-  if (options.wfm) {
-    fleet = followFleetManager({
-      client: createWfmClient({ baseUrl: options.wfm, http: wfmHttp!, allowHttp: options.insecureHttp }),
+  if (options.wfm && wfm) {
+    fleet = wfm.followFleetManager({
+      client: wfm.createWfmClient({ baseUrl: options.wfm, http: wfmHttp!, allowHttp: options.insecureHttp }),
       agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
       pollMs: options.pollSeconds * 1000, clock: systemClock, log,
       childPresence: (peer) => {
@@ -237,6 +237,15 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await rm(join(stateDir, ENDPOINT_FILE), { force: true });
   process.stdout.write('[agent] stopped\n');
   return 0;
+}
+
+type FleetManagerModules = Awaited<ReturnType<typeof loadFleetManager>>;
+
+async function loadFleetManager() {
+  const [{ fleetManagerHttp }, { followFleetManager }, { createWfmClient }] = await Promise.all([
+    import('./fleet-manager-http.js'), import('../../src/deploy/wfm-source.js'), import('../../src/deploy/wfm-client.js'),
+  ]);
+  return { fleetManagerHttp, followFleetManager, createWfmClient };
 }
 
 async function readTls(files: AgentCommandOptions['tls']): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {

@@ -1,8 +1,7 @@
 // The host the `device`, `check` and `run` commands use: the Node host with WASI and a
 // simulated device, or with --mock, the test host with mocked sensors and actuators.
 import { createNodeHost } from '../node-host.js';
-import { createTestHost } from '../test-host.js';
-import { createWasiProvider } from '../wasi-provider.js';
+import { createLazyWasiProvider } from '../lazy-wasi-provider.js';
 import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 import type { Host } from '../../src/create-host.js';
@@ -14,9 +13,9 @@ export interface CliHostOptions { cacheDir?: string; dataDir?: string; mockFile?
 /** The host, and with --mock, the test host's record of calls and the mocks read. */
 export async function createCliHost(options: CliHostOptions) {
   const mocks = options.mockFile === undefined ? undefined : await readMockFile(options.mockFile);
-  const mock = mocks && createTestHost({ ...mocks, cacheDir: options.cacheDir });
+  const mock = mocks && (await import('../test-host.js')).createTestHost({ ...mocks, cacheDir: options.cacheDir });
   // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
-  const host: Host = mock?.host ?? createNodeHost({ cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createWasiProvider(), createNodeHttpOutgoingProvider(), simulated] });
+  const host: Host = mock?.host ?? createNodeHost({ cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createLazyWasiProvider(), createNodeHttpOutgoingProvider(), simulated] });
   return { host, mock, mocks };
 }
