@@ -7,6 +7,8 @@ import { WasmhostError } from '../src/errors.js';
 export interface ThreadIsolateOptions {
   /** JS heap cap of each worker in MiB, unless a workload sets its own (default 64). */
   heapMb?: number;
+  /** Young-generation cap of each worker in MiB (default: a quarter of its heap, 1 to 16). */
+  youngMb?: number;
   /** The worker entry (default: `workload-worker.js` beside this module, in dist/). */
   workerUrl?: URL;
   /**
@@ -46,7 +48,7 @@ export function createThreadIsolate(options: ThreadIsolateOptions = {}): ThreadI
   function start(name: string, heap: number): Started {
     const worker = new Worker(url, {
       name: `wasmhost ${name}`,
-      resourceLimits: { maxOldGenerationSizeMb: heap, maxYoungGenerationSizeMb: Math.max(1, Math.min(16, Math.floor(heap / 4))) },
+      resourceLimits: { maxOldGenerationSizeMb: heap, maxYoungGenerationSizeMb: options.youngMb ?? Math.max(1, Math.min(16, Math.floor(heap / 4))) },
     });
     const started: Started = { name, worker, ended: false };
     const end = (error: WasmhostError) => {

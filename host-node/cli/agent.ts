@@ -10,6 +10,9 @@ import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
 import { createNodeHost } from '../node-host.js';
+import { createThreadIsolate } from '../thread-isolate.js';
+import { createProcessTranspiler } from '../transpile-process.js';
+import { missingNodeFlags, profileSettings } from '../agent-profile.js';
 import { createLazyWasiProvider } from '../lazy-wasi-provider.js';
 import { createDeviceProvider, createSimulatedDrivers, sensorReader } from '../../src/capabilities/device-provider.js';
 import { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock, writeFileAtomic } from '../file-agent-ports.js';
@@ -66,6 +69,8 @@ export interface AgentCommandOptions {
   httpPort?: number;
   /** The HTTP listener's address (default 127.0.0.1: loopback only). */
   httpHost?: string;
+  /** `default`, or `small` for 256 MB gateways (agent-profile.ts). */
+  profile?: string;
 }
 
 /** The bridge to peers and what it runs on; `close` shuts it all down. */
@@ -135,6 +140,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       `--wfm ${options.wfm} is plain http: anyone on the network path could forge manifests (a manifestVersion near 2^64 locks out every later update, a package swap runs their code). Use an https fleet manager, or pass --insecure-http to accept that risk knowingly`,
       { data: { usage: true } });
   }
+  const footprint = profileSettings(options.profile ?? 'default');
+  if (!footprint) throw new WasmhostError('bad-input', `unknown --profile '${options.profile}': use default or small`, { data: { usage: true } });
   // Checked before anything starts: a bad flag or unusable TLS file is a usage error, not a retry loop.
   // The fleet-manager client (https, mTLS, SPIFFE checks) loads only for --wfm.
   const wfm = options.wfm ? await loadFleetManager() : undefined;
@@ -150,7 +157,14 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const peers = await connectPeers(options);
   if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));
   else if (drivers) providers.push(createDeviceProvider(drivers));
-  const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true });
+  const host = createNodeHost({
+    cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true,
+    isolate: createThreadIsolate(footprint.isolate), transpile: createProcessTranspiler({ execArgv: footprint.transpilerFlags }),
+  });
+  const missing = missingNodeFlags(footprint, process.execArgv, process.env.NODE_OPTIONS);
+  if (options.profile === 'small' && missing.length) {
+    process.stdout.write(`[agent] profile small: for the smallest footprint also give Node ${missing.join(' ')} (NODE_OPTIONS="${footprint.nodeFlags.join(' ')}" wasmhost agent --profile small)\n`);
+  }
   // The device profile lists the peers online now; it is reported again whenever they change.
   const profileNow = () => thisDevice(host, stateDir, connectedPeers(peers?.bridge));
   const profile = profileNow();

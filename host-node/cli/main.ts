@@ -16,6 +16,7 @@ Usage:
                  [--broker-port 1883 [--broker-ws-port 9001] | --broker mqtt[s]://host:port [--broker-username u --broker-password p]]
                  [--registry-auth <config.json>] [--insecure-registry host:port …]
                  [--http-port <port> [--http-host 127.0.0.1]]   (serves components' http triggers)
+                 [--profile small]   (256 MB gateways: fewer idle workers, smaller heaps; README)
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
   wasmhost push <component.wasm> oci://registry/repository:tag [--registry-auth <config.json>] [--insecure-registry host:port] [--json]
@@ -149,6 +150,7 @@ export async function main(argv: string[]): Promise<number> {
       'insecure-registry': { type: 'string', multiple: true, default: [] },
       'http-port': { type: 'string' },
       'http-host': { type: 'string' },
+      profile: { type: 'string', default: 'default' },
     },
   });
   const dashDash = rest.indexOf('--');
@@ -186,6 +188,7 @@ export async function main(argv: string[]): Promise<number> {
         insecureRegistries: values['insecure-registry'],
         httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], '--http-port'),
         httpHost: values['http-host'],
+        profile: values.profile,
       });
     case 'push':
       return (await import('./push.js')).pushCommand(file, extra0(positionals), {
