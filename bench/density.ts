@@ -17,8 +17,8 @@ const settle = async () => {
   await new Promise((r) => setTimeout(r, 200));
 };
 
-/** Density of the WAT `scalars` component: `inProcess` instances, then `isolated` workers of each setting. */
-export async function density(inProcess = 1000, isolated = 200): Promise<string[]> {
+/** Density of the WAT `scalars` component: `inProcess` instances, then isolated ones in default and small-profile workers. */
+export async function density(inProcess = 1000, isolated = 200, isolatedSmall = 50): Promise<string[]> {
   const bytes = await watComponent('scalars');
   const lines = [`density (WAT scalars component; RSS growth of this process per idle workload, each answered a call)`];
   {
@@ -42,7 +42,8 @@ export async function density(inProcess = 1000, isolated = 200): Promise<string[
     lines.push(row('  start + first call, each (sequential)', ms / inProcess, 'ms'));
     for (const w of all) w.close();
   }
-  for (const [label, options] of [['default workers', {}], ['--profile small workers', profileSettings('small')!.isolate]] as [string, ThreadIsolateOptions][]) {
+  const kinds: [string, ThreadIsolateOptions, number][] = [['default workers', {}, isolated], ['--profile small workers', profileSettings('small')!.isolate, isolatedSmall]];
+  for (const [label, options, count] of kinds) {
     const isolate = createThreadIsolate(options);
     const host = createHost({ artifactCache: createMemoryArtifactCache(), isolate, log: () => {} });
     const component = await host.load(bytes);
@@ -53,17 +54,17 @@ export async function density(inProcess = 1000, isolated = 200): Promise<string[
     const start = performance.now();
     const all: IsolatedWorkload[] = [];
     // Ten at a time: the host starts workloads as deployments arrive, not all at once.
-    for (let i = 0; i < isolated; i += 10) {
-      const batch = await Promise.all(Array.from({ length: Math.min(10, isolated - i) }, (_, j) => host.startIsolated(component, { name: `iso-${i + j}`, limits })));
+    for (let i = 0; i < count; i += 10) {
+      const batch = await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => host.startIsolated(component, { name: `iso-${i + j}`, limits })));
       for (const [j, w] of batch.entries()) if ((await w.call('add', i + j, 1)) !== i + j + 1) throw new Error('bench: an isolated workload answered wrongly');
       all.push(...batch);
     }
     const ms = performance.now() - start;
     await settle();
     const grown = rss() - before;
-    lines.push(row(`${isolated} isolated workloads, ${label}: RSS growth`, grown, 'MiB'));
-    lines.push(row('  per isolated workload', grown / isolated, 'MiB'));
-    lines.push(row('  start + first call, each (10 in flight)', ms / isolated, 'ms'));
+    lines.push(row(`${count} isolated workloads, ${label}: RSS growth`, grown, 'MiB'));
+    lines.push(row('  per isolated workload', grown / count, 'MiB'));
+    lines.push(row('  start + first call, each (10 in flight)', ms / count, 'ms'));
     await Promise.all(all.map((w) => w.close()));
     await isolate.close();
   }

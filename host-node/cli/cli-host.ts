@@ -1,6 +1,7 @@
 // The host the `device`, `check` and `run` commands use: the Node host with WASI and a
 // simulated device, or with --mock, the test host with mocked sensors and actuators.
 import { createNodeHost } from '../node-host.js';
+import { createThreadIsolate } from '../thread-isolate.js';
 import { createLazyWasiProvider } from '../lazy-wasi-provider.js';
 import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
@@ -16,6 +17,9 @@ export async function createCliHost(options: CliHostOptions) {
   const mock = mocks && (await import('../test-host.js')).createTestHost({ ...mocks, cacheDir: options.cacheDir });
   // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
-  const host: Host = mock?.host ?? createNodeHost({ cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createLazyWasiProvider(), createNodeHttpOutgoingProvider(), simulated] });
+  // One command, at most one workload: no idle worker to start beside it.
+  const host: Host = mock?.host ?? createNodeHost({
+    cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createLazyWasiProvider(), createNodeHttpOutgoingProvider(), simulated], isolate: createThreadIsolate({ pool: 0 }),
+  });
   return { host, mock, mocks };
 }
