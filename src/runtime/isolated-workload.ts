@@ -99,7 +99,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   const plan = planImports(component.world, Object.keys(options.imports));
   const compiled = options.modules
     ? await options.modules.acquire(options.artifact, limits.memoryBytes)
-    : { modules: await compileCapped(options.artifact, limits.memoryBytes), release: () => {} };
+    : { modules: await compileCapped(options.artifact, limits.memoryBytes), glue: {}, release: () => {} };
   const coreModules = compiled.modules;
   const startTimeoutMs = limits.startTimeoutMs ?? Math.max(10_000, limits.callTimeoutMs);
   const cleanups: (() => void)[] = [compiled.release];
@@ -146,6 +146,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     if (!g.alive) return;
     switch (message.type) {
       case 'ready':
+        if (message.glueCache) compiled.glue.cache = message.glueCache;
         g.readyAt = performance.now();
         return g.started.resolve();
       case 'note':
@@ -195,7 +196,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       stop(g, 'timeout', error);
     }, startTimeoutMs);
     const init: WorkerInit = {
-      type: 'init', name, digest: component.digest, world: component.world, fastPathBlocker: component.fastPathBlocker, glue: options.artifact.glue, coreModules,
+      type: 'init', name, digest: component.digest, world: component.world, fastPathBlocker: component.fastPathBlocker, glue: options.artifact.glue, glueCache: compiled.glue.cache, coreModules,
       forward: plan.forward, wasi: plan.wasi && { interfaces: plan.wasi, sandbox: sandbox(options) }, channel,
       importTimeoutMs: limits.importTimeoutMs ?? limits.callTimeoutMs, importSpinUs: options.importSpinUs ?? 0, memoryBytes: limits.memoryBytes,
     };

@@ -4,6 +4,8 @@ import type { TranspiledArtifact } from '../ports/artifact-cache.js';
 /** Compiled core modules with a memory cap applied, and the hand-back that frees them. */
 export interface CompiledModules {
   modules: Record<string, WebAssembly.Module>;
+  /** The glue's code cache a worker made (WorkerInit.glueCache), one slot shared like the modules. */
+  glue: { cache?: Uint8Array };
   /** The workload no longer needs them; the last holder's release drops them. */
   release(): void;
 }
@@ -20,7 +22,7 @@ export interface ModuleCache {
   readonly size: number;
 }
 
-interface Entry { holders: number; modules: Promise<Record<string, WebAssembly.Module>> }
+interface Entry { holders: number; modules: Promise<Record<string, WebAssembly.Module>>; glue: { cache?: Uint8Array } }
 
 export function createModuleCache(): ModuleCache {
   const entries = new Map<string, Entry>();
@@ -30,7 +32,7 @@ export function createModuleCache(): ModuleCache {
       const key = `${artifact.digest}@${memoryBytes}`;
       let entry = entries.get(key);
       if (!entry) {
-        entry = { holders: 0, modules: compileCapped(artifact, memoryBytes) };
+        entry = { holders: 0, modules: compileCapped(artifact, memoryBytes), glue: {} };
         entries.set(key, entry);
         const failed = entry;
         entry.modules.catch(() => entries.get(key) === failed && entries.delete(key));
@@ -44,7 +46,7 @@ export function createModuleCache(): ModuleCache {
         if (--held.holders === 0 && entries.get(key) === held) entries.delete(key);
       };
       try {
-        return { modules: await held.modules, release };
+        return { modules: await held.modules, glue: held.glue, release };
       } catch (error) {
         release();
         throw error;

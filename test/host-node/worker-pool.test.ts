@@ -138,4 +138,21 @@ describe('compiled modules shared across workers', () => {
     expect(await workload.call('hog', 0)).toBe(initial);
     expect(modules.size).toBe(1);
   });
+
+  it("the first worker's glue code cache goes to the next workers; a cache V8 rejects is only a slower start", async () => {
+    const modules = createModuleCache();
+    const isolate = isolateWith(1);
+    const first = await start(isolate, { modules });
+    const held = await modules.acquire(faults.artifact, 4 * MiB);
+    expect(held.glue.cache).toBeInstanceOf(Uint8Array);
+    expect(held.glue.cache!.byteLength).toBeGreaterThan(1000);
+    const second = await start(isolate, { modules });
+    expect(await second.call('ask', 3)).toBe(7);
+    held.glue.cache = new Uint8Array(held.glue.cache!.byteLength).fill(7); // not V8's: rejected, compiled from source
+    const third = await start(isolate, { modules });
+    expect(await third.call('ask', 4)).toBe(9);
+    expect(held.glue.cache[0]).not.toBe(7); // the third worker made a good one again
+    expect(await first.call('ok', 1)).toBe(2);
+    held.release();
+  });
 });
