@@ -1,4 +1,5 @@
 // `npm run bench`: every figure is printed beside a baseline measured in the same run.
+// `npm run bench -- start footprint` runs only the named sections (names below).
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,10 @@ import { cliStart } from './cli-start.js';
 import { ociPull } from './oci-pull.js';
 import { httpBench } from './http.js';
 import { telemetryBench } from './telemetry.js';
+import { workerStart } from './worker-start.js';
+import { footprint } from './footprint.js';
+import { density } from './density.js';
+import { resourceCalls } from './resources.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,29 +30,33 @@ async function exampleWasm(dir: string): Promise<string> {
 }
 
 const alarm = await exampleWasm('threshold-alarm-c');
+const sections: Record<string, () => Promise<string[]>> = {
+  cli: () => cliStart(alarm),
+  calls: () => callOverhead(alarm),
+  start: () => startTime(alarm, 'C example'),
+  'worker-start': () => workerStart(alarm),
+  reinstantiate: () => reinstantiate(alarm),
+  isolation: () => isolation(alarm),
+  deploy: () => deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm')),
+  check: () => checkTime(),
+  oci: async () => ociPull(await exampleWasm('sensor-filter-js')),
+  http: () => httpBench(),
+  resources: () => resourceCalls(),
+  telemetry: () => telemetryBench(),
+  footprint: () => footprint(),
+  density: () => density(),
+  'bridge-echo': () => bridgeEcho(),
+  'bridge-peers': () => bridgePeers(),
+  browser: () => browserBench(alarm),
+};
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in sections));
+if (unknown.length) {
+  console.error(`unknown bench section ${unknown.join(', ')}; sections: ${Object.keys(sections).join(' ')}`);
+  process.exit(2);
+}
 console.log(`wasmhost bench — node ${process.version}, ${new Date().toISOString()}\n`);
-for (const line of await cliStart(alarm)) console.log(line);
-console.log();
-for (const line of await callOverhead(alarm)) console.log(line);
-console.log();
-for (const line of await startTime(alarm, 'C example')) console.log(line);
-console.log();
-for (const line of await reinstantiate(alarm)) console.log(line);
-console.log();
-for (const line of await isolation(alarm)) console.log(line);
-console.log();
-for (const line of await deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm'))) console.log(line);
-console.log();
-for (const line of await checkTime()) console.log(line);
-console.log();
-for (const line of await ociPull(await exampleWasm('sensor-filter-js'))) console.log(line);
-console.log();
-for (const line of await httpBench()) console.log(line);
-console.log();
-for (const line of await telemetryBench()) console.log(line);
-console.log();
-for (const line of await bridgeEcho()) console.log(line);
-console.log();
-for (const line of await bridgePeers()) console.log(line);
-console.log();
-for (const line of await browserBench(alarm)) console.log(line);
+for (const name of chosen.length ? chosen : Object.keys(sections)) {
+  for (const line of await sections[name]()) console.log(line);
+  console.log();
+}

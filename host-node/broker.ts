@@ -3,7 +3,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { WasmhostError } from '../src/errors.js';
 import { HOST_USERNAME, mayPublish, maySubscribe, pageMayPublish, pageMayReceive, pageMaySubscribe, type AclPolicy, type PageGrant } from '../src/bridge/acl.js';
 import { createLogLimiter } from '../src/bridge/rate-limit.js';
@@ -200,8 +200,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   });
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  const ws = options.wsPort === undefined ? undefined : await listenWebSocket(handle, host, options.wsPort, maxPacket);
-  const attached = options.attach && attachWebSocket(handle, options.attach.server, options.attach.path, maxPacket);
+  // `ws` (about 11 MB of RSS) is loaded only when MQTT over WebSocket is asked for.
+  const wsLib = options.wsPort !== undefined || options.attach ? await import('ws') : undefined;
+  const ws = options.wsPort === undefined ? undefined : await listenWebSocket(wsLib!, handle, host, options.wsPort, maxPacket);
+  const attached = options.attach && attachWebSocket(wsLib!, handle, options.attach.server, options.attach.path, maxPacket);
   const disconnect = (id: string) => {
     const client = claimed.get(id);
     if (!client) return false;
@@ -260,8 +262,11 @@ function guardPacketSize(client: Client, stream: Duplex, max: number, onRefused:
   };
 }
 
+type WsLib = typeof import('ws');
+
 /** MQTT over WebSocket (subprotocol `mqtt`) into the same broker. */
-async function listenWebSocket(handle: (stream: Duplex) => void, host: string, port: number, maxPacket: number): Promise<{ server: WebSocketServer; port: number }> {
+async function listenWebSocket(lib: WsLib, handle: (stream: Duplex) => void, host: string, port: number, maxPacket: number): Promise<{ server: WebSocketServer; port: number }> {
+  const { WebSocketServer, createWebSocketStream } = lib;
   const server = new WebSocketServer({ host, port, maxPayload: maxPacket + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
   server.on('connection', (socket) => handle(createWebSocketStream(socket)));
   await new Promise<void>((resolve, reject) => {
@@ -272,7 +277,8 @@ async function listenWebSocket(handle: (stream: Duplex) => void, host: string, p
 }
 
 /** MQTT over WebSocket on the caller's HTTP server, at one path; `close` detaches and drops its clients. */
-function attachWebSocket(handle: (stream: Duplex) => void, server: HttpServer, path: string, maxPacket: number): { close(): void } {
+function attachWebSocket(lib: WsLib, handle: (stream: Duplex) => void, server: HttpServer, path: string, maxPacket: number): { close(): void } {
+  const { WebSocketServer, createWebSocketStream } = lib;
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacket + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
   wss.on('connection', (socket) => handle(createWebSocketStream(socket)));
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -6,6 +6,7 @@ import { createHost, type Host, type HostOptions } from '../src/create-host.js';
 import { createFileArtifactCache } from './file-artifact-cache.js';
 import { createSqliteStore } from './sqlite-store.js';
 import { createThreadIsolate } from './thread-isolate.js';
+import { createProcessTranspiler } from './transpile-process.js';
 import { nodeEngineFeatures } from './cli/engine-features.js';
 
 /** Options of a host on a Linux device. */
@@ -39,8 +40,11 @@ export function createNodeHost(options: NodeHostOptions = {}): Host {
   return createHost({ ...options, store, ...nodePorts(options) });
 }
 
-/** The Node pieces every Node host uses: the artifact cache (unless given), node:crypto digests, V8 flags. */
-export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifactCache' | 'digest' | 'isolate' | 'engineFeatures'> {
+/**
+ * The Node pieces every Node host uses: the artifact cache (unless given), node:crypto digests,
+ * V8 flags, workers, and jco run in a short-lived child process (transpile-process.ts).
+ */
+export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifactCache' | 'digest' | 'isolate' | 'engineFeatures' | 'transpile'> {
   enableWasmFeatures();
   const artifactCache =
     options.artifactCache ??
@@ -48,7 +52,10 @@ export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifact
       dir: options.cacheDir ?? defaultCacheDir(),
       onCorrupt: (digest, reason) => console.error(`wasmhost: cache entry ${digest} dropped (${reason}); transpiling again`),
     });
-  return { artifactCache, digest: options.digest ?? nodeSha256, isolate: options.isolate ?? createThreadIsolate(), engineFeatures: nodeEngineFeatures() };
+  return {
+    artifactCache, digest: options.digest ?? nodeSha256, isolate: options.isolate ?? createThreadIsolate(), engineFeatures: nodeEngineFeatures(),
+    transpile: options.transpile ?? createProcessTranspiler(),
+  };
 }
 
 /**

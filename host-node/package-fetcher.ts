@@ -6,10 +6,8 @@ import { isRemoteBase, packageLocationProblem } from '../src/deploy/package-loca
 import { WasmhostError } from '../src/errors.js';
 import type { ComponentStore, PackageFetcher } from '../src/ports/agent-ports.js';
 import type { RegistryCredentials } from '../src/component/oci/oci-auth.js';
-import { pullComponent } from '../src/component/oci/oci-pull.js';
 import { isOciLocation } from '../src/component/oci/oci-reference.js';
 import type { HttpClient } from '../src/ports/http-client.js';
-import { createNodeHttpClient } from './https-client.js';
 
 /** Budgets and transport of the package fetcher. */
 export interface PackageFetcherOptions {
@@ -42,10 +40,16 @@ export interface OciFetchOptions {
 export function createPackageFetcher(options: PackageFetcherOptions = {}): PackageFetcher {
   const timeoutMs = options.timeoutMs ?? PACKAGE_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? PACKAGE_MAX_BYTES;
-  const http = options.http ?? createNodeHttpClient({ timeoutMs, maxBodyBytes: maxBytes });
+  // The https client (node:https, TLS) and the OCI puller load with the first remote package:
+  // an agent that only reads its local folder never loads them.
+  let client: Promise<HttpClient> | undefined;
+  const httpClient = () => (client ??= options.http
+    ? Promise.resolve(options.http)
+    : import('./https-client.js').then((m) => m.createNodeHttpClient({ timeoutMs, maxBodyBytes: maxBytes })));
   return {
     async fetch(location, base, init) {
       if (isOciLocation(location)) {
+        const [{ pullComponent }, http] = await Promise.all([import('../src/component/oci/oci-pull.js'), httpClient()]);
         const pulled = await pullComponent(location, { ...options.oci, http, timeoutMs, maxBytes, signal: init?.signal });
         return pulled.bytes;
       }
@@ -57,6 +61,7 @@ export function createPackageFetcher(options: PackageFetcherOptions = {}): Packa
           throw new WasmhostError('io', `cannot fetch package ${JSON.stringify(location)}: not a URL`, { cause: error });
         }
         if (!/^https?:/.test(url)) throw new WasmhostError('io', `cannot fetch package ${url}: only http(s) URLs are fetched`);
+        const http = await httpClient();
         const res = await http.request('GET', url, { timeoutMs, maxBytes, signal: init?.signal }).catch((error: WasmhostError) => {
           throw new WasmhostError('io', `cannot fetch package ${error.message.replace(/^GET /, '')}`, { cause: error, data: error.data });
         });

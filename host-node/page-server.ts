@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { WasmhostError } from '../src/errors.js';
 import { DEFAULT_TOPIC_ROOT } from '../src/bridge/acl.js';
-import { transpileWithJco } from '../src/component/transpile.js';
+import { createProcessTranspiler } from './transpile-process.js';
 import type { TranspiledArtifact } from '../src/ports/artifact-cache.js';
 import { createFileArtifactCache } from './file-artifact-cache.js';
 import { startBroker, type RunningBroker } from './broker.js';
@@ -60,7 +60,7 @@ export interface PageServerOptions {
    * a page cross-origin isolated only in a secure context: http works on localhost alone.
    */
   tls?: { cert: Uint8Array; key: Uint8Array };
-  /** The transpiler (default transpileWithJco); tests count calls through it. */
+  /** The transpiler (default: jco in a child process, transpile-process.ts); tests count calls through it. */
   transpile?: (bytes: Uint8Array, digest: string) => Promise<TranspiledArtifact>;
   /** Broker refusals (`broker: …`) and server errors (default: console.warn). */
   log?: (line: string) => void;
@@ -192,7 +192,8 @@ export async function startPageServer(options: PageServerOptions): Promise<Runni
 /** `/artifacts/<digest>/index.json` and `/artifacts/<digest>/<file>`: transpiled once per digest, through the file cache. */
 function createArtifactServer(filesDir: string, components: Map<string, string>, options: PageServerOptions) {
   const cache = createFileArtifactCache({ dir: options.cacheDir });
-  const transpile = options.transpile ?? transpileWithJco;
+  // In a child process, as a Node host does: the page server keeps answering while jco runs.
+  const transpile = options.transpile ?? createProcessTranspiler();
   const prepared = new Map<string, Promise<Map<string, { bytes: Uint8Array; digest: string }>>>();
 
   async function build(digest: string) {

@@ -7,8 +7,16 @@ import { WasmhostError } from '../src/errors.js';
 export interface ThreadIsolateOptions {
   /** JS heap cap of each worker in MiB, unless a workload sets its own (default 64). */
   heapMb?: number;
+  /** Young-generation cap of each worker in MiB (default: a quarter of its heap, 1 to 16). */
+  youngMb?: number;
   /** The worker entry (default: `workload-worker.js` beside this module, in dist/). */
   workerUrl?: URL;
+  /**
+   * Workers kept started and idle, so a workload starts without waiting for a thread to boot
+   * and load the worker runtime (default 1; 0: none). The pool fills on the first spawn and is
+   * refilled after each hand-out; idle workers do not keep the process alive.
+   */
+  pool?: number;
 }
 
 const DEFAULT_HEAP_MB = 64;
@@ -19,40 +27,84 @@ function defaultWorkerUrl(): URL {
   return here.endsWith('.ts') ? new URL('../dist/host-node/workload-worker.js', here) : new URL('./workload-worker.js', here);
 }
 
+/** A started worker and where its end is reported once it belongs to a workload. */
+interface Started { name: string; worker: Worker; ended: boolean; onEnd?: (error: WasmhostError) => void }
+
+/** The isolate of worker_threads, with its pool of idle workers; `close` stops the idle ones. */
+export interface ThreadIsolate extends Isolate {
+  /** Idle workers waiting in the pool now. */
+  readonly idle: number;
+  close(): Promise<void>;
+}
+
 /** Runs each workload instance in its own `worker_threads` worker with a JS heap limit. */
-export function createThreadIsolate(options: ThreadIsolateOptions = {}): Isolate {
+export function createThreadIsolate(options: ThreadIsolateOptions = {}): ThreadIsolate {
   const url = options.workerUrl ?? defaultWorkerUrl();
+  const defaultHeap = options.heapMb ?? DEFAULT_HEAP_MB;
+  const poolSize = options.pool ?? 1;
+  const idle: Started[] = [];
+  let closed = false;
+
+  function start(name: string, heap: number): Started {
+    const worker = new Worker(url, {
+      name: `wasmhost ${name}`,
+      resourceLimits: { maxOldGenerationSizeMb: heap, maxYoungGenerationSizeMb: options.youngMb ?? Math.max(1, Math.min(16, Math.floor(heap / 4))) },
+    });
+    const started: Started = { name, worker, ended: false };
+    const end = (error: WasmhostError) => {
+      if (started.ended) return;
+      started.ended = true;
+      const at = idle.indexOf(started);
+      if (at >= 0) idle.splice(at, 1);
+      started.onEnd?.(error);
+    };
+    worker.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        end(new WasmhostError('trap', `${started.name} ran out of JS heap (limit ${heap} MiB); its worker was stopped`, { cause: error, data: { reason: 'out-of-memory', heapMb: heap } }));
+      } else {
+        end(new WasmhostError('trap', `the worker of ${started.name} failed: ${error.message}`, { cause: error, data: { reason: 'worker-exit' } }));
+      }
+    });
+    worker.on('exit', (code) => end(new WasmhostError('trap', `the worker of ${started.name} exited (code ${code})`, { data: { reason: 'worker-exit', exitCode: code } })));
+    return started;
+  }
+
+  function refill(): void {
+    while (!closed && idle.length < poolSize) {
+      const started = start('(idle)', defaultHeap);
+      started.worker.unref();
+      idle.push(started);
+    }
+  }
+
   return {
+    get idle() { return idle.length; },
     spawn({ name, heapMb }): IsolateWorker {
-      const heap = heapMb ?? options.heapMb ?? DEFAULT_HEAP_MB;
-      const worker = new Worker(url, {
-        name: `wasmhost ${name}`,
-        resourceLimits: { maxOldGenerationSizeMb: heap, maxYoungGenerationSizeMb: Math.max(1, Math.min(16, Math.floor(heap / 4))) },
-      });
+      const heap = heapMb ?? defaultHeap;
+      const pooled = heap === defaultHeap ? idle.shift() : undefined;
+      const started = pooled ?? start(name, heap);
+      started.name = name;
+      started.worker.ref();
+      // Replaced after this turn, so the spawn that took it does not wait for the next one.
+      if (poolSize > 0) setImmediate(refill);
       const exitListeners: ((error: WasmhostError) => void)[] = [];
-      let ended = false;
-      const end = (error: WasmhostError) => {
-        if (ended) return;
-        ended = true;
+      started.onEnd = (error) => {
         for (const listener of exitListeners) listener(error);
       };
-      worker.on('error', (error: Error & { code?: string }) => {
-        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-          end(new WasmhostError('trap', `${name} ran out of JS heap (limit ${heap} MiB); its worker was stopped`, { cause: error, data: { reason: 'out-of-memory', heapMb: heap } }));
-        } else {
-          end(new WasmhostError('trap', `the worker of ${name} failed: ${error.message}`, { cause: error, data: { reason: 'worker-exit' } }));
-        }
-      });
-      worker.on('exit', (code) => end(new WasmhostError('trap', `the worker of ${name} exited (code ${code})`, { data: { reason: 'worker-exit', exitCode: code } })));
+      const { worker } = started;
       return {
         post: (message: HostToWorker) => worker.postMessage(message),
         onMessage: (listener: (message: WorkerToHost) => void) => void worker.on('message', listener),
         onExit: (listener) => void exitListeners.push(listener),
         async terminate() {
-          ended = true;
+          started.ended = true;
           await worker.terminate();
         },
       };
+    },
+    async close() {
+      closed = true;
+      await Promise.all(idle.splice(0).map((s) => ((s.ended = true), s.worker.terminate())));
     },
   };
 }

@@ -16,7 +16,7 @@ if (!port) throw new Error('workload-worker.js runs as a worker_threads worker')
 runWorkloadWorker({
   post: (message: WorkerToHost) => port.postMessage(message),
   onMessage: (listener) => void port.on('message', (message: HostToWorker) => listener(message)),
-  loadGlue: async (source, name, digest) => scriptGlue(source, name) ?? importGlue(source, digest),
+  loadGlue: async (source, name, digest, cache) => scriptGlue(source, name, cache) ?? importGlue(source, digest),
   // The same provider the host uses in-process, loaded only when the component imports WASI.
   async wasiImports(init) {
     const [{ createWasiProvider }, { trackStdoutTail }] = await Promise.all([import('./wasi-provider.js'), import('../src/capabilities/stdout-tail.js')]);
@@ -26,10 +26,18 @@ runWorkloadWorker({
   stdoutEndsMidLine: () => stdout?.endsMidLine() ?? false,
 });
 
-/** jco's glue as a classic script (fast, see glue-script.ts), or undefined if its shape is unexpected. */
-function scriptGlue(source: string, name: string): GlueModule | undefined {
+/**
+ * jco's glue as a classic script (fast, see glue-script.ts) compiled with the code cache the
+ * host passed, if V8 accepts it; undefined if its shape is unexpected. Without a usable cache,
+ * `codeCache` makes one after instantiation (holding the functions it compiled) for the next worker.
+ */
+function scriptGlue(source: string, name: string, cachedData?: Uint8Array): (GlueModule & { codeCache?: () => Uint8Array }) | undefined {
   const code = glueAsScript(source);
-  return code === undefined ? undefined : (new Script(code, { filename: `wasmhost-glue-${name}.js` }).runInThisContext() as GlueModule);
+  if (code === undefined) return undefined;
+  const script = new Script(code, { filename: `wasmhost-glue-${name}.js`, cachedData });
+  const glue = script.runInThisContext() as GlueModule;
+  const used = cachedData !== undefined && !script.cachedDataRejected;
+  return used ? glue : { instantiate: glue.instantiate, codeCache: () => script.createCachedData() };
 }
 
 function importGlue(source: string, digest: string): Promise<GlueModule> {

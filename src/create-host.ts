@@ -2,14 +2,15 @@ import type { ArtifactCache } from './ports/artifact-cache.js';
 import { loadComponent, type Component, type DigestFn } from './component/component.js';
 import type { Engine } from './component/engine.js';
 import { createJcoEngine } from './component/jco-engine.js';
-import { buildImports } from './capabilities/build-imports.js';
+import { buildImports, unversioned } from './capabilities/build-imports.js';
 import { createLoggingProvider } from './capabilities/logging-provider.js';
 import { createConfigProvider } from './capabilities/config-provider.js';
 import type { CapabilityProvider, LogSink } from './capabilities/provider.js';
 import type { Grants } from './capabilities/grants.js';
 import type { Isolate } from './ports/isolate.js';
+import { createModuleCache } from './runtime/module-cache.js';
 import { createIsolatedWorkload, type Backoff, type IsolatedWorkload, type IsolationEvent, type IsolationLimits } from './runtime/isolated-workload.js';
-import { transpileWithJco } from './component/transpile.js';
+import { transpileWithJco, type Transpiler } from './component/transpile.js';
 import { WasmhostError } from './errors.js';
 import { httpServeOf } from './runtime/http-types.js';
 import { createWorkload, type Workload } from './runtime/workload.js';
@@ -32,6 +33,8 @@ export interface HostOptions {
   /** Capability providers besides the built-in ones (logging, config, messaging, keyvalue, display). */
   providers?: readonly CapabilityProvider[];
   engine?: Engine;
+  /** Transpiles components that are not in the artifact cache (default: jco in this thread). */
+  transpile?: Transpiler;
   /** What the WebAssembly engine can run, checked before a deployment transpiles (default: measured here, unnamed). */
   engineFeatures?: EngineFeatures;
   /** The device's message bus (default: an in-process bus). */
@@ -107,7 +110,8 @@ export interface IsolatedStartOptions extends Omit<InstantiateOptions, 'fastCall
 
 /** Builds a host from platform ports; each host folder calls this from its one entry point. */
 export function createHost(options: HostOptions): Host {
-  const engine = options.engine ?? createJcoEngine({ cache: options.artifactCache });
+  const transpile = options.transpile ?? transpileWithJco;
+  const engine = options.engine ?? createJcoEngine({ cache: options.artifactCache, transpile });
   const bus = options.bus ?? createMemoryBus();
   const store = options.store ?? createMemoryStore();
   const display = options.display ?? createDisplayBoard();
@@ -127,6 +131,8 @@ export function createHost(options: HostOptions): Host {
       telemetry.log(e.level, e.message, { 'wasmhost.workload': e.workload, 'wasmhost.log.context': e.context });
     }
     : print;
+  // Compiled core modules shared by the isolated workloads of one component (posted to each worker).
+  const modules = createModuleCache();
   return {
     engine,
     telemetry,
@@ -136,7 +142,7 @@ export function createHost(options: HostOptions): Host {
     providers: hostProviders,
     load: (bytes) => loadComponent(bytes, options.digest),
     async instantiate(component, opts = {}) {
-      const { name, imports } = importsFor(component, opts);
+      const { name, imports } = await importsFor(component, opts);
       if (options.allowInProcess === false) {
         throw new WasmhostError('denied', `${name} asks to run in-process (in the host's thread, with no call time limit), which this device's local configuration does not allow; run it isolated in a worker (limits.isolation: worker), or have the device's operator allow in-process workloads (wasmhost agent --allow-in-process)`, {
           data: { reason: 'in-process-not-allowed' },
@@ -154,15 +160,15 @@ export function createHost(options: HostOptions): Host {
     },
     async startIsolated(component, opts) {
       if (!options.isolate) throw new WasmhostError('unsupported', 'this host has no isolate to run workloads in workers (HostOptions.isolate)');
-      const { name, imports } = importsFor(component, opts);
+      const { name, imports } = await importsFor(component, opts);
       const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
       const artifact = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, async (span) => {
         const hit = await options.artifactCache.get(component.digest);
         span.setAttributes({ 'wasmhost.cache.hit': hit !== undefined });
-        return (hit ?? (await options.artifactCache.put(await transpileWithJco(component.bytes, component.digest)))).artifact();
+        return (hit ?? (await options.artifactCache.put(await transpile(component.bytes, component.digest)))).artifact();
       });
       const isolated = await inSpan(telemetry, 'instantiate', { parent: opts.span, attributes: { ...attributes, 'wasmhost.isolation': 'worker' } }, () => createIsolatedWorkload(component, {
-        name, isolate: options.isolate!, artifact, imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent, telemetry,
+        name, isolate: options.isolate!, artifact, imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent, telemetry, modules,
       }));
       if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
         // Each message crosses to the worker as a handle in its resource table (resource-table.ts).
@@ -174,9 +180,12 @@ export function createHost(options: HostOptions): Host {
     },
   };
 
-  function importsFor(component: Component, opts: Omit<InstantiateOptions, 'fastCalls' | 'memoryBytes'>) {
+  async function importsFor(component: Component, opts: Omit<InstantiateOptions, 'fastCalls' | 'memoryBytes'>) {
     const name = opts.name ?? component.digest.slice(7, 19);
     const all = [...(opts.providers ?? []), ...hostProviders];
+    // Providers loaded on first use (host-node's lazy WASI) load now, if the component imports from them.
+    const wanted = new Set(component.world.imports.flatMap((i) => (i.kind === 'interface' ? [unversioned(i.interface.name)] : [])));
+    await Promise.all(all.filter((p) => p.prepare && p.offers.some((o) => wanted.has(o.name))).map((p) => p.prepare!()));
     const providers = options.wrapProvider ? all.map(options.wrapProvider) : all;
     return { name, imports: buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, grants: opts.grants ?? {}, log }) };
   }

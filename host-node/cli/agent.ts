@@ -11,7 +11,10 @@ import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
 import { createNodeHost } from '../node-host.js';
-import { createWasiProvider } from '../wasi-provider.js';
+import { createThreadIsolate } from '../thread-isolate.js';
+import { createProcessTranspiler } from '../transpile-process.js';
+import { missingNodeFlags, profileSettings } from '../agent-profile.js';
+import { createLazyWasiProvider } from '../lazy-wasi-provider.js';
 import { createDeviceProvider, createSimulatedDrivers, sensorReader } from '../../src/capabilities/device-provider.js';
 import { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock, writeFileAtomic } from '../file-agent-ports.js';
 import { agentConsoleSnapshot, createEventRing } from '../agent-console.js';
@@ -19,13 +22,10 @@ import { startConsoleServer } from '../console-server.js';
 import { startStatusServer, type AgentStatusReport } from '../status-server.js';
 import { IMPORTED_DIR, watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
-import { followFleetManager } from '../../src/deploy/wfm-source.js';
-import { createWfmClient } from '../../src/deploy/wfm-client.js';
 import { loadRegistryCredentials } from '../registry-auth.js';
-import { fleetManagerHttp } from './fleet-manager-http.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
 import { randomBytes } from 'node:crypto';
-import { startBroker, type RunningBroker } from '../broker.js';
+import type { RunningBroker } from '../broker.js';
 import { openCredentialStore } from '../credentials.js';
 import { createMqttTransport } from '../mqtt-transport.js';
 import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
@@ -87,6 +87,8 @@ export interface AgentCommandOptions {
   httpTlsKey?: string;
   /** A PEM trust bundle added to the system CAs for workloads' outgoing HTTPS. */
   httpCa?: string;
+  /** `default`, or `small` for 256 MB gateways (agent-profile.ts). */
+  profile?: string;
 }
 
 /** The bridge to peers and what it runs on; `close` shuts it all down. */
@@ -114,6 +116,7 @@ async function connectPeers(options: AgentCommandOptions, telemetry: Telemetry):
     try {
       // Peers log in with the credentials `wasmhost peer add --state <the same dir>` provisioned.
       const credentials = openCredentialStore(options.stateDir);
+      const { startBroker } = await import('../broker.js'); // aedes: only when the broker is embedded
       broker = await startBroker({ port, wsPort: options.brokerWsPort, hostPassword, credentials, log: (line) => say(`broker: ${line}`) });
     } catch (error) {
       say(`the embedded broker could not listen on 127.0.0.1:${port} (${(error as Error).message}); running without peers (use --broker-port or --broker)`);
@@ -158,8 +161,12 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       `--wfm ${options.wfm} is plain http: anyone on the network path could forge manifests (a manifestVersion near 2^64 locks out every later update, a package swap runs their code). Use an https fleet manager, or pass --insecure-http to accept that risk knowingly`,
       { data: { usage: true } });
   }
+  const footprint = profileSettings(options.profile ?? 'default');
+  if (!footprint) throw new WasmhostError('bad-input', `unknown --profile '${options.profile}': use default or small`, { data: { usage: true } });
   // Checked before anything starts: a bad flag or unusable TLS file is a usage error, not a retry loop.
-  const wfmHttp = options.wfm ? await fleetManagerHttp(options, (e) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`)) : undefined;
+  // The fleet-manager client (https, mTLS, SPIFFE checks) loads only for --wfm.
+  const wfm = options.wfm ? await loadFleetManager() : undefined;
+  const wfmHttp = wfm ? await wfm.fleetManagerHttp(options, (e) => process.stdout.write(`[${e.workload}] ${e.level} ${e.context}: ${e.message}\n`)) : undefined;
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
   // Without a source, the agent follows the folder `wasmhost import` records into (air-gapped devices).
@@ -172,19 +179,26 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     events.add({ kind: e.workload === 'agent' || e.context === 'agent' ? 'agent' : 'log', level: e.level, who: e.workload, text: `${e.context}: ${e.message}` });
   };
   const httpTls = await readHttpTls({ cert: options.httpTlsCert, key: options.httpTlsKey, ca: options.httpCa, names: { cert: '--http-tls-cert', key: '--http-tls-key', ca: '--http-ca' } });
-  const providers = [createWasiProvider(), createNodeHttpOutgoingProvider({ ca: httpTls.ca })];
+  const providers = [createLazyWasiProvider(), createNodeHttpOutgoingProvider({ ca: httpTls.ca })];
   const drivers = options.simulated ? createSimulatedDrivers(Date.now() % 1000, (n, v) => process.stdout.write(`[device] ${n} set to ${v}\n`)) : undefined;
   // Telemetry first: the bridge and the host report through it (the SDK loads only if asked for).
   const { telemetry, collector } = await startNodeTelemetry({ otel: options.otel, prometheus: options.metricsPort !== undefined, deviceId: linuxIdentity().id, deviceClass: 'linux' });
   const peers = await connectPeers(options, telemetry);
   if (peers) providers.push(createPeerDeviceProvider(peers.bridge, drivers));
   else if (drivers) providers.push(createDeviceProvider(drivers));
-  const host = createNodeHost({ cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true, telemetry });
+  const host = createNodeHost({
+    cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true, telemetry,
+    isolate: createThreadIsolate(footprint.isolate), transpile: createProcessTranspiler({ execArgv: footprint.transpilerFlags }),
+  });
+  const missing = missingNodeFlags(footprint, process.execArgv, process.env.NODE_OPTIONS);
+  if (options.profile === 'small' && missing.length) {
+    process.stdout.write(`[agent] profile small: for the smallest footprint also give Node ${missing.join(' ')} (NODE_OPTIONS="${footprint.nodeFlags.join(' ')}" wasmhost agent --profile small)\n`);
+  }
   // The device profile lists the peers online now; it is reported again whenever they change.
   const profileNow = () => thisDevice(host, stateDir, connectedPeers(peers?.bridge), collector !== undefined);
   const profile = profileNow();
   const deviceId = profile.identity.id;
-  let fleet: ReturnType<typeof followFleetManager> | undefined;
+  let fleet: ReturnType<FleetManagerModules['followFleetManager']> | undefined;
   const components = createFileComponentStore(join(stateDir, 'components'));
   const credentials = await loadRegistryCredentials(options.registryAuth ?? process.env.WASMHOST_REGISTRY_AUTH);
   const router = options.httpPort === undefined ? undefined : createHttpRouter();
@@ -236,9 +250,9 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   // Installs left unfinished by the last run wait for the first poll: a newer manifest supersedes them.
   await agent.start({ deferResume: Boolean(options.wfm) });
   let watcher: { close(): void };
-  if (options.wfm) {
-    fleet = followFleetManager({
-      client: createWfmClient({ baseUrl: options.wfm, http: wfmHttp!, allowHttp: options.insecureHttp }),
+  if (options.wfm && wfm) {
+    fleet = wfm.followFleetManager({
+      client: wfm.createWfmClient({ baseUrl: options.wfm, http: wfmHttp!, allowHttp: options.insecureHttp }),
       agent, deviceId, baseUrl: options.wfm, capabilities: toDeviceCapabilitiesManifest(profile) as unknown as Record<string, unknown>,
       pollMs: options.pollSeconds * 1000, clock: systemClock, log,
       childPresence: (peer) => {
@@ -285,6 +299,15 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   await telemetry.shutdown().catch((e: Error) => process.stdout.write(`[agent] telemetry: ${e.message}\n`));
   process.stdout.write('[agent] stopped\n');
   return 0;
+}
+
+type FleetManagerModules = Awaited<ReturnType<typeof loadFleetManager>>;
+
+async function loadFleetManager() {
+  const [{ fleetManagerHttp }, { followFleetManager }, { createWfmClient }] = await Promise.all([
+    import('./fleet-manager-http.js'), import('../../src/deploy/wfm-source.js'), import('../../src/deploy/wfm-client.js'),
+  ]);
+  return { fleetManagerHttp, followFleetManager, createWfmClient };
 }
 
 async function readTls(files: AgentCommandOptions['tls']): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {

@@ -1,8 +1,8 @@
 // The host the `device`, `check` and `run` commands use: the Node host with WASI and a
 // simulated device, or with --mock, the test host with mocked sensors and actuators.
 import { createNodeHost } from '../node-host.js';
-import { createTestHost } from '../test-host.js';
-import { createWasiProvider } from '../wasi-provider.js';
+import { createThreadIsolate } from '../thread-isolate.js';
+import { createLazyWasiProvider } from '../lazy-wasi-provider.js';
 import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
 import type { Host } from '../../src/create-host.js';
@@ -20,9 +20,12 @@ export interface CliHostOptions {
 /** The host, and with --mock, the test host's record of calls and the mocks read. */
 export async function createCliHost(options: CliHostOptions) {
   const mocks = options.mockFile === undefined ? undefined : await readMockFile(options.mockFile);
-  const mock = mocks && createTestHost({ ...mocks, cacheDir: options.cacheDir });
+  const mock = mocks && (await import('../test-host.js')).createTestHost({ ...mocks, cacheDir: options.cacheDir });
   // Outside tests, the CLI's device is simulated: a drifting `temperature` and a `fan` relay that reports changes.
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
-  const host: Host = mock?.host ?? createNodeHost({ cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createWasiProvider(), createNodeHttpOutgoingProvider({ ca: options.httpCa }), simulated] });
+  // One command, at most one workload: no idle worker to start beside it.
+  const host: Host = mock?.host ?? createNodeHost({
+    cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createLazyWasiProvider(), createNodeHttpOutgoingProvider({ ca: options.httpCa }), simulated], isolate: createThreadIsolate({ pool: 0 }),
+  });
   return { host, mock, mocks };
 }

@@ -19,6 +19,7 @@ Usage:
                  [--http-ca ca.pem]   (trust bundle added to the system CAs for workloads' outgoing HTTPS)
                  [--otel <collector url>] [--metrics-port <port>]  (OpenTelemetry OTLP/HTTP; Prometheus /metrics on loopback)
                  [--console-port <port>]   (the device console on http://127.0.0.1:<port>/; ?kiosk hides its controls)
+                 [--profile small]   (256 MB gateways: fewer idle workers, smaller heaps; README)
   wasmhost status [--state <dir>] [--json]
   wasmhost import <bundle.tar.gz | folder> [--state <dir>] [--json]
   wasmhost push <component.wasm> oci://registry/repository:tag [--registry-auth <config.json>] [--insecure-registry host:port] [--json]
@@ -160,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
       'http-tls-cert': { type: 'string' },
       'http-tls-key': { type: 'string' },
       'http-ca': { type: 'string' },
+      profile: { type: 'string', default: 'default' },
     },
   });
   const dashDash = rest.indexOf('--');
@@ -203,6 +205,7 @@ export async function main(argv: string[]): Promise<number> {
         httpTlsCert: values['http-tls-cert'],
         httpTlsKey: values['http-tls-key'],
         httpCa: values['http-ca'],
+        profile: values.profile,
       });
     case 'push':
       return (await import('./push.js')).pushCommand(file, extra0(positionals), {

@@ -8,7 +8,7 @@ import { parseCall, parseWaveArgs } from '../../src/component/parse-call.js';
 import { printWave } from '../../src/component/wave.js';
 import { printFunction } from '../../src/component/print-wit.js';
 import { valueFromJson, valueToJson } from '../../src/component/json-values.js';
-import { createWasiProvider, WasiExit } from '../wasi-provider.js';
+import { WasiExit } from '../../src/capabilities/wasi-shim.js';
 import type { Grants } from '../../src/capabilities/grants.js';
 import { readComponentFile } from './read-component.js';
 import { formatInvocableExports, invocable } from './export-list.js';
@@ -45,6 +45,7 @@ export async function runCommand(host: Host, path: string, options: RunOptions):
   const instance = { name: basename(path), config: options.config, grants: options.grants };
   const { callTimeoutMs, memoryBytes } = options.limits;
   if (!call || options.limits.inProcess) {
+    const { createWasiProvider } = await import('../wasi-provider.js');
     const stdout = trackStdoutTail(createWasiProvider({ args: [basename(path), ...options.args] }));
     const workload = await host.instantiate(component, { ...instance, providers: [stdout.provider], fastCalls: options.fastCalls, memoryBytes });
     if (!call) return runMain(workload, component.world);

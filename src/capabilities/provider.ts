@@ -46,4 +46,6 @@ export interface CapabilityProvider {
   offers: readonly InterfaceOffer[];
   /** Implementations keyed by interface name without version, in jco's import shape. */
   create(context: ProviderContext): Record<string, unknown>;
+  /** Loads what `create` needs, when it is loaded on first use; the host awaits it before `create`. */
+  prepare?(): Promise<void>;
 }

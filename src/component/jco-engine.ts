@@ -3,14 +3,13 @@ import { WasmhostError } from '../errors.js';
 import type { Component } from './component.js';
 import type { CoreInstance, Engine, EngineInstance, ImportObject, InstanceOptions, PreparedComponent } from './engine.js';
 import { limitMemory } from './limit-memory.js';
-import { transpileWithJco } from './transpile.js';
-import type { TranspiledArtifact } from '../ports/artifact-cache.js';
+import { transpileWithJco, type Transpiler } from './transpile.js';
 
 /** Options of the jco engine. */
 export interface JcoEngineOptions {
   cache: ArtifactCache;
-  /** Replaces jco's transpiler (tests count calls through it). */
-  transpile?: (bytes: Uint8Array, digest: string) => Promise<TranspiledArtifact>;
+  /** Replaces jco's transpiler in this thread (a host runs it in a child process; tests count calls). */
+  transpile?: Transpiler;
 }
 
 /**

@@ -3,6 +3,9 @@ import type { TranspiledArtifact } from '../ports/artifact-cache.js';
 
 const GLUE_FILE = 'component.js';
 
+/** Turns component bytes into jco's artifact; a host may run it elsewhere (a child process, a worker). */
+export type Transpiler = (bytes: Uint8Array, digest: string) => Promise<TranspiledArtifact>;
+
 /**
  * Transpiles component bytes with jco in instantiation mode: the glue takes every
  * import (WASI included) from the import object the host builds, and asks for its

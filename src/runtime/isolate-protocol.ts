@@ -44,6 +44,8 @@ export interface WorkerInit {
   fastPathBlocker?: string;
   /** jco's instantiation-mode glue, as source. */
   glue: string;
+  /** A code cache of the glue another worker made (V8's, on Node), so this one skips most of its compile. */
+  glueCache?: Uint8Array;
   /** Core modules compiled by the host after the memory cap was applied, by the name the glue asks for. */
   coreModules: Record<string, WebAssembly.Module>;
   forward: ForwardedInterface[];
@@ -71,8 +73,8 @@ export type HostToWorker = WorkerInit | WorkerCall;
 
 /** Worker → host. */
 export type WorkerToHost =
-  /** The instance is up; `ms` is the time from receiving `init`. */
-  | { type: 'ready'; ms: number }
+  /** The instance is up; `ms` is the time from receiving `init`; `glueCache` when init had none to use. */
+  | { type: 'ready'; ms: number; glueCache?: Uint8Array }
   /** `stdoutMidLine`: the guest's stdout so far ends without a newline (`run --invoke` prints after it). */
   | { type: 'result'; id: number; value: unknown; stdoutMidLine?: boolean }
   /** A call failed (`id`) or `init` did (no `id`); `dead` when the instance can no longer be used. */

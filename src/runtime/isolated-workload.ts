@@ -1,7 +1,6 @@
 import { WasmhostError } from '../errors.js';
 import type { Component } from '../component/component.js';
 import type { ImportObject } from '../component/engine.js';
-import { limitMemory } from '../component/limit-memory.js';
 import type { TranspiledArtifact } from '../ports/artifact-cache.js';
 import type { Isolate, IsolateWorker } from '../ports/isolate.js';
 import type { Grants } from '../capabilities/grants.js';
@@ -15,6 +14,7 @@ import { noopTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span.js';
 import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http-stream.js';
 import { HTTP_HANDLER } from './http-types.js';
+import { compileCapped, type ModuleCache } from './module-cache.js';
 import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -63,6 +63,8 @@ export interface IsolatedWorkloadOptions {
   onEvent?: (event: IsolationEvent) => void;
   /** Calls become spans (parent: the span active when `call` is made), forwarded imports their children; calls, errors and restarts are counted. */
   telemetry?: Telemetry;
+  /** Compiled modules shared with the host's other workloads of the same component (default: compiled for this one). */
+  modules?: ModuleCache;
 }
 
 /** A workload running in its own worker: calls are asynchronous, a failed instance is replaced. */
@@ -112,9 +114,12 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   // An HTTP handler's bodies stream through the host (http-stream.ts).
   const exchanges = createExchangeRegistry();
   if (component.world.exports.some((e) => e.kind === 'interface' && e.interface.name.startsWith(HTTP_HANDLER))) plan.forward.push(HTTP_STREAM_FORWARD);
-  const coreModules = await compileCapped(options.artifact, limits.memoryBytes);
+  const compiled = options.modules
+    ? await options.modules.acquire(options.artifact, limits.memoryBytes)
+    : { modules: await compileCapped(options.artifact, limits.memoryBytes), glue: {}, release: () => {} };
+  const coreModules = compiled.modules;
   const startTimeoutMs = limits.startTimeoutMs ?? Math.max(10_000, limits.callTimeoutMs);
-  const cleanups: (() => void)[] = [];
+  const cleanups: (() => void)[] = [compiled.release];
   let state: IsolatedWorkload['state'] = 'starting';
   let gen: Generation | undefined;
   const queue: QueuedCall[] = [];
@@ -176,6 +181,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     if (!g.alive) return;
     switch (message.type) {
       case 'ready':
+        if (message.glueCache) compiled.glue.cache = message.glueCache;
         g.readyAt = performance.now();
         return g.started.resolve();
       case 'note':
@@ -233,7 +239,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       stop(g, 'timeout', error);
     }, startTimeoutMs);
     const init: WorkerInit = {
-      type: 'init', name, digest: component.digest, world: component.world, fastPathBlocker: component.fastPathBlocker, glue: options.artifact.glue, coreModules,
+      type: 'init', name, digest: component.digest, world: component.world, fastPathBlocker: component.fastPathBlocker, glue: options.artifact.glue, glueCache: compiled.glue.cache, coreModules,
       forward: plan.forward, wasi: plan.wasi && { interfaces: plan.wasi, sandbox: sandbox(options) }, channel,
       importTimeoutMs: limits.importTimeoutMs ?? limits.callTimeoutMs, importSpinUs: options.importSpinUs ?? 0, memoryBytes: limits.memoryBytes,
     };
@@ -306,6 +312,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   } catch (error) {
     state = 'closed';
     if (gen) stop(gen, 'closed', error as WasmhostError);
+    compiled.release();
     throw error;
   }
   state = 'running';
@@ -369,10 +376,4 @@ function reasonOf(error: WasmhostError, fallback: StopReason = 'trap'): StopReas
 function sandbox(options: IsolatedWorkloadOptions): WasiSandbox {
   const grants = options.grants ?? {};
   return { preopens: grants.filesystem ?? {}, env: grants.env ?? {}, args: options.wasiArgs ?? [options.name], enableNetwork: grants.network === true };
-}
-
-/** Core modules with the memory cap applied, compiled once for every restart. */
-async function compileCapped(artifact: TranspiledArtifact, memoryBytes: number): Promise<Record<string, WebAssembly.Module>> {
-  const entries = Object.entries(artifact.coreModules).map(async ([file, bytes]) => [file, await WebAssembly.compile(limitMemory(bytes, memoryBytes).bytes)] as const);
-  return Object.fromEntries(await Promise.all(entries));
 }

@@ -22,8 +22,11 @@ export interface WorkerRuntimeOptions {
   post(message: WorkerToHost): void;
   /** Delivers every message from the host thread, in order. */
   onMessage(listener: (message: HostToWorker) => void): void;
-  /** Turns jco's glue source into a module (a classic script, a Blob URL, a data URL). */
-  loadGlue(source: string, name: string, digest: string): Promise<GlueModule>;
+  /**
+   * Turns jco's glue source into a module (a classic script, a Blob URL, a data URL), using
+   * `cache` where the platform has code caches; `codeCache` then makes one for other workers.
+   */
+  loadGlue(source: string, name: string, digest: string, cache?: Uint8Array): Promise<GlueModule & { codeCache?: () => Uint8Array | undefined }>;
   /** WASI for the interfaces in `init.wasi`, inside the sandbox it names; see `sandboxedWasi`. */
   wasiImports(init: WorkerInit): Promise<ImportObject>;
   /** Whether the guest's stdout so far ends mid-line (reported with each result). */
@@ -70,7 +73,7 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
         imports['wasi:http/types'] = http.types;
         if (forwarded) imports[OUTGOING_HANDLER] = http.outgoingHandler;
       }
-      const glue = await options.loadGlue(m.glue, m.name, m.digest);
+      const glue = await options.loadGlue(m.glue, m.name, m.digest, m.glueCache);
       const coreInstances: CoreInstance[] = [];
       const exports = await glue.instantiate(
         (file) => m.coreModules[file] ?? Promise.reject(new WasmhostError('cache-corrupt', `artifact ${m.digest} has no core module ${file}`)),
@@ -84,7 +87,7 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
       memories = coreInstances.flatMap(({ instance }) => Object.values(instance.exports).filter((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory));
       const component = { bytes: new Uint8Array(0), digest: m.digest, size: 0, world: m.world, fastPathBlocker: m.fastPathBlocker };
       workload = createWorkload(component, { exports, coreInstances }, { name: m.name });
-      post({ type: 'ready', ms: performance.now() - t0 });
+      post({ type: 'ready', ms: performance.now() - t0, glueCache: glue.codeCache?.() });
     } catch (error) {
       post({ type: 'failed', error: errorToJson(error), dead: true });
     }

@@ -2,7 +2,9 @@
 // command that still succeeds provably did not load them.
 import { register } from 'node:module';
 
-export const DENIED = ['@bytecodealliance/jco', '@bytecodealliance/preview2-shim', 'aedes', 'mqtt', 'better-sqlite3', 'ws', 'yaml', 'cbor-x'];
+// WASMHOST_DENY_MODULES (comma-separated package names) replaces the default list.
+export const DENIED = process.env.WASMHOST_DENY_MODULES?.split(',').filter(Boolean)
+  ?? ['@bytecodealliance/jco', '@bytecodealliance/preview2-shim', 'aedes', 'mqtt', 'better-sqlite3', 'ws', 'yaml', 'cbor-x'];
 
 export async function resolve(specifier, context, next) {
   if (DENIED.some((d) => specifier === d || specifier.startsWith(`${d}/`))) throw new Error(`start-up test: '${specifier}' must not be loaded`);
