@@ -131,9 +131,10 @@ describe.skipIf(!haveMosquitto)('agent telemetry: OTLP/HTTP to a receiver, Prome
     await agent.untilOutput(/\[bus\] greenhouse\/peer-7\/filtered \{"ok":\{"value":21\.5/);
     const deviceId = (await agent.status())!.deviceId;
 
-    // Every request was OTLP JSON.
-    const kinds = new Set(receiver.requests().map((r) => `${r.path} ${r.contentType}`));
-    expect(kinds).toEqual(new Set(['/v1/traces application/json', '/v1/metrics application/json', '/v1/logs application/json']));
+    // Every request was OTLP JSON (each signal's batch arrives on its own schedule).
+    const kinds = () => new Set(receiver.requests().map((r) => `${r.path} ${r.contentType}`));
+    await eventually(() => kinds().size >= 3 || undefined, () => `traces, metrics and logs; got ${JSON.stringify([...kinds()])}`);
+    expect(kinds()).toEqual(new Set(['/v1/traces application/json', '/v1/metrics application/json', '/v1/logs application/json']));
 
     // The deploy trace: deploy → fetch, transpile, instantiate.
     const spans = () => receiver.spans();
