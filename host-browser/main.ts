@@ -28,6 +28,8 @@ async function start(): Promise<BrowserDevice> {
   if (!crossOriginIsolated) {
     throw new Error('this page is not cross-origin isolated, so workloads cannot block on their imports: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (wasmhost serve does)');
   }
+  // Kiosk mode: what the device does, without the controls (style.css hides them).
+  if (new URLSearchParams(location.search).has('kiosk')) document.body.classList.add('kiosk');
   const id = browserDeviceId(location.search);
   const lock = (await acquireDeviceLock(id)) ?? (await waitForTakeOver(root, id));
   const device = await startBrowserDevice(await readConfig(), new URL(location.href), id);

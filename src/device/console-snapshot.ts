@@ -36,7 +36,7 @@ export function peerOffers(birth: { sensors: readonly { name: string; unit: stri
 /** What the device offers, as the console lists it (terminal interfaces left out: every host has them). */
 export function offersOf(profile: DeviceProfile): ConsoleSnapshot['offers'] {
   return {
-    summary: `${profile.resources.cpu[0]?.cores ?? '?'} cores · engine ${profile.wasm.engine?.name} ${profile.wasm.engine?.version} · grants it can honor: ${(profile.wasm.grants ?? []).join(', ')}`,
+    summary: `${profile.resources.cpu[0]?.cores ?? '?'} cores · engine ${profile.wasm.engine?.name} ${profile.wasm.engine?.version} · grants it can honor: ${profile.wasm.grants ? profile.wasm.grants.join(', ') : 'all'}`,
     interfaces: profile.wasm.interfaces.filter((o) => !o.name.startsWith('wasi:cli/terminal')).map((o) => ({ name: `${o.name}${o.version ? `@${o.version}` : ''}`, grant: o.grant })),
   };
 }

@@ -60,7 +60,7 @@ describe.skipIf(!haveChromium)('a workload draws a panel on the page', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows the panel, updates its chart in place, and removes it with the deployment', async () => {
+  it('shows the panel, updates its chart in place, as a kiosk too, and removes it with the deployment', async () => {
     expect(await page.isHidden('#panels')).toBe(true);
     await page.fill('#deploy-form-input', '/files/screen.yaml');
     await page.click('#deploy-form button');
@@ -77,6 +77,13 @@ describe.skipIf(!haveChromium)('a workload draws a panel on the page', () => {
     expect(await page.getAttribute(chart, 'data-marked')).toBe('1');
     expect(await page.getAttribute(chart, 'aria-label')).toMatch(/^temperature trend: \d+ points, last -?\d+(\.\d)? Cel$/);
     await page.screenshot({ path: join(SHOTS, 'panel-800x480.png') });
+
+    // The same device as a kiosk: the panel, no controls.
+    await page.goto(`${serve.url}?device=screen-1&kiosk`);
+    await page.waitForSelector(`${panel} [data-key="temperature"] dd`, { timeout: 30_000 });
+    expect(await page.isHidden('#controls')).toBe(true);
+    expect(await page.isHidden('#capabilities')).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'page-kiosk-800x480.png') });
 
     await page.evaluate(() => window.wasmhost!.clear());
     await page.waitForSelector('#panels', { state: 'hidden' });
