@@ -57,7 +57,9 @@ async function brokerProbe(page: Page): Promise<ProbeResult> {
     const g = globalThis as unknown as { location: { href: string; origin: string }; localStorage: { getItem(k: string): string | null }; fetch: (u: string) => Promise<{ ok: boolean; json(): Promise<unknown> }> };
     const response = await g.fetch(new URL('config.json', g.location.href).href).catch(() => undefined);
     const config = (response?.ok ? await response.json() : {}) as { broker?: { path?: string; url?: string } };
-    return { origin: g.location.origin, broker: config.broker, credential: g.localStorage.getItem('wasmhost.page-credential') };
+    // The page keeps its credential per device id (host-browser/page-session.ts).
+    const id = (await (globalThis as unknown as { wasmhostReady: Promise<{ id: string }> }).wasmhostReady).id;
+    return { origin: g.location.origin, broker: config.broker, credential: g.localStorage.getItem(`wasmhost.page-credential.${id}`) };
   });
   if (!link.broker) return result(r, 'SKIP', 'the page has no broker (its /config.json names none): there are no peers to reach');
   const ws = new URL(link.broker.url ?? link.broker.path ?? '/mqtt', link.origin.replace(/^http/, 'ws'));
