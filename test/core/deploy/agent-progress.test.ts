@@ -11,6 +11,7 @@ import { trackStep, type StepProgress } from '../../../src/deploy/progress.js';
 import type { PackageFetcher } from '../../../src/ports/agent-ports.js';
 import type { DeploymentStatus, DesiredDeployment } from '../../../src/deploy/types.js';
 import { watComponentPath } from '../../support/wat-components.js';
+import { transpileWithJco, type Transpiler } from '../../../src/component/transpile.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -44,7 +45,7 @@ describe('trackStep', () => {
 });
 
 describe('the agent', () => {
-  async function setup() {
+  async function setup(transpile?: Transpiler) {
     const bytes = await readFile(await watComponentPath('scalars'));
     let release = () => {};
     let report: ((received: number, total?: number) => void) | undefined;
@@ -57,7 +58,7 @@ describe('the agent', () => {
     const clock = createManualClock();
     const statuses: DeploymentStatus[] = [];
     const said: StepProgress[] = [];
-    const host = createHost({ artifactCache: createMemoryArtifactCache(), log: () => {} });
+    const host = createHost({ artifactCache: createMemoryArtifactCache(), log: () => {}, transpile });
     const agent = createAgent({
       host, deviceId: 'dev', fetcher, components: createMemoryComponentStore(), state: createMemoryStateStore(), clock, log: () => {},
       onStatus: (s) => statuses.push(s), onProgress: (p) => said.push(p),
@@ -89,6 +90,30 @@ describe('the agent', () => {
     expect(said).toHaveLength(2);
     expect(said[0]).toMatchObject({ done: false, text: 'fetching scalars.wasm: 3.1 of 12 MiB' });
     expect(said.at(-1)).toMatchObject({ done: true, text: expect.stringMatching(/^fetched scalars\.wasm \(\d+ (B|KiB)\) in 2\.0 s$/) });
+  });
+
+  it('shows a slow transpile, then its end with the time', async () => {
+    let go = () => {};
+    let entered = () => {};
+    const gate = new Promise<void>((resolve) => (go = resolve));
+    const transpiling = new Promise<void>((resolve) => (entered = resolve));
+    const { agent, clock, said, d, release } = await setup(async (b, digest) => {
+      entered();
+      await gate;
+      return transpileWithJco(b, digest);
+    });
+    const applied = agent.apply([d]);
+    await settle();
+    release();
+    await transpiling;
+    clock.advance(300);
+    expect(agent.progress()).toEqual([{ deploymentId: 'calc', component: 'main', step: 'transpile', text: expect.stringMatching(/^transpiling sha256:[0-9a-f]{12}… \(\d+ (B|KiB)\)…$/), done: false }]);
+    clock.advance(1000);
+    go();
+    await applied;
+    expect(said.at(-1)).toMatchObject({ step: 'transpile', done: true, text: expect.stringMatching(/^transpiled main in \d+\.\d s$/) });
+    expect(agent.progress()).toEqual([]);
+    expect(said.some((p) => p.step === 'fetch')).toBe(false); // the download was fast: never shown
   });
 
   it('restarts an installed deployment from its spec, and refuses one that is not installed', async () => {
