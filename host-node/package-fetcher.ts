@@ -50,7 +50,7 @@ export function createPackageFetcher(options: PackageFetcherOptions = {}): Packa
     async fetch(location, base, init) {
       if (isOciLocation(location)) {
         const [{ pullComponent }, http] = await Promise.all([import('../src/component/oci/oci-pull.js'), httpClient()]);
-        const pulled = await pullComponent(location, { ...options.oci, http, timeoutMs, maxBytes, signal: init?.signal });
+        const pulled = await pullComponent(location, { ...options.oci, http, timeoutMs, maxBytes, signal: init?.signal, onProgress: init?.onProgress });
         return pulled.bytes;
       }
       if (/^https?:\/\//i.test(location) || isRemoteBase(base)) {
