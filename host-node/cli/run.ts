@@ -39,7 +39,8 @@ export async function runCommand(host: Host, path: string, options: RunOptions):
   const component = await readComponentFile(host, path);
   // A bad call, or a component this command cannot run, is refused before anything is transpiled.
   refuseUnrunnable(component, path);
-  sayTranspiling(host, basename(path));
+  // For a person at a terminal only: scripts and pipes read stderr as the component's own.
+  if (process.stderr.isTTY) sayTranspiling(host, basename(path));
   const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
   if (call === undefined && exportedFunctions(component.world).length === 0) {
     throw new WasmhostError('unknown-export', 'the component exports no functions (no wasi:cli/run, nothing to --invoke), so there is nothing to run');
