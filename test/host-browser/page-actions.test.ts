@@ -1,6 +1,7 @@
 // Per-deployment actions in the page console (Chromium against a real `wasmhost serve`):
 // Restart stops a deployment's instance and starts it again from its spec; Remove asks first,
-// saying what the desired state loses, and then takes only that deployment out of it.
+// saying what the desired state loses, and then takes only that deployment out of it. A slow
+// download shows on its card while it runs.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,12 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium } from '../support/chromium.js';
 import { startServe, until, type ServeProcess } from './support/serve-process.js';
+import { startSlowPackageServer } from '../support/slow-package-server.js';
 import type {} from '../../host-browser/main.js'; // window.wasmhost's type
 
 const COUNTER = 'examples/kv-counter-js/kv-counter.wasm';
 const DIGEST = `sha256:${createHash('sha256').update(readFileSync(COUNTER)).digest('hex')}`;
 
-function counter(id: string): string {
+function counter(id: string, location = 'kv-counter.wasm'): string {
   return `apiVersion: application.margo.org/v1alpha1
 kind: ApplicationDeployment
 id: ${id}
@@ -27,7 +29,7 @@ spec:
     components:
       - name: counter
         properties:
-          packageLocation: kv-counter.wasm
+          packageLocation: ${location}
           digest: ${DIGEST}
           grants: { keyvalue: { buckets: [counts] } }
           triggers: [{ kind: interval, everyMs: 250, export: count, args: ['"${id}"'], output: test/${id} }]
@@ -56,10 +58,30 @@ describe.skipIf(!haveChromium)('per-deployment actions in the page console', () 
     await page.evaluate(() => window.wasmhost!.deployFromUrl('/files/two.yaml').then(() => undefined));
   }, 90_000);
 
+  let slow: Awaited<ReturnType<typeof startSlowPackageServer>> | undefined;
+
   afterAll(async () => {
+    slow?.close();
     await serve?.stop();
     await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 5000))]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a slow download on its card until it is done', async () => {
+    slow = await startSlowPackageServer(readFileSync(COUNTER), 'kv-counter.wasm');
+    writeFileSync(join(files, 'slow.yaml'), counter('slow', slow.url));
+    // Another device id: its component store (IndexedDB) does not hold kv-counter yet.
+    const other = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await other.goto(`${serve.url}?device=actions-slow`);
+    await other.evaluate(() => window.wasmhostReady.then(() => undefined));
+    void other.evaluate(() => window.wasmhost!.deployFromUrl('/files/slow.yaml').then(() => undefined));
+    const line = await other.waitForSelector('[data-deployment="slow"] .progress-line:visible', { timeout: 15_000 });
+    expect(await line.textContent()).toMatch(/^counter: fetching kv-counter\.wasm: [\d.]+( KiB)? of 1\.6 MiB$/);
+    expect(await other.evaluate(() => window.wasmhost!.agent.statuses().find((s) => s.deploymentId === 'slow')?.status.state)).toBe('installing');
+    slow.finish();
+    await other.waitForSelector('[data-deployment="slow"] .chip.state-installed', { timeout: 30_000 });
+    expect(await other.isHidden('[data-deployment="slow"] .progress-line')).toBe(true);
+    await other.close();
   });
 
   it('restarts a deployment: its instance stops and starts again, the card says so', async () => {

@@ -5,45 +5,28 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConsoleSnapshot } from '../../../src/device/console-snapshot.js';
 import { haveChromium, launchChromium } from '../../support/chromium.js';
+import { startSlowPackageServer } from '../../support/slow-package-server.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
 import { deploymentYaml } from './fleet-fixtures.js';
 
 const PANEL = readFileSync('examples/greenhouse-panel-js/greenhouse-panel.wasm');
 
-/** Serves PANEL in small chunks: the first half at once, the rest once `finish()` is called. */
-async function slowPackageServer(): Promise<{ server: Server; url: string; finish(): void }> {
-  let finish = () => {};
-  const rest = new Promise<void>((resolve) => (finish = resolve));
-  const server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/wasm', 'content-length': PANEL.length });
-    const half = Math.floor(PANEL.length / 2);
-    for (let at = 0; at < half; at += 64 * 1024) res.write(PANEL.subarray(at, Math.min(at + 64 * 1024, half)));
-    void rest.then(() => res.end(PANEL.subarray(half)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pkg/greenhouse-panel.wasm`, finish: () => finish() };
-}
-
 describe('progress of a slow download', () => {
   let agent: AgentProcess | undefined;
-  let server: Server | undefined;
+  let slow: Awaited<ReturnType<typeof startSlowPackageServer>> | undefined;
 
   afterAll(async () => {
     await agent?.stop('SIGKILL');
-    server?.closeAllConnections();
-    server?.close();
+    slow?.close();
   });
 
   it('is printed by the agent and shown in its console snapshot before the install completes', async () => {
-    const slow = await slowPackageServer();
-    server = slow.server;
+    slow = await startSlowPackageServer(PANEL, 'greenhouse-panel.wasm');
     const root = await mkdtemp(join(tmpdir(), 'wasmhost-progress-'));
     const desired = join(root, 'desired');
     await mkdir(desired);
