@@ -183,7 +183,9 @@ function cardActions(id: string, actions: DeploymentActions): HTMLElement {
   const no = el('button', { type: 'button', class: 'secondary remove-cancel' }, 'Keep it');
   const ask = el('div', { class: 'confirm', role: 'alertdialog' }, question, el('div', { class: 'row' }, yes, no));
   show(ask, false);
+  show(message, false);
   const run = (what: string, action: () => Promise<string>) => {
+    show(message, true);
     setText(message, `${what}…`);
     action().then((text) => setText(message, text), (error: Error) => setText(message, error.message));
   };

@@ -14,6 +14,7 @@ import { startSlowPackageServer } from '../support/slow-package-server.js';
 import type {} from '../../host-browser/main.js'; // window.wasmhost's type
 
 const COUNTER = 'examples/kv-counter-js/kv-counter.wasm';
+const SHOTS = join('test-results', 'console');
 const DIGEST = `sha256:${createHash('sha256').update(readFileSync(COUNTER)).digest('hex')}`;
 
 function counter(id: string, location = 'kv-counter.wasm'): string {
@@ -94,6 +95,10 @@ describe.skipIf(!haveChromium)('per-deployment actions in the page console', () 
     expect(await page.evaluate(() => window.wasmhost!.events().some((e) => e.who === 'alpha' && e.text.includes('restarting version 1.0.0 on request')))).toBe(true);
     expect(await page.evaluate(() => window.wasmhost!.agent.workloads().filter((w) => w.deployment === 'alpha' && !w.dead).length)).toBe(1);
     expect(await stateOf('beta')).toBe('installed');
+    await page.click('[data-deployment="beta"] button.remove');
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'page-actions-1280x800.png') });
+    await page.click('[data-deployment="beta"] button.remove-cancel');
   });
 
   it('asks before removing a deployment, and removes only that one', async () => {
