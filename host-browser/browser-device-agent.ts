@@ -8,6 +8,7 @@ import { followFleetManager } from '../src/deploy/wfm-source.js';
 import { createWfmClient } from '../src/deploy/wfm-client.js';
 import type { DeploymentStatus, DesiredDeployment } from '../src/deploy/types.js';
 import type { Bridge } from '../src/bridge/bridge.js';
+import { trackLastReadings, type LastReading } from '../src/bridge/last-readings.js';
 import { createPeerDeviceProvider } from '../src/bridge/peer-device-provider.js';
 import { connectedPeers, peerPresence, peerReadings } from '../src/bridge/agent-link.js';
 import { createMqttBus } from '../src/bridge/mqtt-bus.js';
@@ -83,6 +84,13 @@ export interface BrowserDevice {
   followFleetManager(url: string): void;
   /** Removes every deployment and forgets the source. */
   clear(): Promise<void>;
+  /**
+   * Takes one deployment out of the desired state (the rest stays) and applies that; refused
+   * while a fleet manager decides the desired state.
+   */
+  removeDeployment(id: string): Promise<void>;
+  /** Each peer sensor's last reading, from the bridge's data. */
+  readonly readings?: { of(peer: string): LastReading[] };
   /** Calls `listener` whenever something shown changes. */
   onChange(listener: () => void): () => void;
   /** Resolves when key-value writes so far are in IndexedDB. */
@@ -176,6 +184,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = 
     subscribeReadings: link && peerReadings(link.bridge),
     peers: link && peerPresence(link.bridge),
   });
+  const readings = link && trackLastReadings(link.bridge);
   link?.bridge.onPeersChanged(() => {
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profile()) as unknown as Record<string, unknown>);
     changed();
@@ -203,6 +212,7 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = 
   const device: BrowserDevice = {
     id, host, agent, drivers,
     bridge: link?.bridge,
+    readings,
     brokerState: () => (!link ? 'none' : link.transport.connected ? 'connected' : 'disconnected'),
     brokerProblem: () => link?.transport.problem(),
     desired: () => desired,
@@ -251,6 +261,13 @@ export async function startBrowserDevice(config: PageConfig, pageUrl: URL, id = 
       writeSource(sourceKey, undefined);
       desired = [];
       await agent.apply([]);
+      changed();
+    },
+    async removeDeployment(deploymentId) {
+      if (fleet) throw new WasmhostError('bad-input', `cannot remove ${deploymentId}: this device follows a fleet manager, which decides its desired state; remove it there`);
+      desired = (await stateStore.load())?.desired ?? desired;
+      desired = desired.filter((d) => d.id !== deploymentId);
+      await agent.apply([...desired]);
       changed();
     },
     onChange(listener) {

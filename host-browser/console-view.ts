@@ -1,7 +1,7 @@
 // The device console's view: built once, then updated in place from a plain status snapshot
 // (no agent object), so a page and a Node-served console can render the same thing.
 import type { DeploymentStatus } from '../src/deploy/types.js';
-import type { ConsoleSnapshot, DeviceEvent } from '../src/device/console-snapshot.js';
+import { readingAge, type ConsoleSnapshot, type DeviceEvent } from '../src/device/console-snapshot.js';
 import { el, setAttr, setText, show, syncList } from './dom-sync.js';
 import { syncPanels } from './display-view.js';
 
@@ -19,8 +19,19 @@ export interface ConsoleView {
   update(snapshot: ConsoleSnapshot): void;
 }
 
-/** Builds the view in `root`, with `controls` (forms) placed beside the activity. */
-export function createConsoleView(root: HTMLElement, controls: HTMLElement): ConsoleView {
+/**
+ * What a console may do to one deployment (the page's; the Node console has none: its desired
+ * state is its folder or fleet manager). Each resolves with the words to show on the card.
+ */
+export interface DeploymentActions {
+  restart(id: string): Promise<string>;
+  remove(id: string): Promise<string>;
+  /** The question asked before `remove`, e.g. what the desired state loses. */
+  removeQuestion(id: string): string;
+}
+
+/** Builds the view in `root`, with `controls` (forms) placed beside the activity, and per-deployment buttons if `actions` is given. */
+export function createConsoleView(root: HTMLElement, controls: HTMLElement, actions?: DeploymentActions): ConsoleView {
   const deviceId = el('span', { class: 'device-id', id: 'device-id' });
   const deviceClass = el('span', { class: 'chip', id: 'device-class' });
   const brokerChip = el('span', { class: 'chip', id: 'broker-state' });
@@ -85,19 +96,26 @@ export function createConsoleView(root: HTMLElement, controls: HTMLElement): Con
 
       setText(deploymentsTitle, `Workloads (${s.deployments.length})`);
       show(deploymentsEmpty, s.deployments.length === 0);
-      syncList(cards, s.deployments, (d) => d.deploymentId, () => el('article', {}), (node, d) => updateCard(node, d, s));
+      syncList(cards, s.deployments, (d) => d.deploymentId, () => el('article', {}), (node, d) => updateCard(node, d, s, actions));
 
       setText(peersTitle, `Peers (${s.peers.filter((p) => p.online).length} online)`);
       const noPeers = s.broker.state === 'none' ? 'No broker: embedded peers cannot reach this page.' : s.peers.length === 0 ? 'No embedded peer has announced itself yet.' : '';
       setText(peersEmpty, noPeers);
       show(peersEmpty, noPeers !== '');
-      syncList(peerList, s.peers, (p) => p.id, () => el('li', {}, el('strong'), el('span'), el('br'), el('small')), (node, p) => {
+      syncList(peerList, s.peers, (p) => p.id, () => el('li', {}, el('strong'), el('span'), el('br'), el('small'), el('ul', { class: 'readings' })), (node, p) => {
         setAttr(node, 'data-peer', p.id);
         setAttr(node, 'class', p.online ? 'online' : 'offline');
-        const [name, state, , offers] = Array.from(node.children);
+        const [name, state, , offers, readings] = Array.from(node.children);
         setText(name, p.id);
         setText(state, ` ${p.online ? 'online' : 'offline'} since ${time(p.since)}`);
         setText(offers, p.offers || 'offers nothing');
+        const now = Date.now();
+        syncList(readings, p.readings ?? [], (r) => r.sensor, () => el('li', {}, el('span'), el('strong'), el('small')), (row, r) => {
+          setAttr(row, 'data-sensor', r.sensor);
+          setText(row.children[0], `${r.sensor} `);
+          setText(row.children[1], `${typeof r.value === 'number' ? Number(r.value.toPrecision(6)) : String(r.value)}${r.unit ? ` ${r.unit}` : ''}`);
+          setText(row.children[2], ` ${readingAge(r.at, now)}`);
+        });
       });
 
       renderEvents(s);
@@ -110,10 +128,17 @@ export function createConsoleView(root: HTMLElement, controls: HTMLElement): Con
   };
 }
 
-/** A deployment's card: state chip, one status line (the error, once), a row per component. */
-function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot): void {
-  if (!card.firstChild) card.append(el('h3', {}, el('span', { class: 'name' }), el('span', { class: 'chip' })), el('p', { class: 'status-line' }), el('ul', { class: 'components' }));
-  const [title, line, rows] = card.children as unknown as [HTMLElement, HTMLElement, HTMLElement];
+/** A deployment's card: state chip, one status line (the error, once), the step under way, a row per component, its actions. */
+function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot, actions?: DeploymentActions): void {
+  if (!card.firstChild) {
+    card.append(el('h3', {}, el('span', { class: 'name' }), el('span', { class: 'chip' })), el('p', { class: 'status-line' }),
+      el('p', { class: 'progress-line', role: 'status' }), el('ul', { class: 'components' }));
+    if (actions) card.append(cardActions(d.deploymentId, actions));
+  }
+  const [title, line, progressLine, rows] = card.children as unknown as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+  const step = s.progress?.find((p) => p.deploymentId === d.deploymentId);
+  setText(progressLine, step ? `${step.component}: ${step.text}` : '');
+  show(progressLine, step !== undefined);
   const state = d.status.state;
   const live = s.workloads.filter((w) => w.deployment === d.deploymentId && !w.dead);
   // A failed update: the new version did not start, the old one runs on. Not an outage.
@@ -146,6 +171,35 @@ function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot):
     setAttr(problem, 'class', c.error ? 'error' : 'warn');
     show(problem, own !== '');
   });
+}
+
+/** Restart and remove buttons of a card; remove asks first, saying what the desired state loses. */
+function cardActions(id: string, actions: DeploymentActions): HTMLElement {
+  const restart = el('button', { type: 'button', class: 'secondary restart' }, 'Restart');
+  const remove = el('button', { type: 'button', class: 'secondary remove' }, 'Remove…');
+  const message = el('p', { class: 'form-message action-message', role: 'status' });
+  const question = el('p', { class: 'remove-question' });
+  const yes = el('button', { type: 'button', class: 'danger remove-confirm' }, `Remove ${id}`);
+  const no = el('button', { type: 'button', class: 'secondary remove-cancel' }, 'Keep it');
+  const ask = el('div', { class: 'confirm', role: 'alertdialog' }, question, el('div', { class: 'row' }, yes, no));
+  show(ask, false);
+  show(message, false);
+  const run = (what: string, action: () => Promise<string>) => {
+    show(message, true);
+    setText(message, `${what}…`);
+    action().then((text) => setText(message, text), (error: Error) => setText(message, error.message));
+  };
+  restart.addEventListener('click', () => run('restarting', () => actions.restart(id)));
+  remove.addEventListener('click', () => {
+    setText(question, actions.removeQuestion(id));
+    show(ask, true);
+  });
+  no.addEventListener('click', () => show(ask, false));
+  yes.addEventListener('click', () => {
+    show(ask, false);
+    run('removing', () => actions.remove(id));
+  });
+  return el('div', { class: 'actions' }, el('div', { class: 'row' }, restart, remove), ask, message);
 }
 
 function eventLine(e: DeviceEvent): HTMLElement {

@@ -70,7 +70,9 @@ export function createFetchHttpClient(options: FetchHttpClientOptions = {}): Htt
         if (response.type === 'opaqueredirect') return { status: 0, headers: {}, body: new Uint8Array(0) };
         const headers: Record<string, string> = {};
         response.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
-        const body = await readBody(response, maxBytes, () => fail(`response body over ${maxBytes} bytes; refused`, undefined, 'too-large'), why);
+        const declared = response.headers.get('content-encoding') ? undefined : Number(response.headers.get('content-length') ?? NaN);
+        const progress = init.onProgress && ((n: number) => init.onProgress!(n, Number.isFinite(declared) ? declared : undefined));
+        const body = await readBody(response, maxBytes, () => fail(`response body over ${maxBytes} bytes; refused`, undefined, 'too-large'), why, progress);
         return { status: response.status, headers, body };
       } finally {
         clearTimeout(timer);
@@ -81,7 +83,7 @@ export function createFetchHttpClient(options: FetchHttpClientOptions = {}): Htt
 }
 
 /** Reads a whole body, giving up (and cancelling the stream) past `maxBytes`. */
-async function readBody(response: Response, maxBytes: number, tooBig: () => WasmhostError, why: (error: unknown) => WasmhostError): Promise<Uint8Array> {
+async function readBody(response: Response, maxBytes: number, tooBig: () => WasmhostError, why: (error: unknown) => WasmhostError, onProgress?: (received: number) => void): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -100,6 +102,7 @@ async function readBody(response: Response, maxBytes: number, tooBig: () => Wasm
       throw tooBig();
     }
     chunks.push(chunk.value);
+    onProgress?.(size);
   }
   const body = new Uint8Array(size);
   let offset = 0;
@@ -135,7 +138,7 @@ export function createFetchPackageFetcher(options: FetchHttpClientOptions = {}):
         throw new WasmhostError('io', `cannot fetch package ${url.href}: the browser host fetches http(s), data: and blob: URLs only`);
       }
       const shown = url.protocol === 'data:' ? `${url.href.slice(0, 40)}…` : url.href;
-      const response = await http.request('GET', url.href, { signal: init?.signal }).catch((error: WasmhostError) => {
+      const response = await http.request('GET', url.href, { signal: init?.signal, onProgress: init?.onProgress }).catch((error: WasmhostError) => {
         throw new WasmhostError('io', `cannot fetch package ${shown}: ${error.message.replace(`GET ${url.href}: `, '')}`, { cause: error, data: { ...(error.data as object), url: shown } });
       });
       if (response.status < 200 || response.status > 299) {

@@ -2,8 +2,9 @@
 // give it work. Deploying shows what the manifest changes and asks before it removes anything;
 // "Remove all" asks too. Updated in place on every change and once a second.
 import type { ApplyOutcome, BrowserDevice } from './browser-device-agent.js';
-import { offersOf, peerOffers } from '../src/device/console-snapshot.js';
-import { createConsoleView, type ConsoleSnapshot } from './console-view.js';
+import { consolePeers, offersOf } from '../src/device/console-snapshot.js';
+import { createConsoleView, type ConsoleSnapshot, type DeploymentActions } from './console-view.js';
+import { describeDiff, diffDesired } from './desired-diff.js';
 import { el, show } from './dom-sync.js';
 
 /** The device's state as the console shows it. */
@@ -19,7 +20,8 @@ export function deviceSnapshot(device: BrowserDevice): ConsoleSnapshot {
     deployments: device.agent.statuses().filter((s) => s.status.state !== 'removed'),
     workloads: device.agent.workloads(),
     digests,
-    peers: (device.bridge?.peers() ?? []).map((p) => ({ id: p.id, online: p.online, since: p.since, offers: peerOffers(p.birth) })),
+    peers: consolePeers(device.bridge, device.readings),
+    progress: device.agent.progress().map(({ deploymentId, component, text }) => ({ deploymentId, component, text })),
     events: device.events(),
     panels: device.host.display.panels(),
     offers: offersOf(profile),
@@ -107,9 +109,29 @@ function controls(device: BrowserDevice): HTMLElement {
   return el('section', { id: 'controls', 'aria-labelledby': 'h-controls' }, el('h2', { id: 'h-controls' }, 'Give this device work'), deploy, wfm, clear, clearAsk);
 }
 
+/** Restart and remove, per deployment: remove takes it out of the desired state (the rest stays). */
+function deploymentActions(device: BrowserDevice): DeploymentActions {
+  return {
+    restart: async (id) => {
+      await device.agent.restart(id);
+      const status = device.agent.statuses().find((s) => s.deploymentId === id)?.status;
+      return status?.state === 'installed' ? `restarted at ${new Date().toLocaleTimeString([], { hour12: false })}` : `restart failed: ${status?.error?.message ?? status?.state}`;
+    },
+    remove: async (id) => {
+      await device.removeDeployment(id);
+      return `removed ${id}`;
+    },
+    removeQuestion: (id) => {
+      const desired = device.desired();
+      const diff = diffDesired(desired, desired.filter((d) => d.id !== id));
+      return diff.removed.length ? `This ${describeDiff(diff)} from the desired state: it stops and is removed. The rest keeps running.` : `${id} is not in the desired state; remove what is left of it?`;
+    },
+  };
+}
+
 /** Mounts the console into `root` and keeps it current. */
 export function mountUi(root: HTMLElement, device: BrowserDevice): void {
-  const view = createConsoleView(root, controls(device));
+  const view = createConsoleView(root, controls(device), deploymentActions(device));
   const render = () => view.update(deviceSnapshot(device));
   render();
   let queued = false;

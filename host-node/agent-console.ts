@@ -3,7 +3,8 @@
 import type { Bridge } from '../src/bridge/bridge.js';
 import type { Host } from '../src/create-host.js';
 import type { Agent } from '../src/deploy/agent.js';
-import { createEventRing, offersOf, peerOffers, type ConsoleSnapshot } from '../src/device/console-snapshot.js';
+import { consolePeers, createEventRing, offersOf, type ConsoleSnapshot } from '../src/device/console-snapshot.js';
+import type { LastReading } from '../src/bridge/last-readings.js';
 import type { DeviceProfile } from '../src/device/profile.js';
 
 export type EventRing = ReturnType<typeof createEventRing>;
@@ -17,6 +18,8 @@ export interface AgentConsoleParts {
   events: EventRing;
   source: ConsoleSnapshot['source'];
   bridge?: Bridge;
+  /** Each peer sensor's last reading (bridge/last-readings.ts). */
+  readings?: { of(peer: string): LastReading[] };
 }
 
 /** The agent's state as its console shows it. */
@@ -30,7 +33,8 @@ export function agentConsoleSnapshot(parts: AgentConsoleParts): ConsoleSnapshot 
     deployments: parts.agent.statuses().filter((s) => s.status.state !== 'removed'),
     workloads: parts.agent.workloads(),
     digests: {},
-    peers: (parts.bridge?.peers() ?? []).map((p) => ({ id: p.id, online: p.online, since: p.since, offers: peerOffers(p.birth) })),
+    peers: consolePeers(parts.bridge, parts.readings),
+    progress: parts.agent.progress().map(({ deploymentId, component, text }) => ({ deploymentId, component, text })),
     events: parts.events.list(),
     panels: parts.host.display.panels(),
     offers: offersOf(profile),

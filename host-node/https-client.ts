@@ -120,6 +120,7 @@ export function createNodeHttpClient(options: NodeHttpClientOptions = {}): HttpC
             else {
               chunks.push(chunk);
               init.onChunk?.(chunk);
+              init.onProgress?.(decoded, decoder || !Number.isFinite(declared) ? undefined : declared);
             }
           });
           body.on('error', (error: Error) => finish(fail(`cannot decode the body: ${error.message}`, error)));

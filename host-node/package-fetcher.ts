@@ -50,7 +50,7 @@ export function createPackageFetcher(options: PackageFetcherOptions = {}): Packa
     async fetch(location, base, init) {
       if (isOciLocation(location)) {
         const [{ pullComponent }, http] = await Promise.all([import('../src/component/oci/oci-pull.js'), httpClient()]);
-        const pulled = await pullComponent(location, { ...options.oci, http, timeoutMs, maxBytes, signal: init?.signal });
+        const pulled = await pullComponent(location, { ...options.oci, http, timeoutMs, maxBytes, signal: init?.signal, onProgress: init?.onProgress });
         return pulled.bytes;
       }
       if (/^https?:\/\//i.test(location) || isRemoteBase(base)) {
@@ -62,7 +62,7 @@ export function createPackageFetcher(options: PackageFetcherOptions = {}): Packa
         }
         if (!/^https?:/.test(url)) throw new WasmhostError('io', `cannot fetch package ${url}: only http(s) URLs are fetched`);
         const http = await httpClient();
-        const res = await http.request('GET', url, { timeoutMs, maxBytes, signal: init?.signal }).catch((error: WasmhostError) => {
+        const res = await http.request('GET', url, { timeoutMs, maxBytes, signal: init?.signal, onProgress: init?.onProgress }).catch((error: WasmhostError) => {
           throw new WasmhostError('io', `cannot fetch package ${error.message.replace(/^GET /, '')}`, { cause: error, data: error.data });
         });
         if (res.status < 200 || res.status > 299) throw new WasmhostError('io', `cannot fetch package ${url}: HTTP ${res.status}`, { data: { url, status: res.status } });

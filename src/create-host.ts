@@ -97,7 +97,15 @@ export interface Host {
   instantiate(component: Component, options?: InstantiateOptions): Promise<Workload>;
   /** Starts a component in its own worker, with time and memory limits; needs `HostOptions.isolate`. */
   startIsolated(component: Component, options: IsolatedStartOptions): Promise<IsolatedWorkload>;
+  /**
+   * Hears each transpile as it starts (a component not in the artifact cache); the listener
+   * may return a function told when it ends (with the error, if it failed). Returns an unsubscribe.
+   */
+  onTranspile(listener: TranspileListener): () => void;
 }
+
+/** Told a transpile starts: which component, how many bytes; may return what to call when it ends. */
+export type TranspileListener = (what: { digest: string; bytes: number }) => ((error?: unknown) => void) | void;
 
 /** Options of an isolated workload: an instance's, plus its limits and restart policy. */
 export interface IsolatedStartOptions extends Omit<InstantiateOptions, 'fastCalls' | 'memoryBytes'> {
@@ -110,7 +118,19 @@ export interface IsolatedStartOptions extends Omit<InstantiateOptions, 'fastCall
 
 /** Builds a host from platform ports; each host folder calls this from its one entry point. */
 export function createHost(options: HostOptions): Host {
-  const transpile = options.transpile ?? transpileWithJco;
+  const transpileListeners = new Set<TranspileListener>();
+  const baseTranspile = options.transpile ?? transpileWithJco;
+  const transpile: Transpiler = async (bytes, digest) => {
+    const ends = [...transpileListeners].map((l) => l({ digest, bytes: bytes.byteLength })).filter((e): e is (error?: unknown) => void => typeof e === 'function');
+    try {
+      const artifact = await baseTranspile(bytes, digest);
+      for (const end of ends) end();
+      return artifact;
+    } catch (error) {
+      for (const end of ends) end(error);
+      throw error;
+    }
+  };
   const engine = options.engine ?? createJcoEngine({ cache: options.artifactCache, transpile });
   const bus = options.bus ?? createMemoryBus();
   const store = options.store ?? createMemoryStore();
@@ -141,6 +161,10 @@ export function createHost(options: HostOptions): Host {
     display,
     providers: hostProviders,
     load: (bytes) => loadComponent(bytes, options.digest),
+    onTranspile(listener) {
+      transpileListeners.add(listener);
+      return () => transpileListeners.delete(listener);
+    },
     async instantiate(component, opts = {}) {
       const { name, imports } = await importsFor(component, opts);
       if (options.allowInProcess === false) {

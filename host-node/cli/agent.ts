@@ -32,6 +32,7 @@ import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.js';
 import { connectedPeers, peerPresence, peerReadings } from '../../src/bridge/agent-link.js';
 import { peerChildren } from '../../src/bridge/peer-children.js';
+import { trackLastReadings } from '../../src/bridge/last-readings.js';
 import type { MqttTransport } from '../../src/ports/mqtt-transport.js';
 import type { Telemetry } from '../../src/telemetry/telemetry.js';
 import { startNodeTelemetry } from '../node-telemetry.js';
@@ -220,6 +221,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     readSensor: drivers && sensorReader(drivers),
     subscribeReadings: peers && peerReadings(peers.bridge),
     peers: peers && peerPresence(peers.bridge),
+    // Long downloads and transpiles, throttled by the core (nothing for fast ones).
+    onProgress: (p) => {
+      process.stdout.write(`[agent] ${p.deploymentId}/${p.component} ${p.text}\n`);
+      if (p.done) events.add({ kind: 'agent', level: 'info', who: p.deploymentId, text: `${p.component}: ${p.text}` });
+    },
   });
   // Show what workloads publish (trigger outputs, messages), so a person sees the device work.
   host.bus.subscribe('#', (m) => {
@@ -237,10 +243,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     fleet?.updateCapabilities(toDeviceCapabilitiesManifest(profileNow()) as unknown as Record<string, unknown>);
     fleet?.setChildren(peerChildren(peers?.bridge, deviceId));
   });
+  const readings = peers && trackLastReadings(peers.bridge);
   const metrics = options.metricsPort === undefined ? undefined : await startMetricsServer(telemetry.prometheusText!, options.metricsPort);
   const source = options.wfm ? { kind: 'wfm' as const, url: options.wfm } : { kind: 'manifest' as const, url: resolve(desiredDir!) };
   const consoleServer = options.consolePort === undefined ? undefined
-    : await startConsoleServer(() => agentConsoleSnapshot({ agent, host, profile: profileNow, events, source, bridge: peers?.bridge }), options.consolePort);
+    : await startConsoleServer(() => agentConsoleSnapshot({ agent, host, profile: profileNow, events, source, bridge: peers?.bridge, readings }), options.consolePort);
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({
     pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!), ...(http ? { http: http.url } : {}), ...(metrics ? { metrics: metrics.url } : {}),
     ...(consoleServer ? { console: consoleServer.url } : {}),

@@ -16,6 +16,7 @@ import { trackStdoutTail } from '../../src/capabilities/stdout-tail.js';
 import { nodeEngineFeatures } from './engine-features.js';
 import { findEngineProblems } from '../../src/component/engine-support.js';
 import type { Component } from '../../src/component/component.js';
+import { formatSeconds, trackStep, transpileText, type StepProgress } from '../../src/deploy/progress.js';
 
 /** Options of `wasmhost run`. */
 export interface RunOptions {
@@ -38,6 +39,8 @@ export async function runCommand(host: Host, path: string, options: RunOptions):
   const component = await readComponentFile(host, path);
   // A bad call, or a component this command cannot run, is refused before anything is transpiled.
   refuseUnrunnable(component, path);
+  // For a person at a terminal only: scripts and pipes read stderr as the component's own.
+  if (process.stderr.isTTY) sayTranspiling(host, basename(path));
   const call = options.invoke === undefined ? undefined : prepareCall(component.world, options.invoke, options.json);
   if (call === undefined && exportedFunctions(component.world).length === 0) {
     throw new WasmhostError('unknown-export', 'the component exports no functions (no wasi:cli/run, nothing to --invoke), so there is nothing to run');
@@ -74,6 +77,16 @@ function printResult(result: unknown, type: WitType | undefined, json: boolean, 
   const text = json ? JSON.stringify(type ? valueToJson(result, type) : null) : type ? printWave(result, type) : undefined;
   if (text !== undefined) process.stdout.write(`${endsMidLine ? '\n' : ''}${text}\n`);
   return 0;
+}
+
+/** A transpile (a component not cached yet) that takes long is said on stderr, with its time when done. */
+function sayTranspiling(host: Host, name: string): void {
+  const clock = { now: () => Date.now(), setInterval: (f: () => void, ms: number) => { const t = setInterval(f, ms); return () => clearInterval(t); } };
+  const say = (p: StepProgress) => process.stderr.write(`${p.text}\n`);
+  host.onTranspile(({ digest, bytes }) => {
+    const step = trackStep(clock, say, { deploymentId: '', component: name, step: 'transpile' }, `${transpileText(digest, bytes)} (${name}, once: later runs use the cache)`);
+    return (error) => step.end((ms) => (error ? `transpiling ${name} failed` : `transpiled ${name} in ${formatSeconds(ms)}`));
+  });
 }
 
 /** What this engine cannot run is refused before transpiling, one line per reason with what would make it run. */

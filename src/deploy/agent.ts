@@ -3,9 +3,11 @@ import type { LogSink } from '../capabilities/provider.js';
 import type { AgentState, AgentStateStore, Clock, ComponentStore, InstalledDeployment, PackageFetcher } from '../ports/agent-ports.js';
 import type { CancelSignal } from '../ports/http-client.js';
 import { createCanceller } from './cancel.js';
+import { WasmhostError } from '../errors.js';
 import { fingerprint, plan, type Action } from './plan.js';
 import { ComponentFailure, startDeployment, statusError, type RunContext, type RunningComponent } from './run-deployment.js';
 import type { DeploymentState, DeploymentStatus, DesiredDeployment, StatusError } from './types.js';
+import type { StepProgress } from './progress.js';
 
 /** What an agent is built from: a host, the ports it acts through, and who hears about status changes. */
 export interface AgentOptions {
@@ -32,6 +34,8 @@ export interface AgentOptions {
   profile?: RunContext['profile'];
   /** The routes of the agent's HTTP listener, for `http` triggers (see RunContext.http). */
   http?: RunContext['http'];
+  /** Told of long steps of installs (slow downloads, transpiles) as they go, throttled: the CLI prints them. */
+  onProgress?: (p: StepProgress) => void;
 }
 
 /** Which peers are online, and a way to hear when that changes (the bridge's registry, on a device). */
@@ -72,6 +76,14 @@ export interface Agent {
   idle(): Promise<void>;
   statuses(): DeploymentStatus[];
   workloads(): WorkloadInfo[];
+  /**
+   * Restarts an installed deployment: stops its instances and starts them again from the
+   * spec they run (no fetch), with fresh restart counts and backoff. Queued behind other work;
+   * rejects (`bad-input`) if it is not installed.
+   */
+  restart(deploymentId: string): Promise<void>;
+  /** The long steps under way now (one per deployment at most), for the console. */
+  progress(): StepProgress[];
   /** The source bookkeeping last accepted (fleet-manager manifest version and ETag). */
   source(): AgentState['source'];
   /** Aborts work in progress and stops every workload (the state stays, so the next start resumes). */
@@ -86,9 +98,16 @@ export function createAgent(options: AgentOptions): Agent {
   /** Cancelled when a newer desired state arrives or the agent stops: aborts downloads of the older one. */
   let current = createCanceller();
   let stopped = false;
+  /** The step under way per deployment (a slow download, a transpile), dropped when it ends. */
+  const steps = new Map<string, StepProgress>();
   const ctx: RunContext = {
     host: options.host, fetcher: options.fetcher, components: options.components, clock: options.clock, log: options.log,
     readSensor: options.readSensor, subscribeReadings: options.subscribeReadings, profile: options.profile, http: options.http,
+    progress: (p) => {
+      if (p.done) steps.delete(p.deploymentId);
+      else steps.set(p.deploymentId, p);
+      options.onProgress?.(p);
+    },
   };
   /** Deployments waiting for a peer (desired, not installed, status `pending`). */
   const waiting = new Set<string>();
@@ -107,6 +126,7 @@ export function createAgent(options: AgentOptions): Agent {
       ),
     };
     state.statuses = [...state.statuses.filter((s) => s.deploymentId !== d.id), status];
+    if (state_ !== 'installing') steps.delete(d.id);
     const telemetry = options.host.telemetry;
     if (telemetry.enabled) {
       telemetry.log(error ? 'error' : 'info', `deployment ${d.id} ${state_}${error ? `: ${error.message}` : ''}`, { 'wasmhost.deployment': d.id, 'wasmhost.state': state_ });
@@ -223,6 +243,24 @@ export function createAgent(options: AgentOptions): Agent {
     return next;
   }
 
+  async function restartInstalled(id: string): Promise<void> {
+    const installed = state.installed.find((i) => i.id === id);
+    if (!installed) throw new WasmhostError('bad-input', `cannot restart ${id}: it is not installed on this device (see its status)`);
+    for (const c of running.get(id)?.components ?? []) c.stop();
+    running.delete(id);
+    options.log({ workload: id, level: 'info', context: 'agent', message: `restarting version ${installed.version} on request` });
+    await setStatus(installed.spec, 'installing');
+    try {
+      running.set(id, { spec: installed.spec, components: await startDeployment(ctx, installed.spec, current.signal) });
+    } catch (error) {
+      const failure = error instanceof ComponentFailure ? error : new ComponentFailure('(deployment)', statusError(error, 'agent'));
+      state.installed = state.installed.filter((i) => i.id !== id);
+      await setStatus(installed.spec, 'failed', { ...failure.error, message: `${failure.component}: ${failure.error.message}` }, failure);
+      return;
+    }
+    await setStatus(installed.spec, 'installed');
+  }
+
   const stopGauge = options.host.telemetry.observe('wasmhost.workloads', () => [...running.values()].reduce((n, r) => n + r.components.filter((c) => !c.dead).length, 0));
   const logFailure = (e: Error) => options.log({ workload: 'agent', level: 'error', context: 'agent', message: e.message });
   const stopPeers = options.peers?.onChange(() => void enqueue(reconcilePeers).catch((e: Error) =>
@@ -263,11 +301,13 @@ export function createAgent(options: AgentOptions): Agent {
       return enqueue(() => reconcile(signal));
     },
     idle: () => queue,
+    restart: (id) => (stopped ? Promise.resolve() : enqueue(() => restartInstalled(id))),
     statuses: () => state.statuses,
     workloads: () =>
       [...running.entries()].flatMap(([id, r]) =>
         r.components.map((c) => ({ deployment: id, component: c.name, version: r.spec.version, restarts: c.restarts, lastError: c.lastError, dead: c.dead })),
       ),
+    progress: () => [...steps.values()],
     source: () => state.source,
     stop() {
       stopped = true;

@@ -14,6 +14,7 @@ import type { HttpRouter } from '../runtime/http-router.js';
 import { bindHttpTriggers, httpTriggers } from './http-trigger.js';
 import type { DesiredDeployment, StatusError, WorkloadSpec } from './types.js';
 import type { Telemetry, TelemetrySpan } from '../telemetry/telemetry.js';
+import { fetchText, formatBytes, formatSeconds, packageName, trackStep, transpileText, type StepProgress, type StepTracker } from './progress.js';
 
 /** What running one deployment needs from the agent. */
 export interface RunContext {
@@ -33,6 +34,8 @@ export interface RunContext {
   profile?: () => DeviceProfile;
   /** The routes of the agent's HTTP listener, for `http` triggers; absent: the agent serves no HTTP. */
   http?: HttpRouter;
+  /** Hears long steps (a slow download, a transpile) as they go, throttled (progress.ts). */
+  progress?: (p: StepProgress) => void;
 }
 
 /** A `<peer>/<sensor>` name (served by a peer), as opposed to a local sensor's. */
@@ -79,12 +82,17 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   let bytes = await ctx.components.get(spec.digest);
   if (!bytes) {
     const fetching = telemetry.startSpan('fetch', { parent: span, attributes: { 'wasmhost.component': spec.name, 'wasmhost.package.location': spec.packageLocation } });
+    const file = packageName(spec.packageLocation);
+    const step = follow(ctx, deployment, spec, 'fetch', `fetching ${file}…`);
     try {
-      bytes = await ctx.fetcher.fetch(spec.packageLocation, deployment.base, { signal });
+      bytes = await ctx.fetcher.fetch(spec.packageLocation, deployment.base, { signal, onProgress: step && ((received, total) => step.update(fetchText(file, received, total))) });
       fetching.setAttributes({ 'wasmhost.package.bytes': bytes.length });
       fetching.end();
+      const size = bytes.length;
+      step?.end((ms) => `fetched ${file} (${formatBytes(size)}) in ${formatSeconds(ms)}`);
     } catch (error) {
       fetching.end(error);
+      step?.end(() => `fetching ${file} failed`);
       throw fail(error, 'fetch');
     }
   }
@@ -123,11 +131,19 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
   } catch (error) {
     throw fail(error, 'trigger');
   }
+  // A transpile of this component (not in the artifact cache) is a long step of its own.
+  const stopHearing = ctx.progress ? ctx.host.onTranspile(({ digest, bytes: size }) => {
+    if (digest !== component.digest) return;
+    const step = follow(ctx, deployment, spec, 'transpile', transpileText(digest, size))!;
+    return (error) => step.end((ms) => (error ? `transpiling ${spec.name} failed` : `transpiled ${spec.name} in ${formatSeconds(ms)}`));
+  }) : () => {};
   try {
     workload = await startLiveWorkload(ctx.host, component, spec, name, ctx.clock, span);
   } catch (error) {
     unbindHttp();
     throw fail(error, 'match');
+  } finally {
+    stopHearing();
   }
   const stops: (() => void)[] = [unbindHttp];
   for (const trigger of spec.triggers) {
@@ -187,6 +203,11 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
       workload.close();
     },
   };
+}
+
+/** A tracker for a long step of `spec`'s install, or undefined when nobody listens. */
+function follow(ctx: RunContext, deployment: DesiredDeployment, spec: WorkloadSpec, step: StepProgress['step'], text: string): StepTracker | undefined {
+  return ctx.progress && trackStep(ctx.clock, ctx.progress, { deploymentId: deployment.id, component: spec.name, step }, text);
 }
 
 /** Runs a trigger's call inside a `trigger <kind>` span, which the call's span becomes a child of. */

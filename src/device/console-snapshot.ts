@@ -5,6 +5,8 @@ import type { WorkloadInfo } from '../deploy/agent.js';
 import type { DeploymentStatus } from '../deploy/types.js';
 import type { DisplayPanel } from '../runtime/display-board.js';
 import type { DeviceProfile } from './profile.js';
+import type { LastReading } from '../bridge/last-readings.js';
+import type { Bridge } from '../bridge/bridge.js';
 
 /** Something the device saw: a log line, a published output, an actuator set. `seq` grows by one per entry. */
 export interface DeviceEvent { seq: number; at: number; kind: 'log' | 'output' | 'actuator' | 'peer' | 'agent'; level: LogEntry['level']; who: string; text: string }
@@ -20,7 +22,10 @@ export interface ConsoleSnapshot {
   workloads: WorkloadInfo[];
   /** Component digests by `<deployment>/<component>`. */
   digests: Record<string, string>;
-  peers: { id: string; online: boolean; since: number; offers: string }[];
+  /** Peers with each sensor's last reading (bridge/last-readings.ts). */
+  peers: { id: string; online: boolean; since: number; offers: string; readings: LastReading[] }[];
+  /** Long steps of installs under way (a slow download, a transpile): the deployment's card shows its line. */
+  progress: { deploymentId: string; component: string; text: string }[];
   /** Oldest first. */
   events: readonly DeviceEvent[];
   offers: { summary: string; interfaces: { name: string; grant?: string }[] };
@@ -31,6 +36,20 @@ export interface ConsoleSnapshot {
 /** The console's line about a peer's offers: its sensors with units, its actuators. */
 export function peerOffers(birth: { sensors: readonly { name: string; unit: string }[]; actuators: readonly { name: string }[] }): string {
   return [...birth.sensors.map((s) => `${s.name} (${s.unit || 'no unit'})`), ...birth.actuators.map((a) => `${a.name} ⇄`)].join(', ');
+}
+
+/** The console's peer list: each peer, its offers, its sensors' last readings. */
+export function consolePeers(bridge: Bridge | undefined, readings: { of(peer: string): LastReading[] } | undefined): ConsoleSnapshot['peers'] {
+  return (bridge?.peers() ?? []).map((p) => ({ id: p.id, online: p.online, since: p.since, offers: peerOffers(p.birth), readings: readings?.of(p.id) ?? [] }));
+}
+
+/** How old a reading is, for people: `now`, `4 s ago`, `3 min ago`, `2 h ago`. */
+export function readingAge(at: number, now: number): string {
+  const s = Math.round((now - at) / 1000);
+  if (s < 1) return 'now';
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  return `${Math.round(s / 3600)} h ago`;
 }
 
 /** What the device offers, as the console lists it (terminal interfaces left out: every host has them). */

@@ -6,10 +6,11 @@ import type { CancelSignal } from './http-client.js';
  * Gets a component package's bytes from its `packageLocation`: an https URL, or a path inside
  * the local desired-state folder `base` (never when `base` is a URL: a remote desired state
  * names remote locations only). Budgets: a total deadline and a byte cap enforced while the
- * bytes stream in; `signal` aborts the fetch (a newer desired state, a shutdown).
+ * bytes stream in; `signal` aborts the fetch (a newer desired state, a shutdown); `onProgress`
+ * hears the bytes received so far and the declared total, as a download goes (optional for adapters).
  */
 export interface PackageFetcher {
-  fetch(location: string, base?: string, init?: { signal?: CancelSignal }): Promise<Uint8Array>;
+  fetch(location: string, base?: string, init?: { signal?: CancelSignal; onProgress?: (received: number, total?: number) => void }): Promise<Uint8Array>;
 }
 
 /** Component bytes kept by digest, so a restart never downloads a component again. */

@@ -33,6 +33,11 @@ export interface HttpRequestInit {
    * caller can then continue a cut download with a Range request. Optional for adapters.
    */
   onChunk?: (chunk: Uint8Array) => void;
+  /**
+   * Told the body bytes received so far (decoded) and the total the server declared, if it
+   * did, as they arrive: for a download's progress line. Optional for adapters.
+   */
+  onProgress?: (received: number, total: number | undefined) => void;
 }
 
 /** A response as it arrived: any status, 4xx and 5xx included. */

@@ -95,6 +95,10 @@ describe.skipIf(!haveChromium)('the page among other devices: serve + peer-sim +
   it('does not log the replies a peer sends to another requester', async () => {
     first = await open('?device=kiosk-a');
     await first.waitForSelector('[data-peer="sim-1"].online');
+    // The peer list shows each sensor's last reading, from the data the peer publishes, and its age.
+    const reading = '[data-peer="sim-1"] [data-sensor="temperature"]';
+    await first.waitForSelector(reading, { timeout: 10_000 });
+    expect(await first.textContent(reading)).toMatch(/^temperature \d+(\.\d+)? Cel (now|\d+ s ago)$/);
     // Another device polls sim-1 (with a page credential of its own, as another page would).
     const own = (await (await fetch(`${serve.url}session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).json()) as { username: string; password: string };
     const transport = createMqttTransport({ url: `mqtt://127.0.0.1:${serve.brokerPort}`, username: own.username, password: own.password, clientId: own.username, protocolVersion: 4 });

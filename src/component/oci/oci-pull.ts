@@ -17,6 +17,8 @@ export interface OciPullOptions extends OciSessionOptions {
   blobs?: ComponentStore;
   /** Range requests after a cut download (default 3). */
   resumes?: number;
+  /** Hears the layer's bytes received so far and its declared size, as the blob downloads. */
+  onProgress?: (received: number, total: number) => void;
 }
 
 /** What a pull got and how. */
@@ -55,7 +57,7 @@ export async function pullComponent(location: string, options: OciPullOptions): 
   if (stored && stored.byteLength === layer.size && (await sha256Digest(stored)) === layer.digest) {
     return { bytes: stored, manifestDigest: manifest.digest, layer, cached: true, received };
   }
-  const blob = await fetchBlob(session, layer, options.resumes ?? 3, where);
+  const blob = await fetchBlob(session, layer, options.resumes ?? 3, where, options.onProgress);
   received += blob.received;
   await options.blobs?.put(layer.digest, blob.bytes);
   return { bytes: blob.bytes, manifestDigest: manifest.digest, layer, cached: false, received };
@@ -73,17 +75,23 @@ async function fetchManifest(session: OciSession, ref: OciReference, reference: 
 }
 
 /** The blob, continued with `Range: bytes=<n>-` after a cut, then checked against its digest and size. */
-async function fetchBlob(session: OciSession, layer: OciDescriptor, resumes: number, where: string) {
+async function fetchBlob(session: OciSession, layer: OciDescriptor, resumes: number, where: string, onProgress?: OciPullOptions['onProgress']) {
   const parts: Uint8Array[] = [];
   let have = 0;
   let received = 0;
   for (let attempt = 0; ; attempt++) {
     const chunks: Uint8Array[] = [];
+    let got = 0;
+    const onChunk = (c: Uint8Array) => {
+      chunks.push(c);
+      got += c.byteLength;
+      onProgress?.(have + got, layer.size);
+    };
     const headers: Record<string, string> = { 'accept-encoding': 'identity' };
     if (have > 0) headers.range = `bytes=${have}-`;
     let res;
     try {
-      res = await session.request('GET', `blobs/${layer.digest}`, { headers, maxBytes: layer.size, onChunk: (c) => chunks.push(c) });
+      res = await session.request('GET', `blobs/${layer.digest}`, { headers, maxBytes: layer.size, onChunk });
     } catch (error) {
       const reason = (error as WasmhostError).data as { reason?: string } | undefined;
       const partial = chunks.reduce((n, c) => n + c.byteLength, 0);

@@ -74,6 +74,8 @@ describe.skipIf(!haveChromium)('the Node agent console', () => {
     // The agent's activity: the status line of the install and the panel's interval calls are there.
     expect(await page.textContent('#event-log')).toContain('screen');
     expect(await page.isVisible('#controls-note')).toBe(true);
+    // Read-only: its desired state is the folder (or a fleet manager), so no restart/remove buttons.
+    expect(await page.$('[data-deployment="screen"] .actions')).toBeNull();
     await page.screenshot({ path: join(SHOTS, 'agent-1280x800.png') });
     await page.close();
   });

@@ -79,8 +79,12 @@ describe('OCI pull (a registry in the test)', () => {
   it('answers a Bearer challenge with a token fetched with the operator\'s credentials, and resumes a cut blob with Range', async () => {
     seen.length = 0;
     cutNext = true;
-    const pulled = await pullComponent(ref(':v1'), options());
+    const progress: [number, number][] = [];
+    const pulled = await pullComponent(ref(':v1'), { ...options(), onProgress: (n, total) => progress.push([n, total]) });
     expect(Buffer.from(pulled.bytes).equals(blob)).toBe(true);
+    // Progress counts the layer's bytes across the resume, up to its declared size.
+    expect(progress.at(-1)).toEqual([blob.length, blob.length]);
+    expect(progress.every(([n], i) => i === 0 || n > progress[i - 1]![0])).toBe(true);
     const token = seen.find((s) => s.url.startsWith('/token?'))!;
     expect(token.url).toBe(`/token?service=fake%20registry&scope=${encodeURIComponent('repository:demo/app:pull')}`);
     expect(token.authorization).toBe(`Basic ${Buffer.from('reader:secret').toString('base64')}`);
