@@ -4,7 +4,8 @@
 // collector for pages must. The page's worker-isolated sensor-filter samples peer-7: the receiver
 // gets one trace trigger → call → import → peer rpc from the page, its metrics and its logs,
 // under a resource of class browser. (serve's broker is aedes, MQTT 3.1.1: no traceparent reaches
-// this peer; test/host-node/telemetry shows it carried over MQTT 5.)
+// this peer; test/host-node/telemetry shows it carried over MQTT 5.) A Node agent with its own
+// mosquitto and peer exports to the same receiver, and both devices' traces arrive whole.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,13 +17,16 @@ import type { Browser, Page } from 'playwright-core';
 import { bundleBrowser } from '../../host-browser/build.mjs';
 import { haveChromium, launchChromium } from '../support/chromium.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
+import { haveMosquitto, startMosquitto } from '../support/mosquitto.js';
+import { peerFilterDeployment, startPeer } from '../support/telemetry-peer.js';
+import { startAgent } from '../host-node/agent/agent-process.js';
 import type {} from '../../host-browser/main.js'; // window.wasmhost's type
 
 function findTool(name: string): string | undefined {
   return [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'].map((d) => join(d, name)).find((p) => existsSync(p));
 }
 const MAKE = findTool('make');
-const MISSING = [!haveChromium && 'chromium', !findTool('gcc') && 'gcc', !MAKE && 'make', !existsSync('/usr/include/mosquitto.h') && 'libmosquitto-dev'].filter(Boolean);
+const MISSING = [!haveChromium && 'chromium', !haveMosquitto && 'mosquitto', !findTool('gcc') && 'gcc', !MAKE && 'make', !existsSync('/usr/include/mosquitto.h') && 'libmosquitto-dev'].filter(Boolean);
 if (MISSING.length) console.warn(`page telemetry test skipped: missing ${MISSING.join(', ')}`);
 
 const FILTER = 'examples/sensor-filter-js/sensor-filter.wasm';
@@ -140,6 +144,45 @@ describe.skipIf(MISSING.length > 0)('page telemetry: serve --otel + Chromium + t
     expect(log).toMatchObject({ severityText: 'WARN', attributes: { 'wasmhost.workload': 'peer-reader/filter' } });
     expect(receiver.requests().every((r) => r.contentType.startsWith('application/json'))).toBe(true);
   }, 90_000);
+
+  /** The chain from the trigger to the peer rpc of device class `deviceClass`, from its newest rpc span's parents. */
+  async function chainOf(deviceClass: string): Promise<ReceivedSpan[]> {
+    const spans = () => receiver.spans().filter((s) => s.resource['wasmhost.device.class'] === deviceClass);
+    const rpc = await until(() => spans().find((s) => s.name === 'peer rpc read' && s.parentSpanId), () => `a peer rpc span of class ${deviceClass}`);
+    const byId = (id?: string) => spans().find((s) => s.spanId === id);
+    const chain: ReceivedSpan[] = [rpc];
+    for (let s = byId(rpc.parentSpanId); s; s = byId(s.parentSpanId)) chain.unshift(s);
+    return chain;
+  }
+
+  it('a Node agent and the page, pointed at this one receiver, each deliver a host → worker → peer trace, metrics and logs', async () => {
+    // The agent: its own MQTT 5 broker (mosquitto) and peer, the same deployment, the same collector.
+    const broker = await startMosquitto();
+    const peer = await startPeer(broker.url);
+    const desired = join(dir, 'agent-desired');
+    mkdirSync(desired);
+    await copyFile(FILTER, join(desired, 'sensor-filter.wasm'));
+    writeFileSync(join(desired, 'peer-filter.yaml'), peerFilterDeployment(digestOf(FILTER)));
+    const agent = startAgent(['--desired', desired, '--broker', broker.url, '--no-simulated-device', '--otel', receiver.url], join(dir, 'agent-state'),
+      { OTEL_METRIC_EXPORT_INTERVAL: '300', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' });
+    try {
+      for (const deviceClass of ['browser', 'linux']) {
+        const chain = await chainOf(deviceClass);
+        expect(chain.map((s) => s.name), deviceClass).toEqual(['trigger interval', 'call sample', 'import wasmhost:device/sensors#read', 'peer rpc read']);
+        expect(new Set(chain.map((s) => s.traceId)).size, deviceClass).toBe(1);
+        await until(() => receiver.metrics().find((m) => m.name === 'wasmhost.calls' && m.resource['wasmhost.device.class'] === deviceClass), () => `wasmhost.calls of class ${deviceClass}`);
+        await until(() => receiver.logs().find((l) => l.resource['wasmhost.device.class'] === deviceClass && l.body.includes('config "window"')), () => `the workload's log line of class ${deviceClass}`);
+      }
+      // Two devices, told apart by their resource.
+      const devices = new Set(receiver.spans().map((s) => `${s.resource['wasmhost.device.class']} ${s.resource['service.instance.id']}`));
+      expect([...devices].filter((d) => d.startsWith('browser otel-page') || d.startsWith('linux '))).toHaveLength(2);
+      expect(peer.traceparents.some((t) => t !== undefined)).toBe(true);
+    } finally {
+      await agent.stop('SIGKILL');
+      await peer.close().catch(() => undefined);
+      await broker.stop();
+    }
+  }, 120_000);
 
   it('without a collector the page never fetches the SDK chunk and reports otelCollector false', async () => {
     const context = await browser.newContext();

@@ -17,47 +17,12 @@ import { startFleetManager } from '../agent/fleet-fixtures.js';
 import { haveMosquitto, noMosquitto, startMosquitto, type Mosquitto } from '../../support/mosquitto.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver.js';
 import { parsePrometheusText } from '../../support/prometheus-text.js';
-import { createMqttTransport } from '../../../host-node/mqtt-transport.js';
-import { decodeRpcRequest, encodeBirth, encodeRpcReply } from '../../../src/bridge/codec.js';
-import { peerTopics } from '../../../src/bridge/frames.js';
+import { peerFilterDeployment, startPeer } from '../../support/telemetry-peer.js';
 import { parseTraceParent } from '../../../src/telemetry/traceparent.js';
-import type { MqttTransport } from '../../../src/ports/mqtt-transport.js';
 
 const FILTER = 'examples/sensor-filter-js/sensor-filter.wasm';
 const DENY_OTEL = fileURLToPath(new URL('../../support/deny-otel-imports.mjs', import.meta.url));
 const digest = (path: string) => `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
-
-const deployment = (componentDigest: string) => `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: peer-filter
-metadata:
-  name: peer-filter
-  annotations:
-    applicationId: peer-filter
-    applicationVersion: 1.0.0
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: filter
-        properties:
-          packageLocation: sensor-filter.wasm
-          digest: ${componentDigest}
-          grants:
-            sensors: [peer-7/temperature]
-            actuators: [peer-7/relay]
-          config:
-            window: "not-a-number"
-          triggers:
-            - kind: interval
-              everyMs: 200
-              export: sample
-              args: ['"peer-7/temperature"']
-              output: greenhouse/peer-7/filtered
-          limits:
-            isolation: worker
-            callTimeoutMs: 5000
-`;
 
 async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: () => string, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -67,33 +32,6 @@ async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A peer in this process, on its own MQTT 5 connection: a retained birth, and `read temperature` answered with 21.5; keeps each request's traceparent. */
-async function startPeer(url: string): Promise<{ traceparents: (string | undefined)[]; close(): Promise<void> }> {
-  const transport: MqttTransport = createMqttTransport({ url, protocolVersion: 5, clientId: 'peer-7' });
-  await transport.connect();
-  const topics = peerTopics('wasmhost/v1', 'peer-7');
-  const traceparents: (string | undefined)[] = [];
-  transport.onMessage((m) => {
-    if (m.topic !== topics.rpc) return;
-    traceparents.push(m.properties?.userProperties?.find(([k]) => k === 'traceparent')?.[1]);
-    const decoded = decodeRpcRequest(m.payload);
-    if (!decoded.ok) return;
-    void transport.publish(decoded.frame.reply, encodeRpcReply({ id: decoded.frame.id, ok: true, value: 21.5, unit: 'Cel' }), { qos: 1 });
-  });
-  await transport.subscribe(topics.rpc, { qos: 1 });
-  await transport.publish(topics.birth, encodeBirth({
-    id: 'peer-7', class: 'test-peer', seq: 1, ifaces: [{ name: 'wasmhost:device/sensors', version: '0.1.0' }],
-    sensors: [{ name: 'temperature', unit: 'Cel', kind: 'temperature' }], actuators: [],
-  }), { qos: 1, retain: true });
-  return {
-    traceparents,
-    async close() {
-      await transport.publish(topics.birth, new Uint8Array(0), { qos: 1, retain: true });
-      await transport.close();
-    },
-  };
 }
 
 describe.skipIf(!haveMosquitto)('agent telemetry: OTLP/HTTP to a receiver, Prometheus text, otelCollector', () => {
@@ -119,7 +57,7 @@ describe.skipIf(!haveMosquitto)('agent telemetry: OTLP/HTTP to a receiver, Prome
     const desired = join(root, 'desired');
     await mkdir(desired);
     await copyFile(FILTER, join(desired, 'sensor-filter.wasm'));
-    await writeFile(join(desired, 'peer-filter.yaml'), deployment(digest(FILTER)));
+    await writeFile(join(desired, 'peer-filter.yaml'), peerFilterDeployment(digest(FILTER)));
     const peer = await startPeer(broker.url);
     stops.push(() => peer.close());
     const state = join(root, 'state');
