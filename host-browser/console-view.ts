@@ -2,6 +2,7 @@
 // (no agent object), so a page and a Node-served console can render the same thing.
 import type { DeploymentStatus } from '../src/deploy/types.js';
 import { readingAge, type ConsoleSnapshot, type DeviceEvent } from '../src/device/console-snapshot.js';
+import type { WorkloadDetails } from '../src/deploy/workload-activity.js';
 import { el, setAttr, setText, show, syncList } from './dom-sync.js';
 import { syncPanels } from './display-view.js';
 
@@ -153,8 +154,8 @@ function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot, 
   setText(line, message ?? '');
   setAttr(line, 'class', `status-line ${updateFailed || state === 'pending' ? 'warn' : 'error'}`);
   show(line, message !== undefined);
-  syncList(rows, d.components, (c) => c.name, () => el('li', {}, el('strong'), el('span'), el('small'), el('code', { class: 'digest' }), el('div')), (row, c) => {
-    const [name, cState, detail, digest, problem] = row.children as unknown as HTMLElement[];
+  syncList(rows, d.components, (c) => c.name, () => el('li', {}, el('strong'), el('span'), el('small'), el('code', { class: 'digest' }), el('div'), workloadDetailsView()), (row, c) => {
+    const [name, cState, detail, digest, problem, more] = row.children as unknown as HTMLElement[];
     const w = live.find((x) => x.component === c.name) ?? s.workloads.find((x) => x.deployment === d.deploymentId && x.component === c.name);
     setAttr(row, 'data-component', c.name);
     setText(name, c.name);
@@ -170,7 +171,29 @@ function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot, 
     setText(problem, own);
     setAttr(problem, 'class', c.error ? 'error' : 'warn');
     show(problem, own !== '');
+    show(more, w?.details !== undefined);
+    if (w?.details) updateWorkloadDetails(more, w.details);
   });
+}
+
+/** A component's grants, triggers, limits and trigger calls, folded away until opened (it stays open across updates). */
+function workloadDetailsView(): HTMLElement {
+  return el('details', { class: 'workload-details' }, el('summary'), el('dl', {},
+    el('dt', {}, 'grants'), el('dd', { class: 'grants' }),
+    el('dt', {}, 'triggers'), el('dd', { class: 'triggers' }),
+    el('dt', {}, 'limits'), el('dd', { class: 'limits' }),
+    el('dt', {}, 'last result'), el('dd', { class: 'last' })));
+}
+
+function updateWorkloadDetails(node: HTMLElement, d: WorkloadDetails): void {
+  const a = d.activity;
+  setText(node.querySelector('summary')!, `${a.calls} call${a.calls === 1 ? '' : 's'} · ${a.errors} error${a.errors === 1 ? '' : 's'}${a.meanMs !== undefined ? ` · ${a.meanMs.toFixed(1)} ms mean` : ''}`);
+  setText(node.querySelector('.grants')!, d.grants.join('\n') || 'none');
+  setText(node.querySelector('.triggers')!, d.triggers.join('\n') || 'none');
+  setText(node.querySelector('.limits')!, d.limits);
+  const last = node.querySelector('.last')!;
+  setText(last, a.last ? `${time(a.last.at)} ${a.last.text}` : 'no call yet');
+  setAttr(last, 'class', `last${a.last && !a.last.ok ? ' error' : ''}`);
 }
 
 /** Restart and remove buttons of a card; remove asks first, saying what the desired state loses. */

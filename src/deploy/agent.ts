@@ -1,3 +1,4 @@
+import type { WorkloadDetails } from './workload-activity.js';
 import type { Host } from '../create-host.js';
 import type { LogSink } from '../capabilities/provider.js';
 import type { AgentState, AgentStateStore, Clock, ComponentStore, InstalledDeployment, PackageFetcher } from '../ports/agent-ports.js';
@@ -52,7 +53,7 @@ export function peersNeeded(d: DesiredDeployment): string[] {
 }
 
 /** One running workload, for the status endpoint. */
-export interface WorkloadInfo { deployment: string; component: string; version: string; restarts: number; lastError?: string; dead: boolean }
+export interface WorkloadInfo { deployment: string; component: string; version: string; restarts: number; lastError?: string; dead: boolean; details?: WorkloadDetails }
 
 /** The device agent: seeks the desired state, remembers it across restarts, reports Margo statuses. */
 export interface Agent {
@@ -305,7 +306,7 @@ export function createAgent(options: AgentOptions): Agent {
     statuses: () => state.statuses,
     workloads: () =>
       [...running.entries()].flatMap(([id, r]) =>
-        r.components.map((c) => ({ deployment: id, component: c.name, version: r.spec.version, restarts: c.restarts, lastError: c.lastError, dead: c.dead })),
+        r.components.map((c) => ({ deployment: id, component: c.name, version: r.spec.version, restarts: c.restarts, lastError: c.lastError, dead: c.dead, details: c.details() })),
       ),
     progress: () => [...steps.values()],
     source: () => state.source,

@@ -1,3 +1,4 @@
+import { createCallActivity, workloadDetails, type WorkloadDetails } from './workload-activity.js';
 import { describeMatchProblem, match } from '../device/match.js';
 import type { DeviceProfile } from '../device/profile.js';
 import { WasmhostError } from '../errors.js';
@@ -50,6 +51,8 @@ export interface RunningComponent {
   readonly dead: boolean;
   readonly restarts: number;
   readonly lastError?: string;
+  /** What the console shows of it: grants, triggers, limits, trigger calls. */
+  details(): WorkloadDetails;
   stop(): void;
 }
 
@@ -146,6 +149,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     stopHearing();
   }
   const stops: (() => void)[] = [unbindHttp];
+  const activity = createCallActivity(() => ctx.clock.now());
   for (const trigger of spec.triggers) {
     if (trigger.kind === 'message' || trigger.kind === 'http') continue; // message: bound by the host when the grants subscribe to topics
     let entry;
@@ -166,10 +170,17 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     const { path, function: fn } = entry;
     const logError = (error: unknown) => ctx.log({ workload: name, level: 'error', context: 'trigger', message: error instanceof Error ? error.message : String(error) });
     // Outputs are JSON text by definition; no content type is sent, since an MQTT 3.1.1 bus cannot carry one.
-    const fire = (callArgs: unknown[]) =>
-      traceTrigger(telemetry, trigger.kind, name, path, () => workload.call(path, callArgs)).then((result) => {
-        if (trigger.output && fn.result) ctx.host.bus.publish(trigger.output, new TextEncoder().encode(JSON.stringify(valueToJson(result, fn.result))));
-      }).catch(logError);
+    const fire = (callArgs: unknown[]) => {
+      const startedAt = ctx.clock.now();
+      return traceTrigger(telemetry, trigger.kind, name, path, () => workload.call(path, callArgs)).then((result) => {
+        const json = fn.result ? JSON.stringify(valueToJson(result, fn.result)) : '(no result)';
+        activity.record(startedAt, true, json);
+        if (trigger.output && fn.result) ctx.host.bus.publish(trigger.output, new TextEncoder().encode(json));
+      }, (error: unknown) => {
+        activity.record(startedAt, false, error instanceof Error ? error.message : String(error));
+        logError(error);
+      });
+    };
     const readSensor = ctx.readSensor;
     if (trigger.kind === 'interval') {
       stops.push(ctx.clock.setInterval(() => fire(args), trigger.everyMs));
@@ -198,6 +209,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     get dead() { return workload.dead; },
     get restarts() { return workload.restarts; },
     get lastError() { return workload.lastError; },
+    details: () => workloadDetails(spec, activity.snapshot()),
     stop() {
       for (const stop of stops) stop();
       workload.close();

@@ -71,6 +71,15 @@ describe.skipIf(!haveChromium)('the Node agent console', () => {
     await page.$eval(value, (dd) => dd.setAttribute('data-marked', '1'));
     await page.waitForFunction(() => (document.querySelector('[data-key="temperature trend"] polyline')?.getAttribute('points') ?? '').split(' ').length >= 3);
     expect(await page.getAttribute(value, 'data-marked')).toBe('1');
+    // The component's grants, triggers, limits and trigger calls, folded under its row.
+    const details = '[data-deployment="screen"] .workload-details';
+    await page.click(`${details} summary`);
+    expect(await page.textContent(`${details} .grants`)).toBe('sensors: *\ndisplay: greenhouse');
+    expect(await page.textContent(`${details} .triggers`)).toBe('every 300 ms: refresh()');
+    expect(await page.textContent(`${details} .limits`)).toMatch(/^own worker · calls ≤ \d+ ms · memory ≤ \d+ MiB$/);
+    await page.waitForFunction(() => /^([2-9]|\d\d+) calls · 0 errors · [\d.]+ ms mean$/.test(document.querySelector('.workload-details summary')?.textContent ?? ''));
+    expect(await page.textContent(`${details} .last`)).toMatch(/^\d\d:\d\d:\d\d \{"ok":1\}$/);
+    expect(await page.getAttribute(`${details}`, 'open')).toBe('');
     // The agent's activity: the status line of the install and the panel's interval calls are there.
     expect(await page.textContent('#event-log')).toContain('screen');
     expect(await page.isVisible('#controls-note')).toBe(true);

@@ -1,0 +1,73 @@
+// What the console shows of one running component beyond its state: what it may reach, what
+// drives it, its limits, and how its trigger calls went (count, errors, latency, last result).
+import type { Grants } from '../capabilities/grants.js';
+import type { Limits, Trigger, WorkloadSpec } from './types.js';
+
+/** Trigger calls of a workload so far. */
+export interface CallActivity {
+  calls: number;
+  errors: number;
+  /** Mean duration of the calls, ms. */
+  meanMs?: number;
+  /** The last call's result as JSON text (cut to 200 characters), or its error. */
+  last?: { at: number; ok: boolean; text: string };
+}
+
+/** A running component as the console describes it. */
+export interface WorkloadDetails {
+  grants: string[];
+  triggers: string[];
+  limits: string;
+  activity: CallActivity;
+}
+
+const SHOWN_CHARS = 200;
+
+/** Counts trigger calls; `now` is the agent's clock. */
+export function createCallActivity(now: () => number): { record(startedAt: number, ok: boolean, text: string): void; snapshot(): CallActivity } {
+  let calls = 0;
+  let errors = 0;
+  let totalMs = 0;
+  let last: CallActivity['last'];
+  return {
+    record(startedAt, ok, text) {
+      const at = now();
+      calls++;
+      if (!ok) errors++;
+      totalMs += Math.max(0, at - startedAt);
+      last = { at, ok, text: text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 1)}…` : text };
+    },
+    snapshot: () => ({ calls, errors, ...(calls ? { meanMs: totalMs / calls } : {}), ...(last ? { last } : {}) }),
+  };
+}
+
+/** One line per grant kind: `sensors: temperature, fan`. */
+export function describeGrants(grants: Grants): string[] {
+  return Object.entries(grants).map(([kind, value]) => `${kind}: ${describeGrant(value)}`);
+}
+
+function describeGrant(value: unknown): string {
+  if (Array.isArray(value)) return value.join(', ');
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Object.entries(value).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ');
+}
+
+/** `every 2000 ms: sample("temperature") → kiosk/out`. */
+export function describeTrigger(t: Trigger): string {
+  const out = 'output' in t && t.output ? ` → ${t.output}` : '';
+  switch (t.kind) {
+    case 'interval': return `every ${t.everyMs} ms: ${t.export}(${(t.args ?? []).join(', ')})${out}`;
+    case 'reading': return `readings of ${t.sensors.join(', ')}: ${t.export}${out}`;
+    case 'message': return 'messages on its subscribed topics';
+    case 'http': return `http ${t.host ?? ''}${t.path}`;
+  }
+}
+
+export function describeLimits(l: Limits): string {
+  return `${l.isolation === 'worker' ? 'own worker' : 'in-process'} · calls ≤ ${l.callTimeoutMs} ms · memory ≤ ${Math.round(l.memoryBytes / 2 ** 20)} MiB`;
+}
+
+/** The console's description of `spec` with its call activity. */
+export function workloadDetails(spec: WorkloadSpec, activity: CallActivity): WorkloadDetails {
+  return { grants: describeGrants(spec.grants), triggers: spec.triggers.map(describeTrigger), limits: describeLimits(spec.limits), activity };
+}
