@@ -172,7 +172,7 @@ function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot, 
     setAttr(problem, 'class', c.error ? 'error' : 'warn');
     show(problem, own !== '');
     show(more, w?.details !== undefined);
-    if (w?.details) updateWorkloadDetails(more, w.details);
+    if (w?.details) updateWorkloadDetails(more, w.details, s.events.filter((e) => e.who === `${d.deploymentId}/${c.name}`));
   });
 }
 
@@ -182,10 +182,16 @@ function workloadDetailsView(): HTMLElement {
     el('dt', {}, 'grants'), el('dd', { class: 'grants' }),
     el('dt', {}, 'triggers'), el('dd', { class: 'triggers' }),
     el('dt', {}, 'limits'), el('dd', { class: 'limits' }),
-    el('dt', {}, 'last result'), el('dd', { class: 'last' })));
+    el('dt', {}, 'last result'), el('dd', { class: 'last' }),
+    el('dt', {}, 'its log'), el('dd', { class: 'own-log' })));
 }
 
-function updateWorkloadDetails(node: HTMLElement, d: WorkloadDetails): void {
+/** The newest lines of a component's own log (its `wasi:logging` lines and trigger errors), newest last. */
+const OWN_LOG_LINES = 5;
+
+function updateWorkloadDetails(node: HTMLElement, d: WorkloadDetails, events: readonly DeviceEvent[]): void {
+  const own = events.filter((e) => e.kind === 'log').slice(-OWN_LOG_LINES);
+  setText(node.querySelector('.own-log')!, own.map((e) => `${time(e.at)} ${e.level} ${e.text}`).join('\n') || 'nothing logged');
   const a = d.activity;
   setText(node.querySelector('summary')!, `${a.calls} call${a.calls === 1 ? '' : 's'} · ${a.errors} error${a.errors === 1 ? '' : 's'}${a.meanMs !== undefined ? ` · ${a.meanMs.toFixed(1)} ms mean` : ''}`);
   setText(node.querySelector('.grants')!, d.grants.join('\n') || 'none');

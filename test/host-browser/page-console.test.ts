@@ -121,6 +121,11 @@ describe.skipIf(!haveChromium)('the page console in Chromium', () => {
     expect(await message()).toMatch(/needs-files failed/);
     expect(await message()).not.toBe('done');
     expect(await stateOf('counter')).toBe('installed');
+    // Under the component's row, folded: its grants, trigger, calls and its own log.
+    const details = '[data-deployment="counter"] .workload-details';
+    await page.click(`${details} summary`);
+    expect(await page.textContent(`${details} .grants`)).toBe('keyvalue: buckets counts');
+    await page.waitForFunction(() => / debug kv-counter: counter: count \d+$/.test(document.querySelector('[data-deployment="counter"] .own-log')?.textContent ?? ''));
   });
 
   it('shows a failed update as one, v1 still running, with its error once', async () => {
