@@ -1,6 +1,7 @@
 // The Node agent's console (`wasmhost agent --console-port`): the page's console view, fed by
-// the agent's snapshot over HTTP once a second. Read-only: the agent follows a desired-state
-// folder or a fleet manager, which is where its work changes. `?kiosk` hides the controls.
+// the agent's snapshot over HTTP once a second. It restarts a deployment but adds or removes
+// nothing: the agent follows a desired-state folder or a fleet manager, which is where its work
+// changes. `?kiosk` hides the controls.
 import type { ConsoleSnapshot } from '../src/device/console-snapshot.js';
 import { createConsoleView } from './console-view.js';
 import { el, setText, show } from './dom-sync.js';
@@ -11,7 +12,15 @@ const root = document.getElementById('app')!;
 if (new URLSearchParams(location.search).has('kiosk')) document.body.classList.add('kiosk');
 const note = el('p', { id: 'controls-note' });
 const controls = el('section', { id: 'controls', 'aria-labelledby': 'h-controls' }, el('h2', { id: 'h-controls' }, 'Give this device work'), note);
-const view = createConsoleView(root, controls);
+// Restart only: what the agent runs is decided by its folder or fleet manager, not here.
+const view = createConsoleView(root, controls, {
+  async restart(id) {
+    const response = await fetch(`api/deployments/${encodeURIComponent(id)}/restart`, { method: 'POST', headers: { 'x-wasmhost-console': '1' } });
+    const answer = (await response.json().catch(() => ({}))) as { message?: string };
+    if (!response.ok) throw new Error(answer.message ?? `the agent answered ${response.status}`);
+    return answer.message ?? 'restarted';
+  },
+});
 const offline = el('p', { class: 'banner', id: 'console-offline', role: 'alert' });
 show(offline, false);
 root.prepend(offline);

@@ -26,9 +26,12 @@ export interface ConsoleView {
  */
 export interface DeploymentActions {
   restart(id: string): Promise<string>;
-  remove(id: string): Promise<string>;
-  /** The question asked before `remove`, e.g. what the desired state loses. */
-  removeQuestion(id: string): string;
+  /** Absent where the device's desired state is kept elsewhere (the Linux agent's folder or fleet manager): no Remove button. */
+  remove?: {
+    run(id: string): Promise<string>;
+    /** The question asked first, e.g. what the desired state loses. */
+    question(id: string): string;
+  };
 }
 
 /** Builds the view in `root`, with `controls` (forms) placed beside the activity, and per-deployment buttons if `actions` is given. */
@@ -219,14 +222,16 @@ function cardActions(id: string, actions: DeploymentActions): HTMLElement {
     action().then((text) => setText(message, text), (error: Error) => setText(message, error.message));
   };
   restart.addEventListener('click', () => run('restarting', () => actions.restart(id)));
+  const removal = actions.remove;
+  if (!removal) return el('div', { class: 'actions' }, el('div', { class: 'row' }, restart), message);
   remove.addEventListener('click', () => {
-    setText(question, actions.removeQuestion(id));
+    setText(question, removal.question(id));
     show(ask, true);
   });
   no.addEventListener('click', () => show(ask, false));
   yes.addEventListener('click', () => {
     show(ask, false);
-    run('removing', () => actions.remove(id));
+    run('removing', () => removal.run(id));
   });
   return el('div', { class: 'actions' }, el('div', { class: 'row' }, restart, remove), ask, message);
 }

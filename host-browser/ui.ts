@@ -2,7 +2,7 @@
 // give it work. Deploying shows what the manifest changes and asks before it removes anything;
 // "Remove all" asks too. Updated in place on every change and once a second.
 import type { ApplyOutcome, BrowserDevice } from './browser-device-agent.js';
-import { consolePeers, offersOf } from '../src/device/console-snapshot.js';
+import { consolePeers, offersOf, restartOutcome } from '../src/device/console-snapshot.js';
 import { createConsoleView, type ConsoleSnapshot, type DeploymentActions } from './console-view.js';
 import { describeDiff, diffDesired } from './desired-diff.js';
 import { el, show } from './dom-sync.js';
@@ -114,17 +114,18 @@ function deploymentActions(device: BrowserDevice): DeploymentActions {
   return {
     restart: async (id) => {
       await device.agent.restart(id);
-      const status = device.agent.statuses().find((s) => s.deploymentId === id)?.status;
-      return status?.state === 'installed' ? `restarted at ${new Date().toLocaleTimeString([], { hour12: false })}` : `restart failed: ${status?.error?.message ?? status?.state}`;
+      return restartOutcome(device.agent.statuses(), id);
     },
-    remove: async (id) => {
-      await device.removeDeployment(id);
-      return `removed ${id}`;
-    },
-    removeQuestion: (id) => {
-      const desired = device.desired();
-      const diff = diffDesired(desired, desired.filter((d) => d.id !== id));
-      return diff.removed.length ? `This ${describeDiff(diff)} from the desired state: it stops and is removed. The rest keeps running.` : `${id} is not in the desired state; remove what is left of it?`;
+    remove: {
+      run: async (id) => {
+        await device.removeDeployment(id);
+        return `removed ${id}`;
+      },
+      question: (id) => {
+        const desired = device.desired();
+        const diff = diffDesired(desired, desired.filter((d) => d.id !== id));
+        return diff.removed.length ? `This ${describeDiff(diff)} from the desired state: it stops and is removed. The rest keeps running.` : `${id} is not in the desired state; remove what is left of it?`;
+      },
     },
   };
 }

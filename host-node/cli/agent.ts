@@ -19,6 +19,7 @@ import { createDeviceProvider, createSimulatedDrivers, sensorReader } from '../.
 import { createFileComponentStore, createFileStateStore, createPackageFetcher, systemClock, writeFileAtomic } from '../file-agent-ports.js';
 import { agentConsoleSnapshot, createEventRing } from '../agent-console.js';
 import { startConsoleServer } from '../console-server.js';
+import { restartOutcome } from '../../src/device/console-snapshot.js';
 import { startStatusServer, type AgentStatusReport } from '../status-server.js';
 import { IMPORTED_DIR, watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
@@ -247,7 +248,12 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const metrics = options.metricsPort === undefined ? undefined : await startMetricsServer(telemetry.prometheusText!, options.metricsPort);
   const source = options.wfm ? { kind: 'wfm' as const, url: options.wfm } : { kind: 'manifest' as const, url: resolve(desiredDir!) };
   const consoleServer = options.consolePort === undefined ? undefined
-    : await startConsoleServer(() => agentConsoleSnapshot({ agent, host, profile: profileNow, events, source, bridge: peers?.bridge, readings }), options.consolePort);
+    : await startConsoleServer(() => agentConsoleSnapshot({ agent, host, profile: profileNow, events, source, bridge: peers?.bridge, readings }), options.consolePort, {
+      restart: async (id) => {
+        await agent.restart(id);
+        return restartOutcome(agent.statuses(), id);
+      },
+    });
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({
     pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!), ...(http ? { http: http.url } : {}), ...(metrics ? { metrics: metrics.url } : {}),
     ...(consoleServer ? { console: consoleServer.url } : {}),

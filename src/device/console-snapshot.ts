@@ -72,3 +72,9 @@ export function createEventRing(max = 300): { add(event: Omit<DeviceEvent, 'at' 
     list: () => events,
   };
 }
+
+/** What the console says after a restart of deployment `id`, from the statuses it left. */
+export function restartOutcome(statuses: readonly DeploymentStatus[], id: string): string {
+  const status = statuses.find((s) => s.deploymentId === id)?.status;
+  return status?.state === 'installed' ? `restarted at ${new Date().toLocaleTimeString([], { hour12: false })}` : `restart failed: ${status?.error?.message ?? status?.state ?? 'not deployed'}`;
+}

@@ -1,7 +1,8 @@
 // The Node agent's console in Chromium: `wasmhost agent --console-port` serves the same console
-// view as the page, fed by the agent's snapshot; a screen workload's panel is drawn; kiosk mode
-// has no controls; the console says when it lost the agent; only loopback Host headers and GET
-// are answered. Screenshots (1280×800, kiosk 800×480) go to test-results/console/.
+// view as the page, fed by the agent's snapshot; a screen workload's panel is drawn; a deployment
+// restarts from its card (no remove: the folder decides); kiosk mode has no controls; the console
+// says when it lost the agent; only loopback Host headers, and actions only from its own page.
+// Screenshots (1280×800, kiosk 800×480) go to test-results/console/.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -18,9 +19,9 @@ const PANEL = 'examples/greenhouse-panel-js/greenhouse-panel.wasm';
 const SHOTS = join('test-results', 'console');
 
 /** A raw GET/POST with a chosen Host header (fetch would set its own). */
-function raw(url: string, method: string, host: string): Promise<number> {
+function raw(url: string, method: string, host: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const r = request(url, { method, headers: { host } }, (res) => {
+    const r = request(url, { method, headers: { host, ...headers } }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -83,9 +84,12 @@ describe.skipIf(!haveChromium)('the Node agent console', () => {
     // The agent's activity: the status line of the install and the panel's interval calls are there.
     expect(await page.textContent('#event-log')).toContain('screen');
     expect(await page.isVisible('#controls-note')).toBe(true);
-    // Read-only: its desired state is the folder (or a fleet manager), so no restart/remove buttons.
-    expect(await page.$('[data-deployment="screen"] .actions')).toBeNull();
     await page.screenshot({ path: join(SHOTS, 'agent-1280x800.png') });
+    // Restart, but no Remove: the agent's desired state is its folder (or a fleet manager).
+    expect(await page.$('[data-deployment="screen"] .actions .remove')).toBeNull();
+    await page.click('[data-deployment="screen"] .actions .restart');
+    await page.waitForFunction(() => /^restarted at \d\d:\d\d:\d\d$/.test(document.querySelector('[data-deployment="screen"] .action-message')?.textContent ?? ''));
+    expect(agent.output()).toMatch(/restarting version 1\.0\.0 on request/);
     await page.close();
   });
 
@@ -99,11 +103,19 @@ describe.skipIf(!haveChromium)('the Node agent console', () => {
     await page.close();
   });
 
-  it('answers only GET for a loopback Host', async () => {
-    expect(await raw(`${consoleUrl}api/snapshot`, 'GET', new URL(consoleUrl).host)).toBe(200);
+  it('answers only a loopback Host, and takes a restart only from its own page', async () => {
+    const host = new URL(consoleUrl).host;
+    const restart = `${consoleUrl}api/deployments/screen/restart`;
+    expect(await raw(`${consoleUrl}api/snapshot`, 'GET', host)).toBe(200);
     expect(await raw(`${consoleUrl}api/snapshot`, 'GET', 'attacker.example:80')).toBe(421);
-    expect(await raw(`${consoleUrl}api/snapshot`, 'POST', new URL(consoleUrl).host)).toBe(405);
-    expect(await raw(`${consoleUrl}..%2f..%2fpackage.json`, 'GET', new URL(consoleUrl).host)).toBe(404);
+    expect(await raw(`${consoleUrl}api/snapshot`, 'POST', host)).toBe(405);
+    expect(await raw(`${consoleUrl}..%2f..%2fpackage.json`, 'GET', host)).toBe(404);
+    // A cross-site form sends no custom header; a cross-site fetch with one is preflighted (and refused) first.
+    expect(await raw(restart, 'POST', host)).toBe(403);
+    expect(await raw(restart, 'POST', host, { 'x-wasmhost-console': '1', origin: 'http://attacker.example' })).toBe(403);
+    expect(await raw(restart, 'POST', 'attacker.example:80', { 'x-wasmhost-console': '1' })).toBe(421);
+    expect(await raw(`${consoleUrl}api/deployments/nothing-here/restart`, 'POST', host, { 'x-wasmhost-console': '1', origin: `http://${host}` })).toBe(404);
+    expect(await raw(restart, 'POST', host, { 'x-wasmhost-console': '1', origin: `http://${host}` })).toBe(200);
   });
 
   it('says it lost the agent, keeping what it last saw', async () => {
