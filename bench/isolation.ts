@@ -74,6 +74,8 @@ export async function isolation(componentPath: string): Promise<string[]> {
     return createIsolatedWorkload(component, { name: 'bench', isolate, artifact, imports, limits: { callTimeoutMs: 1000, memoryBytes: 16 * MiB }, ...extra });
   };
   const remote = await isolated(alarm);
+  const slotted = await isolated(alarm, { callSlot: true });
+  const faultsSlotted = await isolated(faults, { callSlot: true });
   const remoteFaults = await isolated(faults);
   const spin = await isolated(faults, { importSpinUs: 100 });
   const doorbell = await isolated(faults, { waitAsync: false });
@@ -83,9 +85,12 @@ export async function isolation(componentPath: string): Promise<string[]> {
   const inProcess = nsPerOp({ process: () => local.call('process', next()), classify: () => local.call('classify', 'greenhouse', next()), ask: () => localFaults.call('ask', 5) });
   const worker = await usPerCall({
     process: () => remote.call('process', next()),
+    processSlot: () => slotted.call('process', next()),
     classify: () => remote.call('classify', 'greenhouse', next()),
     ok: () => remoteFaults.call('ok', 5),
     ask: () => remoteFaults.call('ask', 5),
+    askSlot: () => faultsSlotted.call('ask', 5),
+    okSlot: () => faultsSlotted.call('ok', 5),
     tell: () => remoteFaults.call('tell', 5),
     askSpin: () => spin.call('ask', 5),
     okSpin: () => spin.call('ok', 5),
@@ -100,22 +105,25 @@ export async function isolation(componentPath: string): Promise<string[]> {
 
   const starts = await startTimes(host, alarm, isolated);
   const faultLines = await duringFaults(isolated, faults, remoteFaults);
-  await Promise.all([remote, remoteFaults, spin, doorbell].map((w) => w.close()));
+  await Promise.all([remote, slotted, faultsSlotted, remoteFaults, spin, doorbell].map((w) => w.close()));
 
   const us = (ns: number) => ns / 1000;
   return [
     'worker isolation (worker_threads; µs per awaited call, median of 7 interleaved batches)',
     row('process(f64): in-process, fast path', us(inProcess.process), 'µs'),
     row('process(f64): worker, one call at a time', worker.process, 'µs', { label: 'in-process', value: us(inProcess.process) }),
+    row('process(f64): worker, call slot (shared memory, opt-in)', worker.processSlot, 'µs', { label: 'by message', value: worker.process }),
     row('process(f64): worker, 10k calls queued', queuedUs, 'µs', { label: 'one at a time', value: worker.process }),
     row('classify(string, f64): in-process', us(inProcess.classify), 'µs'),
     row('classify(string, f64): worker', worker.classify, 'µs', { label: 'in-process', value: us(inProcess.classify) }),
     row('faults ok(u32): worker (no import)', worker.ok, 'µs'),
+    row('faults ok(u32): worker, call slot (opt-in)', worker.okSlot, 'µs', { label: 'by message', value: worker.ok }),
     row('faults ask(u32), 1 blocking import: in-process', us(inProcess.ask), 'µs'),
     row('faults ask(u32): worker, Atomics.waitAsync (default)', worker.ask, 'µs', { label: 'worker ok', value: worker.ok }),
     row('faults ask(u32): worker, waitAsync + 100 µs spin', worker.askSpin, 'µs', { label: 'worker ok', value: worker.okSpin }),
     row('faults ask(u32): worker, doorbell message', worker.askDoorbell, 'µs', { label: 'worker ok', value: worker.okDoorbell }),
     row('  import round trip, waitAsync (default)', worker.ask - worker.ok, 'µs'),
+    row('  import round trip, waitAsync, call slot', worker.askSlot - worker.okSlot, 'µs'),
     row('  import round trip, waitAsync + 100 µs spin', worker.askSpin - worker.okSpin, 'µs'),
     row('  import round trip, doorbell message', worker.askDoorbell - worker.okDoorbell, 'µs'),
     row('chatter(100), 100 imports back to back: in-process', us(localChatter.chatter) / 100, 'µs/import'),

@@ -9,6 +9,7 @@ import { reinstantiate } from './reinstantiate.js';
 import { checkTime } from './check-time.js';
 import { deployTime } from './deploy-time.js';
 import { isolation } from './isolation.js';
+import { channelFloor } from './channel-floor.js';
 import { bridgeEcho } from './bridge-echo.js';
 import { bridgePeers } from './bridge-peers.js';
 import { browserBench } from './browser.js';
@@ -37,6 +38,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   'worker-start': () => workerStart(alarm),
   reinstantiate: () => reinstantiate(alarm),
   isolation: () => isolation(alarm),
+  'channel-floor': () => channelFloor(),
   deploy: () => deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm')),
   check: () => checkTime(),
   oci: async () => ociPull(await exampleWasm('sensor-filter-js')),

@@ -10,8 +10,16 @@ import type { ForwardedInterface } from './isolate-protocol.js';
 /** Runs forwarded imports of workload `name`: only the functions `plan` forwards (a worker naming another, say a host method outside the WIT, is refused). */
 export function forwardedInvoker(name: string, imports: ImportObject, plan: readonly ForwardedInterface[]): (iface: string, fn: string, args: unknown[]) => unknown {
   const planned = new Set(plan.flatMap((f) => f.functions.map((fn) => `${f.name}#${fn.name}`)));
+  // Free functions, looked up once: the hot path of a blocking import is then one map hit.
+  const free = new Map<string, (args: unknown[]) => unknown>();
   return (iface, fn, args) => {
-    if (!planned.has(`${iface}#${fn}`)) throw new WasmhostError('trap', `${name}'s worker asked the host for ${iface}#${fn}, which is not an import of this component`);
+    const key = `${iface}#${fn}`;
+    const known = free.get(key);
+    if (known) return known(args);
+    if (!planned.has(key)) throw new WasmhostError('trap', `${name}'s worker asked the host for ${iface}#${fn}, which is not an import of this component`);
+    const impl = imports[iface] as Record<string, unknown> | undefined;
+    const target = fn.startsWith('[') ? undefined : impl?.[jsName(fn)];
+    if (typeof target === 'function') free.set(key, (a) => (target as (...a: unknown[]) => unknown).apply(impl, a));
     return invokeForwarded(name, imports, iface, fn, args);
   };
 }

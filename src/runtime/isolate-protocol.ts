@@ -53,6 +53,8 @@ export interface WorkerInit {
   wasi?: { interfaces: string[]; sandbox: WasiSandbox };
   /** The shared buffer of the synchronous import channel (sync-call-channel.ts). */
   channel: SharedArrayBuffer;
+  /** The shared buffer export calls come through (call-slot.ts); without it, or without Atomics.waitAsync, calls come by message. */
+  callSlot?: SharedArrayBuffer;
   /** How long a blocking import may wait for the host before it fails (and traps the call). */
   importTimeoutMs: number;
   /** How long a blocking import polls before it sleeps (see SyncCallClientOptions.spinUs). */
@@ -61,7 +63,7 @@ export interface WorkerInit {
   memoryBytes: number;
 }
 
-/** Calls one export. One call at a time: the host sends the next after this one's answer. */
+/** Calls one export. One call at a time: the host sends the next after this one's answer (by message or through the call slot). */
 export interface WorkerCall {
   type: 'call'; id: number; path: string; args: unknown[];
   /** Set instead of `args` when they hold resources: the arguments in the channel's value form, with handles. */
@@ -74,7 +76,7 @@ export type HostToWorker = WorkerInit | WorkerCall;
 /** Worker → host. */
 export type WorkerToHost =
   /** The instance is up; `ms` is the time from receiving `init`; `glueCache` when init had none to use. */
-  | { type: 'ready'; ms: number; glueCache?: Uint8Array }
+  | { type: 'ready'; ms: number; glueCache?: Uint8Array; callSlot?: boolean }
   /** `stdoutMidLine`: the guest's stdout so far ends without a newline (`run --invoke` prints after it). */
   | { type: 'result'; id: number; value: unknown; stdoutMidLine?: boolean }
   /** A call failed (`id`) or `init` did (no `id`); `dead` when the instance can no longer be used. */

@@ -8,6 +8,7 @@ import { forwardedInvoker } from './forwarded-call.js';
 import { createResourceTable, type ResourceTable } from './resource-table.js';
 import { resourceClassName } from './resource-plan.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
+import { canUseCallSlot, createCallSlotBuffer, createCallSlotSender, type CallSlotSender, type SlotResult } from './call-slot.js';
 import { createSyncCallBuffer, encodeValue, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry.js';
@@ -15,7 +16,7 @@ import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span
 import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http-stream.js';
 import { HTTP_HANDLER } from './http-types.js';
 import { compileCapped, type ModuleCache } from './module-cache.js';
-import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
 export interface IsolationLimits {
@@ -58,6 +59,11 @@ export interface IsolatedWorkloadOptions {
   channelBytes?: number;
   /** µs a blocking import polls for the answer before it sleeps (default 0; bench/isolation.ts measures 100). */
   importSpinUs?: number;
+  /**
+   * Send export calls through shared memory (call-slot.ts) where the platform can, instead of
+   * by message (default false: on the 2-core test machine it measured no faster, see bench/isolation.ts).
+   */
+  callSlot?: boolean;
   /** Wait for import requests with Atomics.waitAsync (default: when the platform has it), else by a doorbell message. */
   waitAsync?: boolean;
   onEvent?: (event: IsolationEvent) => void;
@@ -90,6 +96,14 @@ export interface IsolatedWorkload {
 interface Generation {
   worker: IsolateWorker;
   server: SyncCallServer;
+  /** The shared buffer export calls go through, until the worker says it serves it. */
+  slotBuffer?: SharedArrayBuffer;
+  /** Set once the worker serves the call slot; calls it cannot carry still go by message. */
+  slot?: CallSlotSender;
+  /** Messages received from the worker so far. */
+  received: number;
+  /** A slot result waiting for the messages the worker posted before it (notes, drops). */
+  early?: SlotResult;
   /** The resources this worker's guest holds handles to; cleared when the worker goes. */
   resources: ResourceTable;
   alive: boolean;
@@ -152,17 +166,30 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   /** Whether an export's arguments hold a resource of the host's (a message for incoming-handler): they cross as handles. */
   const holdsResource = (args: readonly unknown[]) => resourceClasses.some((c) => c !== undefined && args.some((a) => a instanceof c));
 
-  async function serve(g: Generation, request: SyncCallRequest): Promise<unknown> {
+  /** Answers a forwarded import; synchronously when the provider does (no promise hop on the hot path). */
+  function serve(g: Generation, request: SyncCallRequest): unknown {
     // Fire-and-forget calls the worker made before this one run first, as they would in-process.
-    if (g.notes < request.notesBefore) await new Promise<void>((resolve) => g.noteWaiters.push({ count: request.notesBefore, resolve }));
-    const params = plan.resourceParams.get(`${request.interface}#${request.function}`);
+    if (g.notes < request.notesBefore) return new Promise<void>((resolve) => g.noteWaiters.push({ count: request.notesBefore, resolve })).then(() => serveNow(g, request));
+    return serveNow(g, request);
+  }
+
+  function serveNow(g: Generation, request: SyncCallRequest): unknown {
+    const key = `${request.interface}#${request.function}`;
+    const params = plan.resourceParams.get(key);
     if (!params) return invoke(request.interface, request.function, request.args);
-    g.resources.checkParams(`${request.interface}#${request.function}`, request.args, params);
+    g.resources.checkParams(key, request.args, params);
+    let result: unknown;
     try {
-      return await invoke(request.interface, request.function, request.args);
-    } finally {
+      result = invoke(request.interface, request.function, request.args);
+    } catch (error) {
       g.resources.releaseOwned(request.args, params);
+      throw error;
     }
+    if (!result || typeof (result as { then?: unknown }).then !== 'function') {
+      g.resources.releaseOwned(request.args, params);
+      return result;
+    }
+    return Promise.resolve(result).finally(() => g.resources.releaseOwned(request.args, params));
   }
 
   function onNote(g: Generation, iface: string, fn: string, args: unknown[]): void {
@@ -179,10 +206,30 @@ export async function createIsolatedWorkload(component: Component, options: Isol
 
   function onMessage(g: Generation, message: WorkerToHost): void {
     if (!g.alive) return;
+    g.received++;
+    handle(g, message);
+    if (g.early) slotResult(g);
+  }
+
+  /** Delivers a slot result once the messages the worker posted before it were handled, as they would be in order. */
+  function slotResult(g: Generation): void {
+    const result = g.early;
+    if (!result || g.received < result.messagesBefore || !g.alive) return;
+    g.early = undefined;
+    handle(g, { type: 'result', id: result.id, value: result.value, stdoutMidLine: result.stdoutMidLine });
+  }
+
+  function handle(g: Generation, message: WorkerToHost): void {
     switch (message.type) {
       case 'ready':
         if (message.glueCache) compiled.glue.cache = message.glueCache;
         g.readyAt = performance.now();
+        if (message.callSlot && g.slotBuffer) {
+          g.slot = createCallSlotSender(g.slotBuffer, (result) => {
+            g.early = result;
+            slotResult(g);
+          });
+        }
         return g.started.resolve();
       case 'note':
         return onNote(g, message.interface, message.function, message.args);
@@ -224,7 +271,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     let started!: Generation['started'];
     const ready = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
     const resources = createResourceTable(name, plan.resources, resourceClasses, options.maxResources);
-    const g: Generation = { worker, server: undefined!, resources, alive: true, notes: 0, noteWaiters: [], started };
+    const slotBuffer = options.callSlot === true && canUseCallSlot() ? createCallSlotBuffer() : undefined;
+    const g: Generation = { worker, server: undefined!, slotBuffer, received: 0, resources, alive: true, notes: 0, noteWaiters: [], started };
     g.server = serveSyncCalls(channel, (request) => serve(g, request), { waitAsync: options.waitAsync, resources });
     gen = g;
     worker.onMessage((message) => onMessage(g, message));
@@ -240,7 +288,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     }, startTimeoutMs);
     const init: WorkerInit = {
       type: 'init', name, digest: component.digest, world: component.world, fastPathBlocker: component.fastPathBlocker, glue: options.artifact.glue, glueCache: compiled.glue.cache, coreModules,
-      forward: plan.forward, wasi: plan.wasi && { interfaces: plan.wasi, sandbox: sandbox(options) }, channel,
+      forward: plan.forward, wasi: plan.wasi && { interfaces: plan.wasi, sandbox: sandbox(options) }, channel, callSlot: slotBuffer,
       importTimeoutMs: limits.importTimeoutMs ?? limits.callTimeoutMs, importSpinUs: options.importSpinUs ?? 0, memoryBytes: limits.memoryBytes,
     };
     worker.post(init);
@@ -251,6 +299,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     if (!g.alive) return;
     g.alive = false;
     g.server.close();
+    g.slot?.close();
     void g.worker.terminate();
     // The guest's handles die with its worker: the host lets go of (and disposes of) their objects.
     g.resources.clear();
@@ -282,6 +331,12 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     );
   }
 
+  /** Posts a call; a worker sleeping on its call slot is woken to read it. */
+  function send(g: Generation, message: WorkerCall): void {
+    g.worker.post(message);
+    g.slot?.wake();
+  }
+
   function pump(): void {
     if (state !== 'running' || running || !gen?.alive || queue.length === 0) return;
     const call = queue.shift()!;
@@ -289,8 +344,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     const id = ++nextId;
     try {
       // Arguments holding resources (a message for incoming-handler) cross as handles in this worker's table.
-      if (holdsResource(call.args)) g.worker.post({ type: 'call', id, path: call.path, args: [], encoded: encodeValue(call.args, g.resources) });
-      else g.worker.post({ type: 'call', id, path: call.path, args: call.args });
+      if (holdsResource(call.args)) send(g, { type: 'call', id, path: call.path, args: [], encoded: encodeValue(call.args, g.resources) });
+      else if (!g.slot?.send(id, call.path, call.args)) send(g, { type: 'call', id, path: call.path, args: call.args });
     } catch (cause) {
       call.reject(new WasmhostError('bad-input', `the arguments of ${call.path} cannot be sent to ${name}'s worker: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
       return pump();
@@ -343,7 +398,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
         return Promise.reject(error);
       }
       const taken = path.startsWith(HTTP_HANDLER) ? exchanges.take(args) : { args, id: undefined };
-      return new Promise((resolve, reject) => {
+      const result = new Promise((resolve, reject) => {
         if (!measure) queue.push({ path, args: taken.args, resolve, reject });
         else {
           queue.push({
@@ -353,7 +408,9 @@ export async function createIsolatedWorkload(component: Component, options: Isol
           });
         }
         pump();
-      }).finally(() => exchanges.release(taken.id));
+      });
+      // Only an HTTP request holds an exchange; other calls skip the extra promise hop.
+      return taken.id === undefined ? result : result.finally(() => exchanges.release(taken.id));
     },
     onClose: (cleanup) => void cleanups.push(cleanup),
     async close() {

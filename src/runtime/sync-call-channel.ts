@@ -167,26 +167,42 @@ export function serveSyncCalls(buffer: SharedArrayBuffer, handler: (request: Syn
   const writer = createValueWriter(options.resources);
   if (!waitAsync) Atomics.store(header, FLAGS, NEEDS_DOORBELL);
 
-  async function serveOne(): Promise<void> {
+  /**
+   * Serves the request in the buffer. A handler that answers synchronously is answered at
+   * once, with no promise in between; a promise is answered when it settles (returned).
+   */
+  function serveOne(): Promise<void> | undefined {
     let iface = '?', fn = '?';
-    let answer: Uint8Array;
+    let result: unknown;
     try {
       // A handle the host does not know (forged, stale, of another type) fails this import only.
       const [i, f, args, notesBefore] = decodeValue(data.subarray(0, Atomics.load(header, LENGTH)), options.resources) as [string, string, unknown[], number];
       [iface, fn] = [i, f];
       pending = { interface: iface, function: fn, args, notesBefore };
-      answer = writer.encode([OK, await handler(pending)]);
+      result = handler(pending);
     } catch (error) {
-      answer = writer.encode(hasPayload(error) ? [PAYLOAD, error.payload] : [ERROR, errorToJson(error)]);
+      return answer(iface, fn, false, error);
     }
-    if (answer.length > data.length) {
-      const message = `the answer of import ${iface}#${fn} takes ${answer.length} bytes, more than the channel's ${data.length}`;
-      answer = writer.encode([ERROR, { code: 'unsupported', message }]);
+    if (isThenable(result)) return Promise.resolve(result).then((value) => answer(iface, fn, true, value), (error: unknown) => answer(iface, fn, false, error));
+    return answer(iface, fn, true, result);
+  }
+
+  function answer(iface: string, fn: string, ok: boolean, outcome: unknown): undefined {
+    let bytes: Uint8Array;
+    try {
+      if (!ok) throw outcome;
+      bytes = writer.encode([OK, outcome]);
+    } catch (error) {
+      bytes = writer.encode(hasPayload(error) ? [PAYLOAD, error.payload] : [ERROR, errorToJson(error)]);
+    }
+    if (bytes.length > data.length) {
+      const message = `the answer of import ${iface}#${fn} takes ${bytes.length} bytes, more than the channel's ${data.length}`;
+      bytes = writer.encode([ERROR, { code: 'unsupported', message }]);
     }
     pending = undefined;
     if (closed) return;
-    data.set(answer);
-    Atomics.store(header, LENGTH, answer.length);
+    data.set(bytes);
+    Atomics.store(header, LENGTH, bytes.length);
     Atomics.store(header, STATE, RESPONSE);
     Atomics.notify(header, STATE);
   }
@@ -204,7 +220,8 @@ export function serveSyncCalls(buffer: SharedArrayBuffer, handler: (request: Syn
             burst = 0;
             await new Promise<void>((resolve) => setTimeout(() => resolve(), 0));
           }
-          await serveOne();
+          const later = serveOne();
+          if (later) await later;
         } else if (!waitAsync) return;
         else {
           const wait = Atomics.waitAsync(header, STATE, state);
@@ -231,6 +248,10 @@ export function serveSyncCalls(buffer: SharedArrayBuffer, handler: (request: Syn
       Atomics.notify(header, STATE); // wakes a pending waitAsync, which then sees `closed`
     },
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function hasPayload(error: unknown): error is { payload: unknown } {

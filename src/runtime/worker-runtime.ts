@@ -15,6 +15,7 @@ import { createWorkerResources, type WorkerResources } from './worker-resources.
 import { createHttpTypes, HTTP_HANDLER, type HttpRequestData, type StreamClasses } from './http-types.js';
 import type { OutgoingResult } from '../capabilities/http-outgoing.js';
 import { HTTP_STREAM } from './http-stream.js';
+import { canUseCallSlot, serveCallSlot, type SlotOutcome } from './call-slot.js';
 
 /** The platform pieces a workload worker runs on. */
 export interface WorkerRuntimeOptions {
@@ -35,7 +36,12 @@ export interface WorkerRuntimeOptions {
 
 /** Runs one workload instance in the current worker until the host terminates it. */
 export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
-  const { post } = options;
+  // Every message counts: a result answered through the call slot waits on the host for those posted before it.
+  let sent = 0;
+  const post = (message: WorkerToHost) => {
+    sent++;
+    options.post(message);
+  };
   let workload: Workload | undefined;
   let memories: WebAssembly.Memory[] = [];
   let memoryBytes = 0;
@@ -87,14 +93,22 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
       memories = coreInstances.flatMap(({ instance }) => Object.values(instance.exports).filter((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory));
       const component = { bytes: new Uint8Array(0), digest: m.digest, size: 0, world: m.world, fastPathBlocker: m.fastPathBlocker };
       workload = createWorkload(component, { exports, coreInstances }, { name: m.name });
-      post({ type: 'ready', ms: performance.now() - t0, glueCache: glue.codeCache?.() });
+      const slot = m.callSlot && canUseCallSlot() ? m.callSlot : undefined;
+      post({ type: 'ready', ms: performance.now() - t0, glueCache: glue.codeCache?.(), callSlot: slot !== undefined });
+      if (slot) serveCallSlot(slot, (id, path, args) => execute({ type: 'call', id, path, args }), () => sent, standIns);
     } catch (error) {
       post({ type: 'failed', error: errorToJson(error), dead: true });
     }
   }
 
   function call(m: WorkerCall): void {
-    if (!workload) return post({ type: 'failed', id: m.id, error: { code: 'trap', message: 'the worker has no instance' }, dead: true });
+    execute(m).post();
+  }
+
+  /** Runs one call; the outcome answers it in the call slot or, by `post`, as a message. */
+  function execute(m: WorkerCall): SlotOutcome {
+    const failed = (error: unknown, dead: boolean): SlotOutcome => ({ ok: false, post: () => post({ type: 'failed', id: m.id, error: errorToJson(error), dead }) });
+    if (!workload) return failed(new WasmhostError('trap', 'the worker has no instance'), true);
     let value: unknown;
     try {
       const w = workload;
@@ -104,15 +118,21 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
         : w.call(m.path, ...args);
     } catch (error) {
       resources?.flush();
-      return post({ type: 'failed', id: m.id, error: errorToJson(workload.dead ? explainTrap(m.path, error, memories, memoryBytes) : error), dead: workload.dead });
+      return failed(workload.dead ? explainTrap(m.path, error, memories, memoryBytes) : error, workload.dead);
     }
     resources?.flush();
-    try {
-      post({ type: 'result', id: m.id, value, stdoutMidLine: options.stdoutEndsMidLine?.() });
-    } catch (error) {
-      const message = `the result of ${m.path} cannot be sent to the host thread: ${(error as Error).message}`;
-      post({ type: 'failed', id: m.id, error: { code: 'unsupported', message }, dead: false });
-    }
+    const stdoutMidLine = options.stdoutEndsMidLine?.();
+    return {
+      ok: true, value, stdoutMidLine,
+      post() {
+        try {
+          post({ type: 'result', id: m.id, value, stdoutMidLine });
+        } catch (error) {
+          const message = `the result of ${m.path} cannot be sent to the host thread: ${(error as Error).message}`;
+          post({ type: 'failed', id: m.id, error: { code: 'unsupported', message }, dead: false });
+        }
+      },
+    };
   }
 }
 

@@ -24,6 +24,8 @@ const ROOT = new URL('../../', import.meta.url);
 const MiB = 1048576;
 const isolate = createThreadIsolate();
 const open: IsolatedWorkload[] = [];
+/** Export calls by message (the default) or through the shared-memory call slot: every test runs both ways. */
+let callSlot = false;
 let faults: { component: Component; artifact: TranspiledArtifact };
 
 /** A component and its transpiled artifact. */
@@ -66,7 +68,7 @@ async function startFaults(name: string, host: Host = {}, options: Partial<Isola
 
 async function start(prepared: { component: Component; artifact: TranspiledArtifact }, imports: ImportObject, options: Partial<IsolatedWorkloadOptions> = {}) {
   const workload = await createIsolatedWorkload(prepared.component, {
-    name: 'test', isolate, artifact: prepared.artifact, imports, limits: { callTimeoutMs: 200, memoryBytes: 4 * MiB }, backoff: { initialMs: 20 }, ...options,
+    name: 'test', isolate, artifact: prepared.artifact, imports, limits: { callTimeoutMs: 200, memoryBytes: 4 * MiB }, backoff: { initialMs: 20 }, callSlot, ...options,
   });
   open.push(workload);
   return workload;
@@ -82,7 +84,31 @@ async function untilRunning(workload: IsolatedWorkload): Promise<void> {
   }
 }
 
-describe('isolated workloads (worker_threads)', () => {
+describe.each([false, true])('isolated workloads (worker_threads, call slot: %s)', (slot) => {
+  beforeAll(() => {
+    callSlot = slot;
+  });
+
+  it('sends export calls by message, or through the call slot when asked (a call failure still comes by message)', async () => {
+    const posted: string[] = [];
+    const spying = {
+      spawn: (o: Parameters<typeof isolate.spawn>[0]) => {
+        const worker = isolate.spawn(o);
+        return { ...worker, post: (m: Parameters<typeof worker.post>[0]) => (posted.push(m.type), worker.post(m)) };
+      },
+    };
+    const notes: number[] = [];
+    const { workload } = await startFaults('slot', { note: (x) => void notes.push(x) }, { isolate: spying });
+    expect(await workload.call('ok', 1)).toBe(2);
+    expect(await workload.call('tell', 3)).toBe(3);
+    expect(notes).toEqual([3]);
+    expect(await workload.call('ask', 4)).toBe(9);
+    expect((await failure(workload.call('boom'))).code).toBe('trap');
+    await untilRunning(workload);
+    expect(await workload.call('ok', 5)).toBe(6);
+    expect(posted.filter((t) => t === 'call')).toHaveLength(slot ? 0 : 5);
+  });
+
   it('answers calls; blocking imports run an async provider on the host thread, notes are posted', async () => {
     const notes: number[] = [];
     const { workload } = await startFaults('basic', { double: async (x) => (await sleep(5), 2 * x), note: (x) => void notes.push(x) });
