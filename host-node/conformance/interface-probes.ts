@@ -26,16 +26,33 @@ async function witDir(): Promise<string> {
   }
 }
 
-/** One component per interface, importing only it: a world per interface added to a copy of wit/. */
+/** Built components by `name@version`, kept for the process: every probe run (and each refusal probe) reuses them. */
+const built = new Map<string, Promise<Uint8Array>>();
+
+/** One component per interface, importing only it at its version (built with jco from wit/, once per process). */
 export async function buildInterfaceComponents(interfaces: readonly RequiredInterface[]): Promise<Uint8Array[]> {
+  const key = (i: RequiredInterface) => `${i.name}@${i.version}`;
+  const missing = interfaces.filter((i, n) => !built.has(key(i)) && interfaces.findIndex((j) => key(j) === key(i)) === n);
+  if (missing.length) {
+    const batch = buildComponents(missing);
+    missing.forEach((i, n) => {
+      const one = batch.then((all) => all[n]!);
+      built.set(key(i), one);
+      one.catch(() => built.delete(key(i))); // a failed build is tried again next time
+    });
+  }
+  return Promise.all(interfaces.map((i) => built.get(key(i))!));
+}
+
+async function buildComponents(interfaces: readonly RequiredInterface[]): Promise<Uint8Array[]> {
   const dir = await mkdtemp(join(tmpdir(), 'wasmhost-conformance-wit-'));
   try {
     await cp(await witDir(), dir, { recursive: true });
     const worlds = interfaces.map((i, n) => `world conformance-${n} { import ${i.name}@${i.version}; }\n`).join('');
     await writeFile(join(dir, 'conformance.wit'), `package wasmhost:workload@0.1.0;\n${worlds}`);
-    const built: Uint8Array[] = [];
-    for (let n = 0; n < interfaces.length; n++) built.push(await componentNew(await componentEmbed({ dummy: true, witPath: dir, world: `conformance-${n}` })));
-    return built;
+    const components: Uint8Array[] = [];
+    for (let n = 0; n < interfaces.length; n++) components.push(await componentNew(await componentEmbed({ dummy: true, witPath: dir, world: `conformance-${n}` })));
+    return components;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
