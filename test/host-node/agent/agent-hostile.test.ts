@@ -91,7 +91,7 @@ describe('a hostile fleet manager or package server, against a real agent', () =
     const unknown = (n: string) => digestOf(new TextEncoder().encode(n));
     await write('zero.yaml', deploymentYaml({ id: 'zero', version: '1', packageLocation: `${s.packages.url}/zero.wasm`, digest: unknown('zero') }));
     await write('bomb.yaml', deploymentYaml({ id: 'bomb', version: '1', packageLocation: `${s.packages.url}/bomb.wasm`, digest: unknown('bomb') }));
-    const failed = await agent.until((st) => ['zero', 'bomb'].every((id) => st.deployments.find((d) => d.deploymentId === id)?.status.state === 'failed'), 60_000);
+    const failed = await agent.until((st) => ['zero', 'bomb'].every((id) => st.deployments.find((d) => d.deploymentId === id)?.status.state === 'failed'), 120_000);
     const message = (id: string) => failed.deployments.find((d) => d.deploymentId === id)!.status.error!.message;
     expect(message('zero')).toContain(`response body over ${64 * MiB} bytes; refused`);
     expect(message('bomb')).toContain(`response body over ${64 * MiB} bytes once decoded; refused`);
