@@ -1,14 +1,13 @@
-// The Node agent's side of the device console: what it saw (log lines, statuses, outputs, peer
-// news) kept in memory, and the snapshot the console page renders, built from the running parts.
-import type { Bridge } from '../src/bridge/bridge.js';
-import type { Host } from '../src/create-host.js';
-import type { Agent } from '../src/deploy/agent.js';
-import { consolePeers, createEventRing, offersOf, type ConsoleSnapshot } from '../src/device/console-snapshot.js';
-import type { LastReading } from '../src/bridge/last-readings.js';
-import type { DeviceProfile } from '../src/device/profile.js';
+// The console snapshot of an agent that keeps its own activity in memory (the Linux agent's
+// console): built from the running parts, with nothing platform-specific in it.
+import type { Bridge } from '../bridge/bridge.js';
+import type { Host } from '../create-host.js';
+import type { Agent } from '../deploy/agent.js';
+import type { LastReading } from '../bridge/last-readings.js';
+import { consolePeers, offersOf, type ConsoleSnapshot, type createEventRing } from './console-snapshot.js';
+import type { DeviceProfile } from './profile.js';
 
 export type EventRing = ReturnType<typeof createEventRing>;
-export { createEventRing };
 
 /** The running parts a snapshot is read from. */
 export interface AgentConsoleParts {
