@@ -162,7 +162,7 @@ describe.skipIf(MISSING.length > 0)('page telemetry: serve --otel + Chromium + t
     const desired = join(dir, 'agent-desired');
     mkdirSync(desired);
     await copyFile(FILTER, join(desired, 'sensor-filter.wasm'));
-    writeFileSync(join(desired, 'peer-filter.yaml'), peerFilterDeployment(digestOf(FILTER)));
+    writeFileSync(join(desired, 'peer-filter.yaml'), peerFilterDeployment(digestOf(FILTER), { window: 'not-a-number' }));
     const agent = startAgent(['--desired', desired, '--broker', broker.url, '--no-simulated-device', '--otel', receiver.url], join(dir, 'agent-state'),
       { OTEL_METRIC_EXPORT_INTERVAL: '300', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' });
     try {

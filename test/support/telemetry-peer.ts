@@ -1,12 +1,12 @@
-// What the telemetry tests run against: a sensor-filter deployment sampling peer-7's temperature
+// What the bridge and telemetry tests run against: a sensor-filter deployment sampling peer-7's temperature
 // in a worker, and peer-7 itself on its own MQTT 5 connection (keeping each rpc's traceparent).
 import { createMqttTransport } from '../../host-node/mqtt-transport.js';
 import { decodeRpcRequest, encodeBirth, encodeRpcReply } from '../../src/bridge/codec.js';
 import { peerTopics } from '../../src/bridge/frames.js';
 import type { MqttTransport } from '../../src/ports/mqtt-transport.js';
 
-/** The ApplicationDeployment `peer-filter`: sensor-filter.wasm (by `componentDigest`) samples peer-7/temperature every 200 ms, isolated. */
-export const peerFilterDeployment = (componentDigest: string) => `apiVersion: application.margo.org/v1alpha1
+/** The ApplicationDeployment `peer-filter`: sensor-filter.wasm (by `componentDigest`) samples peer-7/temperature every 200 ms, isolated, with `config`. */
+export const peerFilterDeployment = (componentDigest: string, config: Record<string, string> = {}) => `apiVersion: application.margo.org/v1alpha1
 kind: ApplicationDeployment
 id: peer-filter
 metadata:
@@ -25,9 +25,7 @@ spec:
           grants:
             sensors: [peer-7/temperature]
             actuators: [peer-7/relay]
-          config:
-            window: "not-a-number"
-          triggers:
+${Object.keys(config).length ? `          config:\n${Object.entries(config).map(([k, v]) => `            ${k}: ${JSON.stringify(v)}\n`).join('')}` : ''}          triggers:
             - kind: interval
               everyMs: 200
               export: sample

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AgentStatusReport } from '../../../host-node/status-server.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
 import { freePort } from '../../support/mosquitto.js';
+import { peerFilterDeployment } from '../../support/telemetry-peer.js';
 
 function findTool(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin'];
@@ -24,36 +25,6 @@ if (MISSING.length > 0) console.warn(`agent bridge test skipped: missing ${MISSI
 const FILTER = 'examples/sensor-filter-js/sensor-filter.wasm';
 const ALARM = 'examples/threshold-alarm-c/threshold-alarm.wasm';
 const digest = (path: string) => `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
-
-const deployment = (componentDigest: string) => `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: peer-filter
-metadata:
-  name: peer-filter
-  annotations:
-    applicationId: peer-filter
-    applicationVersion: 1.0.0
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: filter
-        properties:
-          packageLocation: sensor-filter.wasm
-          digest: ${componentDigest}
-          grants:
-            sensors: [peer-7/temperature]
-            actuators: [peer-7/relay]
-          triggers:
-            - kind: interval
-              everyMs: 200
-              export: sample
-              args: ['"peer-7/temperature"']
-              output: greenhouse/peer-7/filtered
-          limits:
-            isolation: worker
-            callTimeoutMs: 5000
-`;
 
 /** threshold-alarm on peer-7's pushed readings (a `reading` trigger on a peer sensor), switching peer-7/relay. */
 const alarm = (componentDigest: string) => `apiVersion: application.margo.org/v1alpha1
@@ -125,7 +96,7 @@ describe.skipIf(MISSING.length > 0)('wasmhost agent + embedded broker + the C pe
     await copyFile(FILTER, join(desired, 'sensor-filter.wasm'));
     await copyFile(ALARM, join(desired, 'threshold-alarm.wasm'));
     await writeFile(join(desired, 'peer-alarm.yaml'), alarm(digest(ALARM)));
-    await writeFile(join(desired, 'peer-filter.yaml'), deployment(digest(FILTER)));
+    await writeFile(join(desired, 'peer-filter.yaml'), peerFilterDeployment(digest(FILTER)));
     const port = await freePort();
 
     // peer-7 is provisioned in the agent's state; the C peer reads its secret from a file.

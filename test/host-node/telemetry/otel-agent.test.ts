@@ -57,7 +57,7 @@ describe.skipIf(!haveMosquitto)('agent telemetry: OTLP/HTTP to a receiver, Prome
     const desired = join(root, 'desired');
     await mkdir(desired);
     await copyFile(FILTER, join(desired, 'sensor-filter.wasm'));
-    await writeFile(join(desired, 'peer-filter.yaml'), peerFilterDeployment(digest(FILTER)));
+    await writeFile(join(desired, 'peer-filter.yaml'), peerFilterDeployment(digest(FILTER), { window: 'not-a-number' }));
     const peer = await startPeer(broker.url);
     stops.push(() => peer.close());
     const state = join(root, 'state');
