@@ -12,29 +12,19 @@ import { haveChromium, launchChromium } from '../support/chromium.js';
 import { startServe, until, type ServeProcess } from './support/serve-process.js';
 import { startSlowPackageServer } from '../support/slow-package-server.js';
 import type {} from '../../host-browser/main.js'; // window.wasmhost's type
+import { deploymentYaml } from '../support/deployment-yaml.js';
 
 const COUNTER = 'examples/kv-counter-js/kv-counter.wasm';
 const SHOTS = join('test-results', 'console');
 const DIGEST = `sha256:${createHash('sha256').update(readFileSync(COUNTER)).digest('hex')}`;
 
 function counter(id: string, location = 'kv-counter.wasm'): string {
-  return `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: ${id}
-metadata:
-  name: ${id}
-  annotations: { applicationId: ${id}, applicationVersion: 1.0.0 }
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: counter
-        properties:
-          packageLocation: ${location}
-          digest: ${DIGEST}
-          grants: { keyvalue: { buckets: [counts] } }
+  return deploymentYaml({
+    id, version: '1.0.0', component: 'counter', packageLocation: location, digest: DIGEST,
+    properties: `          grants: { keyvalue: { buckets: [counts] } }
           triggers: [{ kind: interval, everyMs: 250, export: count, args: ['"${id}"'], output: test/${id} }]
-`;
+`,
+  });
 }
 
 describe.skipIf(!haveChromium)('per-deployment actions in the page console', () => {

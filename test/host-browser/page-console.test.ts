@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium } from '../support/chromium.js';
 import { startServe, until, type ServeProcess } from './support/serve-process.js';
 import type {} from '../../host-browser/main.js'; // window.wasmhost's type
+import { deploymentYaml } from '../support/deployment-yaml.js';
 
 const COUNTER = 'examples/kv-counter-js/kv-counter.wasm';
 const DIGEST = `sha256:${createHash('sha256').update(readFileSync(COUNTER)).digest('hex')}`;
@@ -21,24 +22,12 @@ const SHOTS = join('test-results', 'console');
 
 /** An ApplicationDeployment of the key-value counter as `id`, at `version`, with `digest`. */
 function counter(id: string, version: string, digest = DIGEST): string {
-  return `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: ${id}
-metadata:
-  name: ${id}
-  annotations: { applicationId: ${id}, applicationVersion: ${version} }
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: counter
-        properties:
-          packageLocation: kv-counter.wasm
-          digest: ${digest}
-          grants: { keyvalue: { buckets: [counts] } }
+  return deploymentYaml({
+    id, version, component: 'counter', packageLocation: 'kv-counter.wasm', digest, limits: '{ isolation: in-process }',
+    properties: `          grants: { keyvalue: { buckets: [counts] } }
           triggers: [{ kind: interval, everyMs: 250, export: count, args: ['"${id}"'], output: test/${id} }]
-          limits: { isolation: in-process }
-`;
+`,
+  });
 }
 const needsFiles = `apiVersion: application.margo.org/v1alpha1
 kind: ApplicationDeployment

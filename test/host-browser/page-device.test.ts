@@ -15,29 +15,18 @@ import { createBridge } from '../../src/bridge/bridge.js';
 import { haveChromium, launchChromium } from '../support/chromium.js';
 import { startServe, until, type ServeProcess } from './support/serve-process.js';
 import type {} from '../../host-browser/main.js'; // window.wasmhost's type
+import { deploymentYaml } from '../support/deployment-yaml.js';
 
 const COUNTER = 'examples/kv-counter-js/kv-counter.wasm';
 const digestOf = (path: string) => `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
 const run = promisify(execFile);
 
-const counterYaml = `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: counter
-metadata:
-  name: counter
-  annotations: { applicationId: counter, applicationVersion: 1.0.0 }
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: counter
-        properties:
-          packageLocation: kv-counter.wasm
-          digest: ${digestOf(COUNTER)}
-          grants: { keyvalue: { buckets: [counts] } }
+const counterYaml = deploymentYaml({
+  id: 'counter', version: '1.0.0', component: 'counter', packageLocation: 'kv-counter.wasm', digest: digestOf(COUNTER), limits: '{ isolation: in-process }',
+  properties: `          grants: { keyvalue: { buckets: [counts] } }
           triggers: [{ kind: interval, everyMs: 300, export: count, args: ['"samples"'], output: test/samples }]
-          limits: { isolation: in-process }
-`;
+`,
+});
 
 describe.skipIf(!haveChromium)('the page among other devices: serve + peer-sim + Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wasmhost-page-device-'));

@@ -10,29 +10,18 @@ import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium } from '../support/chromium.js';
 import { startServe, until, type ServeProcess } from './support/serve-process.js';
 import type {} from '../../host-browser/main.js'; // window.wasmhost's type
+import { deploymentYaml } from '../support/deployment-yaml.js';
 
 const PANEL = 'examples/greenhouse-panel-js/greenhouse-panel.wasm';
 const DIGEST = `sha256:${createHash('sha256').update(readFileSync(PANEL)).digest('hex')}`;
 const SHOTS = join('test-results', 'console');
 
-const deployment = (panels: string) => `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: screen
-metadata:
-  name: screen
-  annotations: { applicationId: screen, applicationVersion: 1.0.0 }
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: panel
-        properties:
-          packageLocation: greenhouse-panel.wasm
-          digest: ${DIGEST}
-          grants: { sensors: [temperature], display: [${panels}] }
+const deployment = (panels: string) => deploymentYaml({
+  id: 'screen', version: '1.0.0', component: 'panel', packageLocation: 'greenhouse-panel.wasm', digest: DIGEST, limits: '{ isolation: worker, callTimeoutMs: 5000 }',
+  properties: `          grants: { sensors: [temperature], display: [${panels}] }
           triggers: [{ kind: interval, everyMs: 300, export: refresh }]
-          limits: { isolation: worker, callTimeoutMs: 5000 }
-`;
+`,
+});
 
 describe.skipIf(!haveChromium)('a workload draws a panel on the page', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wasmhost-page-display-'));

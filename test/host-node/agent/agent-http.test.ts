@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpEchoPath } from '../../support/http-fixture.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
+import { deploymentYaml } from '../../support/deployment-yaml.js';
 
 const running: AgentProcess[] = [];
 afterEach(async () => {
@@ -18,24 +19,12 @@ afterEach(async () => {
 
 /** A deployment of the echo handler with one http trigger. */
 function deployment(id: string, digest: string, trigger: string): string {
-  return `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: ${id}
-metadata:
-  name: ${id}
-  annotations: { applicationId: ${id}, applicationVersion: 1.0.0 }
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: web
-        properties:
-          packageLocation: echo.wasm
-          digest: ${digest}
-          triggers:
+  return deploymentYaml({
+    id, version: '1.0.0', component: 'web', packageLocation: 'echo.wasm', digest, limits: '{ callTimeoutMs: 2000 }',
+    properties: `          triggers:
             - ${trigger}
-          limits: { callTimeoutMs: 2000 }
-`;
+`,
+  });
 }
 
 async function folder(deployments: Record<string, string>) {

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { httpEchoPath } from '../../support/http-fixture.js';
 import { createPki, type PemFiles } from '../../support/spiffe-pki.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
+import { deploymentYaml } from '../../support/deployment-yaml.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wasmhost-agent-https-'));
 const pki = createPki(dir);
@@ -38,23 +39,12 @@ describe('wasmhost agent --http-tls-cert/--http-tls-key', () => {
     await mkdir(desired);
     await copyFile(await httpEchoPath(), join(desired, 'echo.wasm'));
     const digest = `sha256:${createHash('sha256').update(readFileSync(join(desired, 'echo.wasm'))).digest('hex')}`;
-    await writeFile(join(desired, 'api.yaml'), `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: api
-metadata:
-  name: api
-  annotations: { applicationId: api, applicationVersion: 1.0.0 }
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: web
-        properties:
-          packageLocation: echo.wasm
-          digest: ${digest}
-          triggers:
+    await writeFile(join(desired, 'api.yaml'), deploymentYaml({
+      id: 'api', version: '1.0.0', component: 'web', packageLocation: 'echo.wasm', digest,
+      properties: `          triggers:
             - { kind: http, path: /api }
-`);
+`,
+    }));
     const state = join(dir, 'state');
     agent = startAgent(['--desired', desired, '--no-simulated-device', '--broker-port', '0', '--http-port', '0', '--http-tls-cert', leaf.cert, '--http-tls-key', leaf.key], state);
     await agent.until((s) => s.deployments[0]?.status.state === 'installed');

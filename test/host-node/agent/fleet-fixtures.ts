@@ -3,6 +3,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { deploymentYaml } from '../../support/deployment-yaml.js';
+
+export { deploymentYaml };
 
 const SERVER = resolve('examples/fleet-manager/server.mjs');
 
@@ -33,26 +36,6 @@ export function startFleetManager(dir: string): Promise<FleetManager> {
 
 /** sha256:<hex> of some bytes. */
 export const digestOf = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-/** An ApplicationDeployment of one component `adder` at `packageLocation`; `properties` are further YAML lines under it. */
-export function deploymentYaml(o: { id: string; version: string; packageLocation: string; digest: string; limits?: string; properties?: string }): string {
-  return `apiVersion: application.margo.org/v1alpha1
-kind: ApplicationDeployment
-id: ${o.id}
-metadata:
-  name: ${o.id}
-  annotations: { applicationId: ${o.id}, applicationVersion: "${o.version}" }
-spec:
-  deploymentProfile:
-    type: wasm.component
-    components:
-      - name: adder
-        properties:
-          packageLocation: ${JSON.stringify(o.packageLocation)}
-          digest: ${o.digest}
-${o.limits === undefined ? '' : `          limits: ${o.limits}
-`}${o.properties ?? ''}`;
-}
 
 /** The calc deployment: `adder` in-process, publishing `add(a, b)` to out/sum every 100 ms. */
 export function calcDeployment(version: string, args: [number, number], componentDigest: string, location = 'scalars.wasm'): string {
