@@ -173,9 +173,9 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     const fire = (callArgs: unknown[]) => {
       const startedAt = ctx.clock.now();
       return traceTrigger(telemetry, trigger.kind, name, path, () => workload.call(path, callArgs)).then((result) => {
-        const json = fn.result ? JSON.stringify(valueToJson(result, fn.result)) : '(no result)';
+        const json = () => (fn.result ? JSON.stringify(valueToJson(result, fn.result)) : '(no result)');
         activity.record(startedAt, true, json);
-        if (trigger.output && fn.result) ctx.host.bus.publish(trigger.output, new TextEncoder().encode(json));
+        if (trigger.output && fn.result) ctx.host.bus.publish(trigger.output, new TextEncoder().encode(json()));
       }, (error: unknown) => {
         activity.record(startedAt, false, error instanceof Error ? error.message : String(error));
         logError(error);

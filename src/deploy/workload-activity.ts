@@ -24,20 +24,25 @@ export interface WorkloadDetails {
 const SHOWN_CHARS = 200;
 
 /** Counts trigger calls; `now` is the agent's clock. */
-export function createCallActivity(now: () => number): { record(startedAt: number, ok: boolean, text: string): void; snapshot(): CallActivity } {
+/** `text` may be a function: the last result is then rendered only when a console asks, not on every call. */
+export function createCallActivity(now: () => number): { record(startedAt: number, ok: boolean, text: string | (() => string)): void; snapshot(): CallActivity } {
   let calls = 0;
   let errors = 0;
   let totalMs = 0;
-  let last: CallActivity['last'];
+  let last: { at: number; ok: boolean; text: string | (() => string) } | undefined;
+  const shown = (text: string) => (text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 1)}…` : text);
   return {
     record(startedAt, ok, text) {
       const at = now();
       calls++;
       if (!ok) errors++;
       totalMs += Math.max(0, at - startedAt);
-      last = { at, ok, text: text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 1)}…` : text };
+      last = { at, ok, text };
     },
-    snapshot: () => ({ calls, errors, ...(calls ? { meanMs: totalMs / calls } : {}), ...(last ? { last } : {}) }),
+    snapshot: () => ({
+      calls, errors, ...(calls ? { meanMs: totalMs / calls } : {}),
+      ...(last ? { last: { at: last.at, ok: last.ok, text: shown(typeof last.text === 'function' ? last.text() : last.text) } } : {}),
+    }),
   };
 }
 
