@@ -16,6 +16,8 @@ const T_UNDEFINED = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT = 4, T_FLOAT =
 const TYPED = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, Uint8ClampedArray];
 const MAX_DEPTH = 64;
 const utf8 = new TextEncoder();
+/** Strings up to this length are copied char by char when they are ASCII: much cheaper than TextEncoder/TextDecoder for short ones. */
+const SHORT = 64;
 const text = new TextDecoder();
 
 /** Encodes values into one buffer it reuses: each `encode` returns a view valid until the next call. */
@@ -36,6 +38,23 @@ export function createValueWriter(resources?: ResourceCodec): ValueWriter {
   const u8 = (v: number) => { room(1); bytes[at++] = v; };
   const u32 = (v: number) => { room(4); view.setUint32(at, v, true); at += 4; };
   const raw = (b: Uint8Array) => { u32(b.length); room(b.length); bytes.set(b, at); at += b.length; };
+  const string = (v: string) => {
+    const n = v.length;
+    if (n <= SHORT) {
+      room(4 + n);
+      let i = 0;
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        bytes[at + 4 + i] = c;
+      }
+      if (i === n) { view.setUint32(at, n, true); at += 4 + n; return; }
+    }
+    room(4 + 3 * n); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const { written } = utf8.encodeInto(v, bytes.subarray(at + 4));
+    view.setUint32(at, written, true);
+    at += 4 + written;
+  };
   const write = (v: unknown, depth: number): void => {
     if (depth > MAX_DEPTH) throw new WasmhostError('unsupported', `a value nested deeper than ${MAX_DEPTH} levels (or a cycle) cannot cross to the host thread`);
     switch (typeof v) {
@@ -44,8 +63,8 @@ export function createValueWriter(resources?: ResourceCodec): ValueWriter {
       case 'number':
         if ((v | 0) === v && !Object.is(v, -0)) { u8(T_INT); room(4); view.setInt32(at, v, true); at += 4; return; }
         u8(T_FLOAT); room(8); view.setFloat64(at, v, true); at += 8; return;
-      case 'string': u8(T_STRING); return raw(utf8.encode(v));
-      case 'bigint': u8(T_BIGINT); return raw(utf8.encode(v.toString()));
+      case 'string': u8(T_STRING); return string(v);
+      case 'bigint': u8(T_BIGINT); return string(v.toString());
       case 'object': {
         if (v === null) return u8(T_NULL);
         if (Array.isArray(v)) {
@@ -64,7 +83,7 @@ export function createValueWriter(resources?: ResourceCodec): ValueWriter {
         if (proto === Object.prototype || proto === null) {
           const entries = Object.entries(v as object);
           u8(T_OBJECT); u32(entries.length);
-          for (const [key, item] of entries) { raw(utf8.encode(key)); write(item, depth + 1); }
+          for (const [key, item] of entries) { string(key); write(item, depth + 1); }
           return;
         }
         const handle = resources?.toHandle(v);
@@ -95,6 +114,24 @@ export function decodeValue(bytes: Uint8Array, resources?: ResourceCodec): unkno
   const u32 = () => { const v = view.getUint32(at, true); at += 4; return v; };
   // slice() copies into an unshared buffer, which TextDecoder requires in browsers.
   const raw = () => { const n = u32(); at += n; return bytes.slice(at - n, at); };
+  const string = () => {
+    const n = u32();
+    if (n <= SHORT) {
+      let out = '';
+      let i = 0;
+      for (; i < n; i++) {
+        const c = bytes[at + i]!;
+        if (c >= 0x80) break;
+        out += String.fromCharCode(c);
+      }
+      if (i === n) {
+        at += n;
+        return out;
+      }
+    }
+    at -= 4; // read again, as raw bytes
+    return text.decode(raw());
+  };
   const read = (): unknown => {
     const tag = bytes[at++];
     switch (tag) {
@@ -104,13 +141,17 @@ export function decodeValue(bytes: Uint8Array, resources?: ResourceCodec): unkno
       case T_TRUE: return true;
       case T_INT: { const v = view.getInt32(at, true); at += 4; return v; }
       case T_FLOAT: { const v = view.getFloat64(at, true); at += 8; return v; }
-      case T_STRING: return text.decode(raw());
-      case T_BIGINT: return BigInt(text.decode(raw()));
-      case T_ARRAY: return Array.from({ length: u32() }, read);
+      case T_STRING: return string();
+      case T_BIGINT: return BigInt(string());
+      case T_ARRAY: {
+        const out: unknown[] = new Array(u32());
+        for (let i = 0; i < out.length; i++) out[i] = read();
+        return out;
+      }
       case T_OBJECT: {
         const out: Record<string, unknown> = {};
         for (let n = u32(); n > 0; n--) {
-          const key = text.decode(raw());
+          const key = string();
           out[key] = read();
         }
         return out;

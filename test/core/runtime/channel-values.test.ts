@@ -17,6 +17,13 @@ describe('value encoding', () => {
     expect(back.u64s).toBeInstanceOf(BigUint64Array);
   });
 
+  it('round-trips strings on both sides of the short-ASCII path: lengths 0, 64, 65, non-ASCII, long, as keys', () => {
+    const strings = ['', 'a', 'x'.repeat(64), 'y'.repeat(65), 'é', `${'z'.repeat(63)}é`, '🌡 21.5 °C', `${'ab'.repeat(100)}✓`, '\u007f\u0080'];
+    const value = { list: strings, [strings[2]!]: 1, héllo: strings[6], [`${'k'.repeat(70)}`]: true };
+    expect(decodeValue(encodeValue(value))).toEqual(value);
+    expect(decodeValue(encodeValue(2n ** 100n))).toBe(2n ** 100n);
+  });
+
   it('encodes a view of part of a buffer as just that part', () => {
     const whole = new Uint8Array([9, 9, 1, 2, 9]);
     expect(decodeValue(encodeValue(whole.subarray(2, 4)))).toEqual(new Uint8Array([1, 2]));
