@@ -109,65 +109,84 @@ export function encodeValue(value: unknown, resources?: ResourceCodec): Uint8Arr
 
 /** Decodes encoded bytes; they may be a view of the shared buffer (strings and arrays are copied out). */
 export function decodeValue(bytes: Uint8Array, resources?: ResourceCodec): unknown {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  const u32 = () => { const v = view.getUint32(at, true); at += 4; return v; };
-  // slice() copies into an unshared buffer, which TextDecoder requires in browsers.
-  const raw = () => { const n = u32(); at += n; return bytes.slice(at - n, at); };
-  const string = () => {
-    const n = u32();
+  return new ValueReader(bytes, resources).read();
+}
+
+/** One pass over encoded bytes (a class: no closures to allocate per value decoded). */
+class ValueReader {
+  private at = 0;
+  private readonly view: DataView;
+  constructor(private readonly bytes: Uint8Array, private readonly resources?: ResourceCodec) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private u32(): number {
+    const v = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return v;
+  }
+
+  /** The next length-prefixed bytes, copied: slice() gives an unshared buffer, which TextDecoder requires in browsers. */
+  private raw(): Uint8Array<ArrayBuffer> {
+    const n = this.u32();
+    this.at += n;
+    return this.bytes.slice(this.at - n, this.at);
+  }
+
+  private string(): string {
+    const { bytes, at } = this;
+    const n = this.view.getUint32(at, true);
     if (n <= SHORT) {
       let out = '';
       let i = 0;
       for (; i < n; i++) {
-        const c = bytes[at + i]!;
+        const c = bytes[at + 4 + i]!;
         if (c >= 0x80) break;
         out += String.fromCharCode(c);
       }
       if (i === n) {
-        at += n;
+        this.at = at + 4 + n;
         return out;
       }
     }
-    at -= 4; // read again, as raw bytes
-    return text.decode(raw());
-  };
-  const read = (): unknown => {
-    const tag = bytes[at++];
+    return text.decode(this.raw());
+  }
+
+  read(): unknown {
+    const tag = this.bytes[this.at++];
     switch (tag) {
       case T_UNDEFINED: return undefined;
       case T_NULL: return null;
       case T_FALSE: return false;
       case T_TRUE: return true;
-      case T_INT: { const v = view.getInt32(at, true); at += 4; return v; }
-      case T_FLOAT: { const v = view.getFloat64(at, true); at += 8; return v; }
-      case T_STRING: return string();
-      case T_BIGINT: return BigInt(string());
+      case T_INT: { const v = this.view.getInt32(this.at, true); this.at += 4; return v; }
+      case T_FLOAT: { const v = this.view.getFloat64(this.at, true); this.at += 8; return v; }
+      case T_STRING: return this.string();
+      case T_BIGINT: return BigInt(this.string());
       case T_ARRAY: {
-        const out: unknown[] = new Array(u32());
-        for (let i = 0; i < out.length; i++) out[i] = read();
+        const out: unknown[] = new Array(this.u32());
+        for (let i = 0; i < out.length; i++) out[i] = this.read();
         return out;
       }
       case T_OBJECT: {
         const out: Record<string, unknown> = {};
-        for (let n = u32(); n > 0; n--) {
-          const key = string();
-          out[key] = read();
+        for (let n = this.u32(); n > 0; n--) {
+          const key = this.string();
+          out[key] = this.read();
         }
         return out;
       }
       case T_TYPED: {
-        const T = TYPED[bytes[at++]];
-        return new T(raw().buffer);
+        const T = TYPED[this.bytes[this.at++]!]!;
+        return new T(this.raw().buffer);
       }
       case T_RESOURCE: {
-        const type = u32();
-        const handle = u32();
-        if (!resources) throw new WasmhostError('bad-input', `a resource handle (${handle}) arrived where no resources may cross`);
-        return resources.fromHandle(type, handle);
+        const type = this.u32();
+        const handle = this.u32();
+        if (!this.resources) throw new WasmhostError('bad-input', `a resource handle (${handle}) arrived where no resources may cross`);
+        return this.resources.fromHandle(type, handle);
       }
-      default: throw new WasmhostError('bad-input', `corrupt channel value: tag ${tag} at byte ${at - 1}`);
+      default: throw new WasmhostError('bad-input', `corrupt channel value: tag ${tag} at byte ${this.at - 1}`);
     }
-  };
-  return read();
+  }
 }
