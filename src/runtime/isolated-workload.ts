@@ -11,7 +11,7 @@ import { exportedFunctions, resolveExport, type ExportedFunction } from './expor
 import { canUseCallSlot, createCallSlotBuffer, createCallSlotSender, type CallSlotSender, type SlotResult } from './call-slot.js';
 import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
 import { encodeValue } from './channel-values.js';
-import { createNoteReader, createNoteRingBuffer, noteFunctions, type NoteReader } from './note-ring.js';
+import { createNoteDrain, createNoteRingBuffer, type NoteDrain } from './note-ring.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span.js';
@@ -113,15 +113,9 @@ interface Generation {
   alive: boolean;
   readyAt?: number;
   /** The ring of fire-and-forget imports the worker writes (note-ring.ts). */
-  notes: NoteReader;
-  draining: boolean;
-  /** Drains the ring now and then while calls run (a long call's log lines arrive as it goes). */
-  noteTimer?: ReturnType<typeof setInterval>;
+  notes: NoteDrain;
   started: { resolve: () => void; reject: (e: WasmhostError) => void };
 }
-
-/** How often the host drains a running call's notes (besides at its blocking imports and its end). */
-const NOTE_DRAIN_MS = 10;
 
 interface QueuedCall { path: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void; measure?: CallMeasure }
 interface RunningCall extends QueuedCall { id: number; gen: Generation; timer: unknown }
@@ -163,8 +157,6 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   };
 
   const invokeBare = forwardedInvoker(name, options.imports, plan.forward);
-  /** The functions a note in the ring may name, by number: only those whose WIT type returns nothing. */
-  const noteFns = noteFunctions(plan.forward);
   /** Runs a forwarded import on the host thread, as a child span of the call the worker is running. */
   function invoke(iface: string, fn: string, args: unknown[]): unknown {
     if (iface === HTTP_STREAM) return exchanges.invoke(fn, args);
@@ -181,7 +173,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   /** Answers a forwarded import; synchronously when the provider does (no promise hop on the hot path). */
   function serve(g: Generation, request: SyncCallRequest): unknown {
     // Fire-and-forget calls the worker made before this one run first, as they would in-process.
-    drainNotes(g);
+    g.notes.drain();
     if (!g.alive || request.interface === NOTE_FLUSH) return undefined;
     return serveNow(g, request);
   }
@@ -205,41 +197,6 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     return Promise.resolve(result).finally(() => g.resources.releaseOwned(request.args, params));
   }
 
-  /** Runs the notes the worker wrote so far, in order; a failing one stops the instance (and the rest are not run, as in-process). */
-  function drainNotes(g: Generation): void {
-    if (g.draining || !g.alive) return;
-    g.draining = true;
-    try {
-      g.notes.drain((fn, args) => onNote(g, fn, args), () => g.alive);
-    } catch (error) {
-      stop(g, 'trap', new WasmhostError('trap', `${name}'s worker wrote a malformed note: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-    } finally {
-      g.draining = false;
-    }
-  }
-
-  function watchNotes(g: Generation): void {
-    if (g.noteTimer !== undefined) return;
-    g.noteTimer = setInterval(() => {
-      if (running?.gen === g) return drainNotes(g);
-      clearInterval(g.noteTimer);
-      g.noteTimer = undefined;
-    }, NOTE_DRAIN_MS);
-  }
-
-  function onNote(g: Generation, number: number, args: unknown[]): void {
-    const note = noteFns[number];
-    if (!note) return stop(g, 'trap', new WasmhostError('trap', `${name}'s worker sent note #${number}, which is not a fire-and-forget import of this component`));
-    const { interface: iface, function: fn } = note;
-    const fault = (error: unknown) => stop(g, 'trap', new WasmhostError('trap', `import ${iface}#${fn} of ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-    try {
-      const result = invoke(iface, fn, args) as { then?: unknown } | undefined;
-      if (result && typeof result.then === 'function') (result as Promise<unknown>).catch(fault);
-    } catch (error) {
-      fault(error);
-    }
-  }
-
   function onMessage(g: Generation, message: WorkerToHost): void {
     if (!g.alive) return;
     g.received++;
@@ -258,7 +215,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function handle(g: Generation, message: WorkerToHost): void {
     switch (message.type) {
       case 'ready':
-        drainNotes(g); // lines logged while the component started
+        g.notes.drain(); // lines logged while the component started
         if (!g.alive) return g.started.reject(lastStop!);
         if (message.glueCache) compiled.glue.cache = message.glueCache;
         g.readyAt = performance.now();
@@ -278,13 +235,13 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       case 'doorbell':
         return g.server.poke();
       case 'result':
-        drainNotes(g); // the call's notes come before its result, as in-process
+        g.notes.drain(); // the call's notes come before its result, as in-process
         if (!g.alive) return;
         stdoutMidLine = message.stdoutMidLine === true;
         if (running?.id === message.id) settle(running).resolve(message.value);
         return pump();
       case 'failed': {
-        drainNotes(g); // a line logged just before a trap still arrives, before the trap
+        g.notes.drain(); // a line logged just before a trap still arrives, before the trap
         if (!g.alive && message.id !== undefined) return;
         const error = errorFromJson(message.error);
         if (message.id === undefined) {
@@ -313,7 +270,9 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     const ready = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
     const resources = createResourceTable(name, plan.resources, resourceClasses, options.maxResources);
     const slotBuffer = options.callSlot === true && canUseCallSlot() ? createCallSlotBuffer() : undefined;
-    const g: Generation = { worker, server: undefined!, slotBuffer, received: 0, resources, alive: true, notes: createNoteReader(notes), draining: false, started };
+    const g: Generation = { worker, server: undefined!, slotBuffer, received: 0, resources, alive: true, notes: undefined!, started };
+    // A failing note is a trap of the call that made it; the notes after it are not run, as in-process.
+    g.notes = createNoteDrain(notes, plan.forward, { name, run: invoke, fail: (error) => stop(g, 'trap', error) });
     g.server = serveSyncCalls(channel, (request) => serve(g, request), { waitAsync: options.waitAsync, resources });
     gen = g;
     worker.onMessage((message) => onMessage(g, message));
@@ -339,10 +298,10 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function stop(g: Generation, reason: StopReason, error: WasmhostError): void {
     if (!g.alive) return;
     // What the worker wrote before it stopped still reaches the host (the ring outlives the worker).
-    drainNotes(g);
+    g.notes.drain();
     if (!g.alive) return;
     g.alive = false;
-    clearInterval(g.noteTimer);
+    g.notes.close();
     g.server.close();
     g.slot?.close();
     void g.worker.terminate();
@@ -404,7 +363,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       stop(g, 'timeout', error);
     }, limits.callTimeoutMs);
     running = { ...call, id, gen: g, timer };
-    watchNotes(g);
+    g.notes.watch(() => running?.gen === g);
   }
 
   const t0 = performance.now();

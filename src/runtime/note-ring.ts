@@ -115,6 +115,83 @@ export function createNoteReader(buffer: SharedArrayBuffer): NoteReader {
   };
 }
 
+/** How often the host drains a running call's notes (besides at its blocking imports and its end). */
+export const NOTE_DRAIN_MS = 10;
+
+/** The host's use of one worker's ring: runs its notes in order and reports the first that fails. */
+export interface NoteDrain {
+  /** Runs the notes written so far; a drain from within one (a failure's handler) does nothing. */
+  drain(): void;
+  /** Drains every `everyMs` while `busy()` holds (a long call's lines arrive as it goes); the timer ends itself after. */
+  watch(busy: () => boolean): void;
+  /** Runs no more notes, and stops the timer. */
+  close(): void;
+}
+
+/** Options of `createNoteDrain`. */
+export interface NoteDrainOptions {
+  /** The workload, for messages. */
+  name: string;
+  /** Runs one note on the host's import object (it may return a promise, which is not awaited). */
+  run(iface: string, fn: string, args: unknown[]): unknown;
+  /** A note failed, named a function it may not, or the ring is corrupt: the caller stops the worker (then `close`s this). */
+  fail(error: WasmhostError): void;
+  /** How often `watch` drains (default NOTE_DRAIN_MS). */
+  everyMs?: number;
+}
+
+/** Drains the ring `buffer` of a worker whose forwarded imports are `plan`. */
+export function createNoteDrain(buffer: SharedArrayBuffer, plan: readonly ForwardedInterface[], options: NoteDrainOptions): NoteDrain {
+  const reader = createNoteReader(buffer);
+  // Only the functions whose WIT type returns nothing may come as notes.
+  const functions = noteFunctions(plan);
+  const { name } = options;
+  let draining = false;
+  let closed = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+  function runOne(number: number, args: unknown[]): void {
+    const note = functions[number];
+    if (!note) return options.fail(new WasmhostError('trap', `${name}'s worker sent note #${number}, which is not a fire-and-forget import of this component`));
+    const key = `${note.interface}#${note.function}`;
+    const fault = (error: unknown) => options.fail(new WasmhostError('trap', `import ${key} of ${name} failed: ${message(error)}`, { cause: error }));
+    try {
+      const result = options.run(note.interface, note.function, args) as { then?: unknown } | undefined;
+      if (result && typeof result.then === 'function') (result as Promise<unknown>).catch(fault);
+    } catch (error) {
+      fault(error);
+    }
+  }
+
+  const drain = () => {
+    if (draining || closed) return;
+    draining = true;
+    try {
+      reader.drain(runOne, () => !closed);
+    } catch (error) {
+      options.fail(new WasmhostError('trap', `${name}'s worker wrote a malformed note: ${message(error)}`, { cause: error }));
+    } finally {
+      draining = false;
+    }
+  };
+  return {
+    drain,
+    watch(busy) {
+      if (timer !== undefined || closed) return;
+      timer = setInterval(() => {
+        if (busy()) return drain();
+        clearInterval(timer);
+        timer = undefined;
+      }, options.everyMs ?? NOTE_DRAIN_MS);
+    },
+    close() {
+      closed = true;
+      clearInterval(timer);
+    },
+  };
+}
+
 function align4(n: number): number {
   return (n + 3) & ~3;
 }

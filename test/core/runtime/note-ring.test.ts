@@ -1,6 +1,7 @@
 // The note ring's two sides on one buffer in one thread: order, wrap-around, full and too-large.
 import { describe, expect, it } from 'vitest';
-import { createNoteReader, createNoteRingBuffer, createNoteWriter, noteFunctions } from '../../../src/runtime/note-ring.js';
+import { createNoteDrain, createNoteReader, createNoteRingBuffer, createNoteWriter, noteFunctions } from '../../../src/runtime/note-ring.js';
+import type { WasmhostError } from '../../../src/errors.js';
 
 describe('note ring', () => {
   it('numbers only the functions that return nothing, in plan order', () => {
@@ -60,5 +61,49 @@ describe('note ring', () => {
     createNoteWriter(ring).write(0, [1]);
     new DataView(ring, 8).setUint32(0, 1000, true);
     expect(() => createNoteReader(ring).drain(() => {})).toThrow(/corrupt note ring: an entry of 1000 bytes/);
+  });
+
+  describe('the host drain', () => {
+    const plan = [{ name: 'a:b/log', functions: [{ name: 'log', js: 'log', returns: false }] }];
+
+    function setup(run: (args: unknown[]) => unknown) {
+      const ring = createNoteRingBuffer(1024);
+      const failures: WasmhostError[] = [];
+      const ran: unknown[] = [];
+      const drain = createNoteDrain(ring, plan, {
+        name: 'w', run: (_i, _f, args) => (ran.push(args[0]), run(args)),
+        fail: (error) => (failures.push(error), drain.close()), everyMs: 1,
+      });
+      return { writer: createNoteWriter(ring), drain, failures, ran };
+    }
+
+    it('runs notes in order; the first failing one is reported and those after it are not run', () => {
+      const { writer, drain, failures, ran } = setup((args) => { if (args[0] === 2) throw new Error('sink is full'); });
+      for (let i = 0; i < 5; i++) writer.write(0, [i]);
+      drain.drain();
+      expect(ran).toEqual([0, 1, 2]);
+      expect(failures.map((e) => e.message)).toEqual(['import a:b/log#log of w failed: sink is full']);
+    });
+
+    it('refuses a note naming a function that returns something (not in the note numbering)', () => {
+      const { writer, drain, failures, ran } = setup(() => undefined);
+      writer.write(1, ['x']);
+      drain.drain();
+      expect(ran).toEqual([]);
+      expect(failures[0]?.message).toBe("w's worker sent note #1, which is not a fire-and-forget import of this component");
+    });
+
+    it('drains on its timer while busy, and its timer ends once not', async () => {
+      const { writer, drain, ran } = setup(() => undefined);
+      let busy = true;
+      drain.watch(() => busy);
+      writer.write(0, ['while busy']);
+      while (ran.length === 0) await new Promise((r) => setTimeout(r, 1));
+      busy = false;
+      await new Promise((r) => setTimeout(r, 20));
+      writer.write(0, ['after']);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(ran).toEqual(['while busy']);
+    });
   });
 });
