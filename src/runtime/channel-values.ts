@@ -137,16 +137,16 @@ class ValueReader {
     const { bytes, at } = this;
     const n = this.view.getUint32(at, true);
     if (n <= SHORT) {
-      let out = '';
+      const codes: number[] = new Array(n);
       let i = 0;
       for (; i < n; i++) {
         const c = bytes[at + 4 + i]!;
         if (c >= 0x80) break;
-        out += String.fromCharCode(c);
+        codes[i] = c;
       }
       if (i === n) {
         this.at = at + 4 + n;
-        return out;
+        return String.fromCharCode(...codes);
       }
     }
     return text.decode(this.raw());
