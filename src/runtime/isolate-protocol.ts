@@ -1,5 +1,6 @@
 // The messages between the host and a workload worker: one union each way, used by every
-// worker adapter (worker_threads, Web Workers). Values travel by structured clone;
+// worker adapter (worker_threads, Web Workers). Values travel by structured clone (the
+// channel's binary form inside a message measured no faster: bench/value-form.ts);
 // errors travel as plain `{code, message, data}` and are rebuilt as WasmhostError. Import
 // calls go through shared memory instead (sync-call-channel.ts, note-ring.ts).
 import { WasmhostError, type WasmhostErrorJson } from '../errors.js';
