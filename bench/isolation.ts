@@ -27,10 +27,18 @@ const faultsHost: CapabilityProvider = {
   create: () => ({ 'wasmhost:faults/host': { double: (x: number) => 2 * x, note: () => {} } }),
 };
 
-async function buildFaults(): Promise<Uint8Array> {
+/** `wasmhost:log-ring/host` for test/fixtures/wat/log-ring.wat (its logging goes to wasi:logging). */
+const logRingHost: CapabilityProvider = {
+  name: 'log-ring-host',
+  offers: [{ name: 'wasmhost:log-ring/host' }],
+  create: () => ({ 'wasmhost:log-ring/host': { double: (x: number) => 2 * x } }),
+};
+
+/** test/fixtures/wat/<world>.{wat,wit} built with jco's API. */
+async function buildFixture(world: string): Promise<Uint8Array> {
   const dir = join(ROOT, 'test/fixtures/wat');
-  const [wat, wit] = await Promise.all([readFile(join(dir, 'faults.wat'), 'utf8'), readFile(join(dir, 'faults.wit'), 'utf8')]);
-  return componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'faults' }));
+  const [wat, wit] = await Promise.all([readFile(join(dir, `${world}.wat`), 'utf8'), readFile(join(dir, `${world}.wit`), 'utf8')]);
+  return componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world }));
 }
 
 /** Microseconds per awaited call: batches interleaved round by round, median batch of each. */
@@ -51,21 +59,24 @@ async function usPerCall(candidates: Record<string, () => Promise<unknown>>, bat
 /**
  * Worker isolation against in-process calls on the same components: the C example's
  * `process(f64)` and `classify(string, f64)`, an import answered by the host thread
- * (faults.wat `ask`), a fire-and-forget import (`tell`), start and restart, and a
+ * (faults.wat `ask`), a fire-and-forget import (`tell`), 100 log lines through the note ring
+ * (log-ring.wat `log-many`), start and restart, and a
  * healthy workload's latency while others loop, trap and exhaust memory.
  */
 export async function isolation(componentPath: string): Promise<string[]> {
   const config = { threshold: '1000' };
   const grants = { sensors: ['*'], actuators: ['*'] };
   const device = createDeviceProvider(createSimulatedDrivers());
-  const host = createHost({ artifactCache: createMemoryArtifactCache(), providers: [device, faultsHost], log: () => {} });
+  const host = createHost({ artifactCache: createMemoryArtifactCache(), providers: [device, faultsHost, logRingHost, createLoggingProvider()], log: () => {} });
   const alarm = await host.load(await readFile(componentPath));
-  const faults = await host.load(await buildFaults());
+  const faults = await host.load(await buildFixture('faults'));
+  const logRing = await host.load(await buildFixture('log-ring'));
   const local = await host.instantiate(alarm, { config, grants });
   // Not the fast scalar path: an import called under it leaks a jco task per call (see the report).
   const localFaults = await host.instantiate(faults, { fastCalls: false });
+  const localLog = await host.instantiate(logRing, { fastCalls: false });
 
-  const providers = [device, faultsHost, createLoggingProvider(), createConfigProvider()];
+  const providers = [device, faultsHost, logRingHost, createLoggingProvider(), createConfigProvider()];
   const artifacts = new Map<string, Promise<TranspiledArtifact>>();
   const isolated = async (component: Component, extra: Partial<IsolatedWorkloadOptions> = {}) => {
     const imports = buildImports(component.world, providers, { workload: 'bench', config, grants, log: () => {} });
@@ -79,6 +90,7 @@ export async function isolation(componentPath: string): Promise<string[]> {
   const remoteFaults = await isolated(faults);
   const spin = await isolated(faults, { importSpinUs: 100 });
   const doorbell = await isolated(faults, { waitAsync: false });
+  const remoteLog = await isolated(logRing);
 
   let x = 20;
   const next = () => (x = x > 30 ? 20 : x + 0.01);
@@ -99,13 +111,15 @@ export async function isolation(componentPath: string): Promise<string[]> {
   });
   const chatter = await usPerCall({ worker: () => remoteFaults.call('chatter', 100), spin: () => spin.call('chatter', 100) }, 20);
   const localChatter = nsPerOp({ chatter: () => localFaults.call('chatter', 100) }, 200);
+  const logs = await usPerCall({ worker100: () => remoteLog.call('log-many', 100), worker0: () => remoteLog.call('log-many', 0) }, 100);
+  const localLogs = nsPerOp({ log100: () => localLog.call('log-many', 100), log0: () => localLog.call('log-many', 0) }, 200);
   const queuedStart = performance.now();
   await Promise.all(Array.from({ length: 10_000 }, () => remote.call('process', next())));
   const queuedUs = ((performance.now() - queuedStart) * 1000) / 10_000;
 
   const starts = await startTimes(host, alarm, isolated);
   const faultLines = await duringFaults(isolated, faults, remoteFaults);
-  await Promise.all([remote, slotted, faultsSlotted, remoteFaults, spin, doorbell].map((w) => w.close()));
+  await Promise.all([remote, slotted, faultsSlotted, remoteFaults, spin, doorbell, remoteLog].map((w) => w.close()));
 
   const us = (ns: number) => ns / 1000;
   return [
@@ -130,6 +144,10 @@ export async function isolation(componentPath: string): Promise<string[]> {
     row('chatter(100): worker, waitAsync (default)', chatter.worker / 100, 'µs/import', { label: 'in-process', value: us(localChatter.chatter) / 100 }),
     row('chatter(100): worker, waitAsync + 100 µs spin', chatter.spin / 100, 'µs/import', { label: 'in-process', value: us(localChatter.chatter) / 100 }),
     row('faults tell(u32), fire-and-forget import: worker', worker.tell, 'µs', { label: 'worker ok', value: worker.ok }),
+    row('log-many(100), 100 fire-and-forget imports (logging) back to back: in-process', us(localLogs.log100) / 100, 'µs/import'),
+    row('log-many(100): worker, note ring', logs.worker100 / 100, 'µs/import', { label: 'in-process', value: us(localLogs.log100) / 100 }),
+    row('  same, the call itself taken out (minus log-many(0)): in-process', (us(localLogs.log100) - us(localLogs.log0)) / 100, 'µs/import'),
+    row('  same: worker, note ring', (logs.worker100 - logs.worker0) / 100, 'µs/import', { label: 'in-process', value: (us(localLogs.log100) - us(localLogs.log0)) / 100 }),
     ...starts,
     ...faultLines,
   ];

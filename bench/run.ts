@@ -10,6 +10,7 @@ import { checkTime } from './check-time.js';
 import { deployTime } from './deploy-time.js';
 import { isolation } from './isolation.js';
 import { channelFloor } from './channel-floor.js';
+import { valueForm } from './value-form.js';
 import { bridgeEcho } from './bridge-echo.js';
 import { bridgePeers } from './bridge-peers.js';
 import { browserBench } from './browser.js';
@@ -39,6 +40,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   reinstantiate: () => reinstantiate(alarm),
   isolation: () => isolation(alarm),
   'channel-floor': () => channelFloor(),
+  'value-form': () => valueForm(),
   deploy: () => deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm')),
   check: () => checkTime(),
   oci: async () => ociPull(await exampleWasm('sensor-filter-js')),

@@ -2,7 +2,7 @@
 // type-checked against these alone (tsconfig.core.json), so `process`, `window` or
 // `node:*` in src/ is a type error.
 
-declare class TextEncoder { encode(input?: string): Uint8Array }
+declare class TextEncoder { encode(input?: string): Uint8Array; encodeInto(source: string, destination: Uint8Array): { read: number; written: number } }
 declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: ArrayBufferView | ArrayBuffer): string;

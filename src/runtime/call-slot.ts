@@ -9,7 +9,7 @@
 //
 // Buffer: two i32 words (state, length), then the data area. One call at a time:
 // idle → call (host) → result (worker) → idle (host), or call → idle (worker; answer by message).
-import { createValueWriter, decodeValue, type ResourceCodec } from './sync-call-channel.js';
+import { createValueWriter, decodeValue, type ResourceCodec } from './channel-values.js';
 
 const STATE = 0;
 const LENGTH = 1;

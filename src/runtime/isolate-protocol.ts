@@ -1,6 +1,8 @@
 // The messages between the host and a workload worker: one union each way, used by every
-// worker adapter (worker_threads, Web Workers). Values travel by structured clone;
-// errors travel as plain `{code, message, data}` and are rebuilt as WasmhostError.
+// worker adapter (worker_threads, Web Workers). Values travel by structured clone (the
+// channel's binary form inside a message measured no faster: bench/value-form.ts);
+// errors travel as plain `{code, message, data}` and are rebuilt as WasmhostError. Import
+// calls go through shared memory instead (sync-call-channel.ts, note-ring.ts).
 import { WasmhostError, type WasmhostErrorJson } from '../errors.js';
 import type { ComponentWorld, WitFunction, WitInterface } from '../component/wit-types.js';
 import { numberResources, resourceKey, resourceParams, resourcesIn, typeHasAsync, usesResources, type ForwardedResource, type ResourceParam, type ResourceTypes } from './resource-plan.js';
@@ -16,7 +18,11 @@ export interface ForwardedInterface {
   resources?: ForwardedResource[];
 }
 
-/** One forwarded function: `returns` ones block the worker until the host answers; the others are posted. */
+/**
+ * One forwarded function: `returns` ones block the worker until the host answers. The others
+ * (WIT: no result at all, so the guest cannot observe the outcome) go through the note ring and
+ * the guest goes on at once.
+ */
 export interface ForwardedFunction {
   /** The WIT name (`get-all`). */
   name: string;
@@ -53,6 +59,8 @@ export interface WorkerInit {
   wasi?: { interfaces: string[]; sandbox: WasiSandbox };
   /** The shared buffer of the synchronous import channel (sync-call-channel.ts). */
   channel: SharedArrayBuffer;
+  /** The shared ring fire-and-forget imports go through (note-ring.ts). */
+  notes: SharedArrayBuffer;
   /** The shared buffer export calls come through (call-slot.ts); without it, or without Atomics.waitAsync, calls come by message. */
   callSlot?: SharedArrayBuffer;
   /** How long a blocking import may wait for the host before it fails (and traps the call). */
@@ -81,8 +89,6 @@ export type WorkerToHost =
   | { type: 'result'; id: number; value: unknown; stdoutMidLine?: boolean }
   /** A call failed (`id`) or `init` did (no `id`); `dead` when the instance can no longer be used. */
   | { type: 'failed'; id?: number; error: WasmhostErrorJson; dead: boolean }
-  /** A fire-and-forget import: the host runs it; the worker went on at once. */
-  | { type: 'note'; interface: string; function: string; args: unknown[] }
   /** The guest dropped these resource handles (batched; nobody waits for it). */
   | { type: 'drop'; handles: number[] }
   /** A blocking import is waiting in the channel (only when the host cannot wait on the buffer itself). */
@@ -90,6 +96,9 @@ export type WorkerToHost =
 
 /** Why a workload instance was stopped, in a stopped call's error `data.reason`. */
 export type StopReason = 'timeout' | 'trap' | 'out-of-memory' | 'worker-exit' | 'closed';
+
+/** The pseudo-interface of the worker's blocking call when its note ring is full (note-ring.ts): the host drains the ring, then answers. */
+export const NOTE_FLUSH = 'wasmhost:note-flush';
 
 /** The import whose requests cross to the host as plain values (one `send` function). */
 export const OUTGOING_HANDLER = 'wasi:http/outgoing-handler';
@@ -144,7 +153,9 @@ export function planImports(world: ComponentWorld, provided: readonly string[]):
     const functions = iface.functions.map((f) => {
       const params = resourceParams(iface, f, types);
       if (params.length) paramsByFunction.set(`${key}#${f.name}`, params);
-      // A function passing resources always blocks, so its handles are checked before the guest goes on.
+      // Decided from the WIT type: a function with no result at all (not even result<_, e>) cannot
+      // tell the guest anything, so it goes through the note ring. A function passing resources
+      // always blocks, so its handles are checked before the guest goes on.
       return { name: f.name, js: jsName(f.name.replace(/^\[[a-z]+\][^.]*\.?/, '')), returns: f.result !== undefined || usesResources(f) };
     });
     const resources = defined.get(key) ?? [];

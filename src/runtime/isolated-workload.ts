@@ -9,14 +9,16 @@ import { createResourceTable, type ResourceTable } from './resource-table.js';
 import { resourceClassName } from './resource-plan.js';
 import { exportedFunctions, resolveExport, type ExportedFunction } from './export-path.js';
 import { canUseCallSlot, createCallSlotBuffer, createCallSlotSender, type CallSlotSender, type SlotResult } from './call-slot.js';
-import { createSyncCallBuffer, encodeValue, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
+import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from './sync-call-channel.js';
+import { encodeValue } from './channel-values.js';
+import { createNoteDrain, createNoteRingBuffer, type NoteDrain } from './note-ring.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
 import { noopTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span.js';
 import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http-stream.js';
 import { HTTP_HANDLER } from './http-types.js';
 import { compileCapped, type ModuleCache } from './module-cache.js';
-import { errorFromJson, planImports, type StopReason, type WasiSandbox, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import { errorFromJson, NOTE_FLUSH, planImports, type StopReason, type WasiSandbox, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
 export interface IsolationLimits {
@@ -57,6 +59,8 @@ export interface IsolatedWorkloadOptions {
   maxResources?: number;
   /** Size of the synchronous import channel's data area (default 1 MiB). */
   channelBytes?: number;
+  /** Size of the ring fire-and-forget imports go through (default NOTE_RING_BYTES, 64 KiB); when full, the worker waits for the host to drain it. */
+  noteRingBytes?: number;
   /** µs a blocking import polls for the answer before it sleeps (default 0; bench/isolation.ts measures 100). */
   importSpinUs?: number;
   /**
@@ -108,8 +112,8 @@ interface Generation {
   resources: ResourceTable;
   alive: boolean;
   readyAt?: number;
-  notes: number;
-  noteWaiters: { count: number; resolve: () => void }[];
+  /** The ring of fire-and-forget imports the worker writes (note-ring.ts). */
+  notes: NoteDrain;
   started: { resolve: () => void; reject: (e: WasmhostError) => void };
 }
 
@@ -169,7 +173,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   /** Answers a forwarded import; synchronously when the provider does (no promise hop on the hot path). */
   function serve(g: Generation, request: SyncCallRequest): unknown {
     // Fire-and-forget calls the worker made before this one run first, as they would in-process.
-    if (g.notes < request.notesBefore) return new Promise<void>((resolve) => g.noteWaiters.push({ count: request.notesBefore, resolve })).then(() => serveNow(g, request));
+    g.notes.drain();
+    if (!g.alive || request.interface === NOTE_FLUSH) return undefined;
     return serveNow(g, request);
   }
 
@@ -192,18 +197,6 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     return Promise.resolve(result).finally(() => g.resources.releaseOwned(request.args, params));
   }
 
-  function onNote(g: Generation, iface: string, fn: string, args: unknown[]): void {
-    const fault = (error: unknown) => stop(g, 'trap', new WasmhostError('trap', `import ${iface}#${fn} of ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-    try {
-      const result = invoke(iface, fn, args) as { then?: unknown } | undefined;
-      if (result && typeof result.then === 'function') (result as Promise<unknown>).catch(fault);
-    } catch (error) {
-      fault(error);
-    }
-    g.notes++;
-    g.noteWaiters = g.noteWaiters.filter((w) => (w.count <= g.notes ? (w.resolve(), false) : true));
-  }
-
   function onMessage(g: Generation, message: WorkerToHost): void {
     if (!g.alive) return;
     g.received++;
@@ -222,6 +215,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function handle(g: Generation, message: WorkerToHost): void {
     switch (message.type) {
       case 'ready':
+        g.notes.drain(); // lines logged while the component started
+        if (!g.alive) return g.started.reject(lastStop!);
         if (message.glueCache) compiled.glue.cache = message.glueCache;
         g.readyAt = performance.now();
         if (message.callSlot && g.slotBuffer) {
@@ -231,8 +226,6 @@ export async function createIsolatedWorkload(component: Component, options: Isol
           });
         }
         return g.started.resolve();
-      case 'note':
-        return onNote(g, message.interface, message.function, message.args);
       case 'drop':
         try {
           return g.resources.drop(message.handles);
@@ -242,10 +235,14 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       case 'doorbell':
         return g.server.poke();
       case 'result':
+        g.notes.drain(); // the call's notes come before its result, as in-process
+        if (!g.alive) return;
         stdoutMidLine = message.stdoutMidLine === true;
         if (running?.id === message.id) settle(running).resolve(message.value);
         return pump();
       case 'failed': {
+        g.notes.drain(); // a line logged just before a trap still arrives, before the trap
+        if (!g.alive && message.id !== undefined) return;
         const error = errorFromJson(message.error);
         if (message.id === undefined) {
           g.started.reject(error);
@@ -267,12 +264,15 @@ export async function createIsolatedWorkload(component: Component, options: Isol
 
   function spawn(): Promise<void> {
     const channel = createSyncCallBuffer(options.channelBytes);
+    const notes = createNoteRingBuffer(options.noteRingBytes);
     const worker = options.isolate.spawn({ name, heapMb: limits.heapMb });
     let started!: Generation['started'];
     const ready = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
     const resources = createResourceTable(name, plan.resources, resourceClasses, options.maxResources);
     const slotBuffer = options.callSlot === true && canUseCallSlot() ? createCallSlotBuffer() : undefined;
-    const g: Generation = { worker, server: undefined!, slotBuffer, received: 0, resources, alive: true, notes: 0, noteWaiters: [], started };
+    const g: Generation = { worker, server: undefined!, slotBuffer, received: 0, resources, alive: true, notes: undefined!, started };
+    // A failing note is a trap of the call that made it; the notes after it are not run, as in-process.
+    g.notes = createNoteDrain(notes, plan.forward, { name, run: invoke, fail: (error) => stop(g, 'trap', error) });
     g.server = serveSyncCalls(channel, (request) => serve(g, request), { waitAsync: options.waitAsync, resources });
     gen = g;
     worker.onMessage((message) => onMessage(g, message));
@@ -288,7 +288,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     }, startTimeoutMs);
     const init: WorkerInit = {
       type: 'init', name, digest: component.digest, world: component.world, fastPathBlocker: component.fastPathBlocker, glue: options.artifact.glue, glueCache: compiled.glue.cache, coreModules,
-      forward: plan.forward, wasi: plan.wasi && { interfaces: plan.wasi, sandbox: sandbox(options) }, channel, callSlot: slotBuffer,
+      forward: plan.forward, wasi: plan.wasi && { interfaces: plan.wasi, sandbox: sandbox(options) }, channel, notes, callSlot: slotBuffer,
       importTimeoutMs: limits.importTimeoutMs ?? limits.callTimeoutMs, importSpinUs: options.importSpinUs ?? 0, memoryBytes: limits.memoryBytes,
     };
     worker.post(init);
@@ -297,7 +297,11 @@ export async function createIsolatedWorkload(component: Component, options: Isol
 
   function stop(g: Generation, reason: StopReason, error: WasmhostError): void {
     if (!g.alive) return;
+    // What the worker wrote before it stopped still reaches the host (the ring outlives the worker).
+    g.notes.drain();
+    if (!g.alive) return;
     g.alive = false;
+    g.notes.close();
     g.server.close();
     g.slot?.close();
     void g.worker.terminate();
@@ -359,6 +363,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       stop(g, 'timeout', error);
     }, limits.callTimeoutMs);
     running = { ...call, id, gen: g, timer };
+    g.notes.watch(() => running?.gen === g);
   }
 
   const t0 = performance.now();

@@ -3,7 +3,7 @@
 // handle is checked on every use: it must be live in this worker's table and of the type
 // the worker named (and the type the WIT signature expects, see `checkParams`).
 import { WasmhostError } from '../errors.js';
-import type { ResourceCodec } from './sync-call-channel.js';
+import type { ResourceCodec } from './channel-values.js';
 import type { ResourceParam, ResourceTypes } from './resource-plan.js';
 
 /** A constructor a provider puts in its import object for a resource (`Bucket`). */

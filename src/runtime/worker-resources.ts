@@ -5,7 +5,8 @@
 // (resource-table.ts). Drops are batched and posted; nobody waits for them.
 import { WasmhostError } from '../errors.js';
 import type { ForwardedInterface, WorkerToHost } from './isolate-protocol.js';
-import type { ResourceCodec, SyncCallClient } from './sync-call-channel.js';
+import type { SyncCallClient } from './sync-call-channel.js';
+import type { ResourceCodec } from './channel-values.js';
 
 /** Stand-ins for one worker. */
 export interface WorkerResources extends ResourceCodec {

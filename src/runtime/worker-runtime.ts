@@ -10,7 +10,8 @@ import { WASM_PAGE } from '../component/limit-memory.js';
 import { WasmhostError } from '../errors.js';
 import { createWorkload, type Workload } from './workload.js';
 import { errorToJson, OUTGOING_HANDLER, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
-import { createSyncCallClient, decodeValue, forwardingImports, type SyncCallClient } from './sync-call-channel.js';
+import { createSyncCallClient, forwardingImports, type SyncCallClient } from './sync-call-channel.js';
+import { decodeValue } from './channel-values.js';
 import { createWorkerResources, type WorkerResources } from './worker-resources.js';
 import { createHttpTypes, HTTP_HANDLER, type HttpRequestData, type StreamClasses } from './http-types.js';
 import type { OutgoingResult } from '../capabilities/http-outgoing.js';
@@ -61,7 +62,9 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
       let client: SyncCallClient | undefined;
       const standIns = createWorkerResources(m.forward, post, () => client!);
       resources = standIns;
-      client = createSyncCallClient(m.channel, { timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post, resources: standIns, beforeCall: standIns.flush });
+      client = createSyncCallClient(m.channel, {
+        timeoutMs: m.importTimeoutMs, spinUs: m.importSpinUs, post, resources: standIns, beforeCall: standIns.flush, notes: { ring: m.notes, plan: m.forward },
+      });
       const imports: ImportObject = forwardingImports(m.forward, client);
       for (const iface of m.forward) Object.assign(imports[iface.name] as object, standIns.classes(iface.name));
       if (m.wasi) Object.assign(imports, await options.wasiImports(m));

@@ -44,7 +44,7 @@ async function buildFaults(): Promise<Uint8Array> {
 /** Fails early when dist/ does not hold a worker built from the current sources. */
 function checkBuilt(): void {
   const built = statSync(new URL('dist/host-node/workload-worker.js', ROOT), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = ['host-node/workload-worker.ts', 'src/runtime/worker-runtime.ts', 'src/runtime/sync-call-channel.ts', 'src/runtime/isolate-protocol.ts', 'src/runtime/workload.ts'];
+  const sources = ['host-node/workload-worker.ts', 'src/runtime/worker-runtime.ts', 'src/runtime/sync-call-channel.ts', 'src/runtime/note-ring.ts', 'src/runtime/channel-values.ts', 'src/runtime/isolate-protocol.ts', 'src/runtime/workload.ts'];
   if (sources.some((s) => statSync(new URL(s, ROOT)).mtimeMs > built)) throw new Error('dist/ is missing or older than the worker sources: run `npm run build` (npm test does)');
 }
 

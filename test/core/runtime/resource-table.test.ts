@@ -3,7 +3,7 @@
 // with a clear error. Values cross through the channel's real codec.
 import { describe, expect, it } from 'vitest';
 import { createResourceTable } from '../../../src/runtime/resource-table.js';
-import { decodeValue, encodeValue, type ResourceCodec } from '../../../src/runtime/sync-call-channel.js';
+import { decodeValue, encodeValue, type ResourceCodec } from '../../../src/runtime/channel-values.js';
 
 class Bucket {
   disposed = 0;

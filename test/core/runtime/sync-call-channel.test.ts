@@ -5,8 +5,9 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WasmhostError } from '../../../src/errors.js';
 import { interfaceError } from '../../../src/capabilities/interface-error.js';
-import { createSyncCallBuffer, decodeValue, encodeValue, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from '../../../src/runtime/sync-call-channel.js';
-import type { WorkerToHost } from '../../../src/runtime/isolate-protocol.js';
+import { createSyncCallBuffer, serveSyncCalls, type SyncCallRequest, type SyncCallServer } from '../../../src/runtime/sync-call-channel.js';
+import { createNoteReader, createNoteRingBuffer } from '../../../src/runtime/note-ring.js';
+import { NOTE_FLUSH, type ForwardedInterface, type WorkerToHost } from '../../../src/runtime/isolate-protocol.js';
 
 const BUILT = new URL('../../../dist/src/runtime/sync-call-channel.js', import.meta.url);
 const SOURCE = new URL('../../../src/runtime/sync-call-channel.ts', import.meta.url);
@@ -15,7 +16,8 @@ const SOURCE = new URL('../../../src/runtime/sync-call-channel.ts', import.meta.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.url).then(({ createSyncCallClient }) => {
-  const client = createSyncCallClient(workerData.buffer, { timeoutMs: workerData.timeoutMs, post: (m) => parentPort.postMessage(m) });
+  const notes = workerData.ring && { ring: workerData.ring, plan: workerData.plan };
+  const client = createSyncCallClient(workerData.buffer, { timeoutMs: workerData.timeoutMs, post: (m) => parentPort.postMessage(m), notes });
   parentPort.on('message', (steps) => {
     const out = [];
     for (const s of steps) {
@@ -39,14 +41,20 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-/** A worker client and a host server on one buffer; `messages` collects the worker's notes and doorbells. */
-async function channel(handler: (r: SyncCallRequest) => unknown, options: { timeoutMs?: number; waitAsync?: boolean; dataBytes?: number } = {}) {
+/** The plan of the note tests: `log#log` returns nothing (a note), `cfg#get` returns something. */
+const PLAN: ForwardedInterface[] = [
+  { name: 'log', functions: [{ name: 'log', js: 'log', returns: false }] },
+  { name: 'cfg', functions: [{ name: 'get', js: 'get', returns: true }] },
+];
+
+/** A worker client and a host server on one buffer (and a note ring, with `ringBytes`); `messages` collects the worker's doorbells. */
+async function channel(handler: (r: SyncCallRequest) => unknown, options: { timeoutMs?: number; waitAsync?: boolean; dataBytes?: number; ring?: SharedArrayBuffer } = {}) {
   if ((statSync(BUILT, { throwIfNoEntry: false })?.mtimeMs ?? 0) < statSync(SOURCE).mtimeMs) {
     throw new Error('dist/ is missing or older than src/runtime/sync-call-channel.ts: run `npm run build` (npm test does)');
   }
   const buffer = createSyncCallBuffer(options.dataBytes);
   const server: SyncCallServer = serveSyncCalls(buffer, handler, { waitAsync: options.waitAsync });
-  const worker = new Worker(WORKER, { eval: true, workerData: { url: BUILT.href, buffer, timeoutMs: options.timeoutMs ?? 5000 } });
+  const worker = new Worker(WORKER, { eval: true, workerData: { url: BUILT.href, buffer, timeoutMs: options.timeoutMs ?? 5000, ring: options.ring, plan: PLAN } });
   cleanup.push(() => server.close(), () => worker.terminate());
   const messages: WorkerToHost[] = [];
   let waiting: ((out: Outcome[]) => void) | undefined;
@@ -64,35 +72,6 @@ async function channel(handler: (r: SyncCallRequest) => unknown, options: { time
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-describe('value encoding', () => {
-  it('round-trips jco values exactly: -0, NaN, big integers, typed arrays, nesting', () => {
-    const value = {
-      ints: [0, -1, 2147483647, -2147483648, 2 ** 40], floats: [1.5, -0, NaN, Infinity],
-      text: 'héllo ✓ 🌡', empty: '', big: [123n, -(2n ** 63n), 2n ** 64n - 1n],
-      bytes: new Uint8Array([1, 2, 255]), f64s: new Float64Array([1.5, -2]), u64s: new BigUint64Array([2n ** 64n - 1n]),
-      misc: [undefined, null, true, false], result: { tag: 'ok', val: { list: [], option: undefined } },
-    };
-    const back = decodeValue(encodeValue(value)) as typeof value;
-    expect(back).toEqual(value);
-    expect(Object.is(back.floats[1], -0)).toBe(true);
-    expect(back.bytes).toBeInstanceOf(Uint8Array);
-    expect(back.u64s).toBeInstanceOf(BigUint64Array);
-  });
-
-  it('encodes a view of part of a buffer as just that part', () => {
-    const whole = new Uint8Array([9, 9, 1, 2, 9]);
-    expect(decodeValue(encodeValue(whole.subarray(2, 4)))).toEqual(new Uint8Array([1, 2]));
-  });
-
-  it('refuses values that are not plain data, naming what they are', () => {
-    expect(() => encodeValue({ f: () => 1 })).toThrow(/a function cannot cross/);
-    expect(() => encodeValue(new Map())).toThrow(/a Map cannot cross/);
-    const cycle: unknown[] = [];
-    cycle.push(cycle);
-    expect(() => encodeValue(cycle)).toThrow(/or a cycle/);
-  });
-});
 
 describe('sync call channel', () => {
   it('blocks the worker while the host awaits an async provider, and returns its value', async () => {
@@ -123,19 +102,60 @@ describe('sync call channel', () => {
     expect(out[2].thrown).toMatchObject({ code: 'trap', message: 'TypeError: not a function' });
   });
 
-  it('posts notes without waiting, and tells the host how many came before each blocking call', async () => {
-    const seen: number[] = [];
-    const { run, messages } = await channel((r) => seen.push(r.notesBefore));
+  /** A host that drains the ring before each blocking call, as isolated-workload.ts does, and logs what it ran. */
+  function notesHost(ringBytes: number) {
+    const ring = createNoteRingBuffer(ringBytes);
+    const reader = createNoteReader(ring);
+    const seen: string[] = [];
+    let flushes = 0;
+    const handler = (r: SyncCallRequest) => {
+      reader.drain((fn, args) => void seen.push(`note ${fn} ${String(args[0])}`));
+      if (r.interface === NOTE_FLUSH) return void flushes++;
+      seen.push(`${r.interface}#${r.function} ${String(r.args[0])}`);
+      return seen.length;
+    };
+    return { ring, reader, seen, handler, flushes: () => flushes };
+  }
+
+  it('writes notes to the ring without blocking; the host drains them before each blocking call, in order', async () => {
+    const host = notesHost(4096);
+    const { run, messages } = await channel(host.handler, { ring: host.ring });
     const out = await run([
       { iface: 'log', fn: 'log', args: ['a'], note: true },
       { iface: 'log', fn: 'log', args: ['b'], note: true },
-      { iface: 'cfg', fn: 'get', args: [] },
+      { iface: 'cfg', fn: 'get', args: [1] },
       { iface: 'log', fn: 'log', args: ['c'], note: true },
-      { iface: 'cfg', fn: 'get', args: [] },
     ]);
-    expect(out.map((o) => o.value)).toEqual([undefined, undefined, 1, undefined, 2]);
-    expect(seen).toEqual([2, 3]);
-    expect(messages).toEqual(['a', 'b', 'c'].map((x) => ({ type: 'note', interface: 'log', function: 'log', args: [x] })));
+    expect(out.map((o) => o.value)).toEqual([undefined, undefined, 3, undefined]);
+    expect(host.seen).toEqual(['note 0 a', 'note 0 b', 'cfg#get 1']);
+    host.reader.drain((fn, args) => void host.seen.push(`note ${fn} ${String(args[0])}`)); // as at the call's end
+    expect(host.seen.at(-1)).toBe('note 0 c');
+    expect(messages).toEqual([]);
+    expect(host.flushes()).toBe(0);
+  });
+
+  it('flushes a full ring through a blocking call and loses nothing', async () => {
+    const host = notesHost(64); // two small notes fit
+    const { run } = await channel(host.handler, { ring: host.ring });
+    const steps: Step[] = Array.from({ length: 50 }, (_, i) => ({ iface: 'log', fn: 'log', args: [`n${i}`], note: true }));
+    await run([...steps, { iface: 'cfg', fn: 'get', args: ['end'] }]);
+    expect(host.seen).toEqual([...steps.map((s) => `note 0 ${String(s.args[0])}`), 'cfg#get end']);
+    expect(host.flushes()).toBeGreaterThanOrEqual(20);
+  });
+
+  it('sends a note too large for the ring as a blocking call, after the notes before it', async () => {
+    const host = notesHost(64);
+    const { run } = await channel(host.handler, { ring: host.ring });
+    const big = 'y'.repeat(100);
+    await run([{ iface: 'log', fn: 'log', args: ['small'], note: true }, { iface: 'log', fn: 'log', args: [big], note: true }]);
+    expect(host.seen).toEqual(['note 0 small', `log#log ${big}`]);
+  });
+
+  it('without a ring, sends notes as blocking calls', async () => {
+    const host = notesHost(64);
+    const { run } = await channel(host.handler);
+    await run([{ iface: 'log', fn: 'log', args: ['a'], note: true }]);
+    expect(host.seen).toEqual(['log#log a']);
   });
 
   it('fails a call the host does not answer in time, then refuses the channel', async () => {
