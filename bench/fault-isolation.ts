@@ -10,7 +10,7 @@ import { transpileWithJco } from '../src/component/transpile.js';
 import type { Isolate, IsolateWorker } from '../src/ports/isolate.js';
 import { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions } from '../src/runtime/isolated-workload.js';
 import { createThreadIsolate } from '../host-node/thread-isolate.js';
-import { row } from './measure.js';
+import { median, row } from './measure.js';
 import { buildFaults } from './isolation.js';
 
 const MiB = 1048576;
@@ -76,23 +76,28 @@ const emptyCosts = (): HostCosts => ({ spawnMs: 0, initMs: 0, terminateMs: 0, sp
 const emptyWindow = (): Window => ({ latencies: [], ms: 0, cpuMs: 0, gcMs: 0, gcMax: 0, delayP99: 0, delayMax: 0, stops: 0, restarts: 0, costs: emptyCosts() });
 
 /** Three failing neighbours on one isolate, each calling its failing export whenever it is running. */
-interface Neighbours { name: string; costs: HostCosts; workloads: { call: [string, ...unknown[]]; workload: IsolatedWorkload }[] }
+interface Neighbours { name: string; costs: HostCosts; workloads: { call: [string, ...unknown[]]; workload: IsolatedWorkload; stopMs: number[] }[] }
 
 async function neighbours(name: string, isolate: Isolate, start: Start, faults: Component): Promise<Neighbours> {
   const costs = emptyCosts();
   const options = { isolate: timedIsolate(isolate, costs), limits: { callTimeoutMs: 200, memoryBytes: 16 * MiB }, backoff: { initialMs: 20, maxMs: 20 } };
   const calls: [string, ...unknown[]][] = [['spin'], ['boom'], ['hog', 1_000_000]];
-  const workloads = await Promise.all(calls.map(async (call) => ({ call, workload: await start(faults, options) })));
+  const workloads = await Promise.all(calls.map(async (call) => ({ call, workload: await start(faults, options), stopMs: [] as number[] })));
   return { name, costs, workloads };
 }
 
 /** Runs the neighbours' failing calls until `until()`, then waits until each runs again, idle. */
 async function fail(n: Neighbours, until: () => boolean): Promise<number> {
   let stops = 0;
-  await Promise.all(n.workloads.map(async ({ call, workload }) => {
+  await Promise.all(n.workloads.map(async ({ call, workload, stopMs }) => {
     while (!until()) {
-      if (workload.state !== 'running') await new Promise((r) => setTimeout(r, 2));
-      else await workload.call(call[0], ...call.slice(1)).then(() => undefined, () => void stops++);
+      if (workload.state !== 'running') {
+        await new Promise((r) => setTimeout(r, 2));
+        continue;
+      }
+      const t = performance.now();
+      await workload.call(call[0], ...call.slice(1)).then(() => undefined, () => void stops++);
+      stopMs.push(performance.now() - t);
     }
     while (workload.state !== 'running') await new Promise((r) => setTimeout(r, 2));
   }));
@@ -161,7 +166,8 @@ export async function duringFaults(start: Start, faults: Component, healthy: Iso
   observer.disconnect();
   await Promise.all(sets.flatMap((s) => s.workloads.map((w) => w.workload.close())));
   await Promise.all([lowered.close(), plain.close()]);
-  return report(quiet, failing);
+  const stopped = sets[0].workloads.map((w) => row(`${w.call[0]}: stopped after (median, background)`, median(w.stopMs), 'ms', w.call[0] === 'spin' ? { label: 'limit', value: 200 } : undefined));
+  return [...report(quiet, failing), ...stopped];
 }
 
 const pct = (xs: number[], p: number) => {
