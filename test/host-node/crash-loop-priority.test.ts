@@ -110,6 +110,14 @@ describe('crash-looping workloads restart as background workers', () => {
     await loweredThreads(0);
   });
 
+  it('a background worker that passes its JS heap limit is stopped and reported like any other', async () => {
+    const hungry = new URL(`data:text/javascript,${encodeURIComponent('const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random()));')}`);
+    const own = createThreadIsolate({ workerUrl: hungry, backgroundNice: NICE, pool: 0 });
+    const worker = own.spawn({ name: 'hungry', heapMb: 16, priority: 'background' });
+    const error = await new Promise((resolve) => worker.onExit(resolve));
+    expect(error).toMatchObject({ code: 'trap', message: 'hungry ran out of JS heap (limit 16 MiB); its worker was stopped', data: { reason: 'out-of-memory' } });
+  });
+
   it('a healthy neighbour answers every call, in order, while three others crash-loop', async () => {
     const healthy = await start('healthy', { limits: { callTimeoutMs: 2000, memoryBytes: 4 * MiB } });
     const looping = await Promise.all(['a', 'b', 'c'].map((n) => start(`looping-${n}`)));
