@@ -70,10 +70,10 @@ function timedIsolate(inner: Isolate, costs: HostCosts): Isolate {
 }
 
 /** Everything measured over a set of windows of one kind. */
-interface Window { latencies: number[]; ms: number; cpuMs: number; gcMs: number; gcMax: number; delayP99: number; delayMax: number; stops: number; restarts: number; costs: HostCosts }
+interface Window { latencies: number[]; windowP99s: number[]; ms: number; cpuMs: number; gcMs: number; gcMax: number; delayP99: number; delayMax: number; stops: number; restarts: number; costs: HostCosts }
 
 const emptyCosts = (): HostCosts => ({ spawnMs: 0, initMs: 0, terminateMs: 0, spawns: 0, slowest: 0 });
-const emptyWindow = (): Window => ({ latencies: [], ms: 0, cpuMs: 0, gcMs: 0, gcMax: 0, delayP99: 0, delayMax: 0, stops: 0, restarts: 0, costs: emptyCosts() });
+const emptyWindow = (): Window => ({ latencies: [], windowP99s: [], ms: 0, cpuMs: 0, gcMs: 0, gcMax: 0, delayP99: 0, delayMax: 0, stops: 0, restarts: 0, costs: emptyCosts() });
 
 /** Three failing neighbours on one isolate, each calling its failing export whenever it is running. */
 interface Neighbours { name: string; costs: HostCosts; workloads: { call: [string, ...unknown[]]; workload: IsolatedWorkload; stopMs: number[] }[] }
@@ -127,11 +127,14 @@ export async function duringFaults(start: Start, faults: Component, healthy: Iso
     let over = false;
     const end = t0 + ms;
     const loading = load(() => performance.now() > end).finally(() => (over = true));
+    const here: number[] = [];
     for (let i = 0; !over; i++) {
       const t = performance.now();
       await healthy.call(i % 2 ? 'ok' : 'ask', i);
-      if (t < end) into.latencies.push((performance.now() - t) * 1000);
+      if (t < end) here.push((performance.now() - t) * 1000);
     }
+    into.latencies.push(...here);
+    into.windowP99s.push(pct(here, 0.99));
     into.stops += await loading;
     delay.disable();
     const spent = process.cpuUsage(cpu0);
@@ -192,6 +195,7 @@ function report(quiet: Window, failing: Map<string, Window>): string[] {
   const all = [['alone', quiet] as const, ...[...failing].map(([n, w]) => [n, w] as const)];
   const per = (f: (w: Window) => string) => all.map(([n, w]) => `${n} ${f(w)}`).join(' | ');
   lines.push(
+    `    p99 of each window (µs)  ${per((w) => w.windowP99s.map((v) => v.toFixed(0)).join(' '))}`,
     `    calls answered           ${per((w) => `${w.latencies.length}`)}`,
     `    failures / restarts      ${per((w) => `${w.stops} / ${w.restarts} (${((w.restarts / w.ms) * 1000).toFixed(1)}/s)`)}`,
     `    process CPU              ${per((w) => `${((w.cpuMs / w.ms) * 100).toFixed(0)}%`)}`,
