@@ -4,14 +4,15 @@
 // neighbours run twice: on an isolate that starts crash-looping workloads as background
 // (lowered) threads, the default, and on one that does not, to show what that buys. Beside the
 // figures, where the host thread's time went: event-loop delay, GC, worker starts and stops.
+import { readFile } from 'node:fs/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { loadComponent, type Component } from '../src/component/component.js';
 import { transpileWithJco } from '../src/component/transpile.js';
 import type { Isolate, IsolateWorker } from '../src/ports/isolate.js';
 import { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions } from '../src/runtime/isolated-workload.js';
 import { createThreadIsolate } from '../host-node/thread-isolate.js';
 import { median, row } from './measure.js';
-import { buildFaults } from './isolation.js';
 
 const MiB = 1048576;
 const QUIET_MS = 700;
@@ -24,7 +25,9 @@ type Start = (c: Component, o?: Partial<IsolatedWorkloadOptions>) => Promise<Iso
 
 /** The bench section `faults`: these figures without the rest of `isolation`. */
 export async function faultIsolation(): Promise<string[]> {
-  const bytes = await buildFaults();
+  const dir = new URL('../../test/fixtures/wat/', import.meta.url);
+  const [wat, wit] = await Promise.all([readFile(new URL('faults.wat', dir), 'utf8'), readFile(new URL('faults.wit', dir), 'utf8')]);
+  const bytes = await componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'faults' }));
   const component = await loadComponent(bytes);
   const artifact = await transpileWithJco(bytes, component.digest);
   const imports = { 'wasmhost:faults/host': { double: (x: number) => 2 * x, note: () => {} } };
@@ -155,6 +158,8 @@ export async function duringFaults(start: Start, faults: Component, healthy: Iso
     }
   }
 
+  // The neighbours' workers and the pool's refill finish starting before anything is measured.
+  await new Promise((r) => setTimeout(r, 1000));
   const idle = async (until: () => boolean) => {
     while (!until()) await new Promise((r) => setTimeout(r, 5));
     return 0;

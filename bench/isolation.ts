@@ -28,7 +28,7 @@ const faultsHost: CapabilityProvider = {
   create: () => ({ 'wasmhost:faults/host': { double: (x: number) => 2 * x, note: () => {} } }),
 };
 
-export async function buildFaults(): Promise<Uint8Array> {
+async function buildFaults(): Promise<Uint8Array> {
   const dir = join(ROOT, 'test/fixtures/wat');
   const [wat, wit] = await Promise.all([readFile(join(dir, 'faults.wat'), 'utf8'), readFile(join(dir, 'faults.wit'), 'utf8')]);
   return componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'faults' }));
