@@ -64,12 +64,12 @@ export function createThreadIsolate(options: ThreadIsolateOptions = {}): ThreadI
   let closed = false;
 
   function start(name: string, heap: number, background = false): Started {
-    const limits = {
+    const workerOptions = {
       name: `wasmhost ${name}`,
       resourceLimits: { maxOldGenerationSizeMb: heap, maxYoungGenerationSizeMb: options.youngMb ?? Math.max(1, Math.min(16, Math.floor(heap / 4))) },
     };
     const lowered = background && backgroundNice > 0;
-    const worker = lowered ? new Worker(backgroundScript(url, backgroundNice), { ...limits, eval: true }) : new Worker(url, limits);
+    const worker = lowered ? new Worker(backgroundScript(url, backgroundNice), { ...workerOptions, eval: true }) : new Worker(url, workerOptions);
     const started: Started = { name, worker, ended: false };
     const end = (error: WasmhostError) => {
       if (started.ended) return;
