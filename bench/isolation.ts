@@ -15,6 +15,7 @@ import { transpileWithJco } from '../src/component/transpile.js';
 import { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions } from '../src/runtime/isolated-workload.js';
 import { createThreadIsolate } from '../host-node/thread-isolate.js';
 import { median, nsPerOp, row } from './measure.js';
+import { duringFaults } from './fault-isolation.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MiB = 1048576;
@@ -169,42 +170,5 @@ async function startTimes(host: ReturnType<typeof createHost>, alarm: Component,
   return [
     row('start + first call: in-process (prepared)', median(local), 'ms'),
     row('start + first call: worker', median(worker), 'ms', { label: 'in-process', value: median(local) }),
-  ];
-}
-
-/** A healthy workload's latency alone, then while three others loop, trap and exhaust memory. */
-async function duringFaults(isolated: (c: Component, o?: Partial<IsolatedWorkloadOptions>) => Promise<IsolatedWorkload>, faults: Component, healthy: IsolatedWorkload): Promise<string[]> {
-  const options = { limits: { callTimeoutMs: 200, memoryBytes: 16 * MiB }, backoff: { initialMs: 20, maxMs: 20 } };
-  const faulty = await Promise.all([['spin'], ['boom'], ['hog', 1_000_000]].map(async (call) => ({ call, workload: await isolated(faults, options), stops: [] as number[] })));
-  const latencies = async (until: () => boolean) => {
-    const out: number[] = [];
-    for (let i = 0; !until(); i++) {
-      const t = performance.now();
-      await healthy.call(i % 2 ? 'ok' : 'ask', i);
-      out.push((performance.now() - t) * 1000);
-    }
-    return out.sort((a, b) => a - b);
-  };
-  const quietEnd = performance.now() + 1000;
-  const quiet = await latencies(() => performance.now() > quietEnd);
-  let done = false;
-  const runs = Promise.all(faulty.map(async (f) => {
-    for (let round = 0; round < 5; round++) {
-      while (f.workload.state !== 'running') await new Promise((r) => setTimeout(r, 2));
-      const t = performance.now();
-      await f.workload.call(String(f.call[0]), ...f.call.slice(1)).catch(() => undefined);
-      f.stops.push(performance.now() - t);
-    }
-  })).finally(() => (done = true));
-  const busy = await latencies(() => done);
-  await runs;
-  await Promise.all(faulty.map((f) => f.workload.close()));
-  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-  return [
-    row('healthy call p50, alone (ok/ask alternating)', pct(quiet, 0.5), 'µs'),
-    row('healthy call p50, while 3 others fail', pct(busy, 0.5), 'µs', { label: 'alone', value: pct(quiet, 0.5) }),
-    row('healthy call p99, alone', pct(quiet, 0.99), 'µs'),
-    row('healthy call p99, while 3 others fail', pct(busy, 0.99), 'µs', { label: 'alone', value: pct(quiet, 0.99) }),
-    ...faulty.map((f) => row(`${f.call[0]}: stopped after (median of 5)`, median(f.stops), 'ms', f.call[0] === 'spin' ? { label: 'limit', value: 200 } : undefined)),
   ];
 }

@@ -9,6 +9,7 @@ import { reinstantiate } from './reinstantiate.js';
 import { checkTime } from './check-time.js';
 import { deployTime } from './deploy-time.js';
 import { isolation } from './isolation.js';
+import { faultIsolation } from './fault-isolation.js';
 import { channelFloor } from './channel-floor.js';
 import { valueForm } from './value-form.js';
 import { bridgeEcho } from './bridge-echo.js';
@@ -39,6 +40,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   'worker-start': () => workerStart(alarm),
   reinstantiate: () => reinstantiate(alarm),
   isolation: () => isolation(alarm),
+  faults: () => faultIsolation(),
   'channel-floor': () => channelFloor(),
   'value-form': () => valueForm(),
   deploy: () => deployTime(join(root, 'examples', 'threshold-alarm-c', 'threshold-alarm.wasm')),

@@ -17,9 +17,25 @@ export interface ThreadIsolateOptions {
    * refilled after each hand-out; idle workers do not keep the process alive.
    */
   pool?: number;
+  /**
+   * The nice value (Linux, where it is per thread) a `background` worker's thread lowers itself
+   * to before it loads anything, so a crash-looping workload's starts and runs take only the CPU
+   * the host thread and healthy workloads leave (default 19; 0: never lowered).
+   */
+  backgroundNice?: number;
 }
 
 const DEFAULT_HEAP_MB = 64;
+const DEFAULT_BACKGROUND_NICE = 19;
+
+/**
+ * The worker script of a background worker: its thread lowers its own priority (Linux applies
+ * `setpriority` to the calling thread only; a process could not raise it back without
+ * privilege, which is why pooled workers, handed to healthy workloads, never do this), then loads the entry.
+ */
+function backgroundScript(url: URL, nice: number): string {
+  return `try { require('node:os').setPriority(${nice}); } catch {}\nimport(${JSON.stringify(url.href)});`;
+}
 
 /** The worker entry built by `npm run build`; from the TypeScript sources (tests), the one in dist/. */
 function defaultWorkerUrl(): URL {
@@ -42,14 +58,18 @@ export function createThreadIsolate(options: ThreadIsolateOptions = {}): ThreadI
   const url = options.workerUrl ?? defaultWorkerUrl();
   const defaultHeap = options.heapMb ?? DEFAULT_HEAP_MB;
   const poolSize = options.pool ?? 1;
+  // Elsewhere `setpriority` on "this process" would lower the host thread too.
+  const backgroundNice = process.platform === 'linux' ? options.backgroundNice ?? DEFAULT_BACKGROUND_NICE : 0;
   const idle: Started[] = [];
   let closed = false;
 
-  function start(name: string, heap: number): Started {
-    const worker = new Worker(url, {
+  function start(name: string, heap: number, background = false): Started {
+    const workerOptions = {
       name: `wasmhost ${name}`,
       resourceLimits: { maxOldGenerationSizeMb: heap, maxYoungGenerationSizeMb: options.youngMb ?? Math.max(1, Math.min(16, Math.floor(heap / 4))) },
-    });
+    };
+    const lowered = background && backgroundNice > 0;
+    const worker = lowered ? new Worker(backgroundScript(url, backgroundNice), { ...workerOptions, eval: true }) : new Worker(url, workerOptions);
     const started: Started = { name, worker, ended: false };
     const end = (error: WasmhostError) => {
       if (started.ended) return;
@@ -79,14 +99,16 @@ export function createThreadIsolate(options: ThreadIsolateOptions = {}): ThreadI
 
   return {
     get idle() { return idle.length; },
-    spawn({ name, heapMb }): IsolateWorker {
+    spawn({ name, heapMb, priority }): IsolateWorker {
       const heap = heapMb ?? defaultHeap;
-      const pooled = heap === defaultHeap ? idle.shift() : undefined;
-      const started = pooled ?? start(name, heap);
+      // A background start boots its own lowered thread and leaves the pool to first starts.
+      const background = priority === 'background';
+      const pooled = heap === defaultHeap && !background ? idle.shift() : undefined;
+      const started = pooled ?? start(name, heap, background);
       started.name = name;
       started.worker.ref();
-      // Replaced after this turn, so the spawn that took it does not wait for the next one.
-      if (poolSize > 0) setImmediate(refill);
+      // Filled or replaced after this turn, so the spawn does not wait for it.
+      if (poolSize > 0 && !background) setImmediate(refill);
       const exitListeners: ((error: WasmhostError) => void)[] = [];
       started.onEnd = (error) => {
         for (const listener of exitListeners) listener(error);

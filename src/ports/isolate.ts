@@ -18,6 +18,12 @@ export interface IsolateSpawnOptions {
   name: string;
   /** JS heap cap in MiB, where the platform can set one (Wasm memory is capped separately). */
   heapMb?: number;
+  /**
+   * `background`: the worker replaces an instance that failed soon after it started (a crash
+   * loop), so its start and its run yield the CPU to the host thread and to healthy workloads,
+   * where the platform can lower a thread's priority (default `normal`).
+   */
+  priority?: 'normal' | 'background';
 }
 
 /** One worker, seen from the host thread. */

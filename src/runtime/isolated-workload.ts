@@ -148,6 +148,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   let restartTimer: unknown;
   let restarts = 0;
   let everRan = false;
+  // Set when an instance failed soon after its start: the next ones start as background workers.
+  let crashLooping = false;
   let nextId = 0;
 
   const telemetry = options.telemetry ?? noopTelemetry;
@@ -265,7 +267,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function spawn(): Promise<void> {
     const channel = createSyncCallBuffer(options.channelBytes);
     const notes = createNoteRingBuffer(options.noteRingBytes);
-    const worker = options.isolate.spawn({ name, heapMb: limits.heapMb });
+    const worker = options.isolate.spawn({ name, heapMb: limits.heapMb, priority: crashLooping ? 'background' : 'normal' });
     let started!: Generation['started'];
     const ready = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
     const resources = createResourceTable(name, plan.resources, resourceClasses, options.maxResources);
@@ -313,6 +315,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     // A first start that fails is the caller's error to handle; nothing restarts.
     if (state === 'closed' || reason === 'closed' || !everRan) return emit({ type: 'stopped', workload: name, reason, error });
     const wait = backoff.next(g.readyAt === undefined ? undefined : performance.now() - g.readyAt);
+    crashLooping = backoff.looping;
     state = 'waiting';
     restartAt = performance.now() + wait;
     emit({ type: 'stopped', workload: name, reason, error, restartInMs: wait });

@@ -22,7 +22,9 @@ import { watComponentPath } from '../support/wat-components.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const MiB = 1048576;
-const isolate = createThreadIsolate();
+// Restarts at the host's priority: these tests are about limits and restarts with 200 ms call
+// limits, which a lowered thread can miss on a busy machine (crash-loop-priority.test.ts covers that).
+const isolate = createThreadIsolate({ backgroundNice: 0 });
 const open: IsolatedWorkload[] = [];
 /** Export calls by message (the default) or through the shared-memory call slot: every test runs both ways. */
 let callSlot = false;

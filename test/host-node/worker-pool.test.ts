@@ -71,13 +71,24 @@ describe('the worker pool', () => {
     await taken.terminate();
   });
 
-  it('a workload restarted after a trap gets a pooled worker that answers', async () => {
+  it('a workload restarted after a trap gets a worker that answers', async () => {
     const isolate = isolateWith(1);
     const workload = await start(isolate);
     await expect(workload.call('boom')).rejects.toMatchObject({ code: 'trap' });
     await untilRunning(workload);
     expect(await workload.call('ok', 1)).toBe(2);
     expect(workload.restarts).toBe(1);
+  });
+
+  it('a background spawn starts its own thread: it neither takes nor refills the pool', async () => {
+    const isolate = isolateWith(1);
+    await start(isolate);
+    await tick();
+    const background = isolate.spawn({ name: 'looping', priority: 'background' });
+    expect(isolate.idle).toBe(1);
+    await tick();
+    expect(isolate.idle).toBe(1);
+    await background.terminate();
   });
 
   it('a workload with its own heap cap gets a fresh worker; the idle ones stay for the default', async () => {

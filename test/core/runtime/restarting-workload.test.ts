@@ -5,7 +5,6 @@ import { createHost, type Host } from '../../../src/create-host.js';
 import type { Component } from '../../../src/component/component.js';
 import { createMemoryArtifactCache } from '../../../src/memory/memory-artifact-cache.js';
 import { createManualClock } from '../../../src/memory/memory-agent-ports.js';
-import { createBackoffSchedule } from '../../../src/runtime/backoff.js';
 import { createRestartingWorkload, type RestartEvent } from '../../../src/runtime/restarting-workload.js';
 import { WasmhostError } from '../../../src/errors.js';
 
@@ -24,15 +23,6 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 /** Waits until a restart that the clock has made due has finished instantiating (real work, more than one tick under load). */
 const running = (w: { state: string }) => vi.waitFor(() => expect(w.state).toBe('running'), { timeout: 10_000, interval: 5 });
 const rejection = (p: Promise<unknown>) => p.then(() => expect.fail('the call succeeded'), (e: unknown) => e as WasmhostError);
-
-describe('backoff schedule', () => {
-  it('doubles to the cap and starts over after a healthy period', () => {
-    const backoff = createBackoffSchedule({ initialMs: 100, maxMs: 1000, resetAfterMs: 5000 });
-    expect([1, 2, 3, 4, 5, 6].map(() => backoff.next(10))).toEqual([100, 200, 400, 800, 1000, 1000]);
-    expect(backoff.next(5000)).toBe(100);
-    expect(backoff.next(undefined)).toBe(200);
-  });
-});
 
 describe('in-process restarts (an injected clock, no sleeps)', () => {
   it('a trapping export restarts with exponential backoff, not on every call', async () => {
