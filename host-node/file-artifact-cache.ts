@@ -19,7 +19,7 @@ interface EntryManifest { digest: string; files: Record<string, string> }
 
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
-/** V8's code cache of the glue: derived, checked by V8 itself, so not in the manifest. */
+/** V8's code cache of the glue: derived, so not in the manifest; it names the code it was made from (code-cache.ts). */
 const CODE_CACHE = 'component.js.v8cache';
 
 /**

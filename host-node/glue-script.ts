@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Script } from 'node:vm';
 import type { GlueModule } from '../src/ports/artifact-cache.js';
+import { codeKey, openCodeCache, sealCodeCache } from './code-cache.js';
 
 // Importing jco's glue as an ES module costs ~15 ms per fresh process (module loader
 // plus parsing 100+ KB). The glue has no imports and exports `instantiate` (and an
@@ -19,14 +20,16 @@ export function glueAsScript(source: string): string | undefined {
 }
 
 /**
- * Loads the glue from `path` as a script with a V8 code cache at `cachePath`. The cache is
- * written after the first instantiation, so it holds the functions instantiation compiled;
- * V8 rejects a cache that does not match the source, and a rejected cache is rewritten.
+ * Loads the glue from `path` as a script with a V8 code cache at `cachePath`, used only when it
+ * was made from this very code (code-cache.ts). Otherwise a new cache is written once the
+ * first instantiation is done and whatever runs right after it (a first call) has run, so it
+ * holds the functions those compiled; a cache V8 rejects is rewritten the same way.
  */
 export async function loadGlueScript(path: string, source: string, cachePath: string, fallback: () => Promise<GlueModule>): Promise<GlueModule> {
   const code = glueAsScript(source);
   if (!code) return fallback();
-  const cachedData = await readFile(cachePath).catch(() => undefined);
+  const key = codeKey(code);
+  const cachedData = openCodeCache(await readFile(cachePath).catch(() => undefined), key);
   const script = new Script(code, { filename: path, cachedData });
   const glue = script.runInThisContext() as GlueModule;
   if (cachedData && !script.cachedDataRejected) return glue;
@@ -36,7 +39,8 @@ export async function loadGlueScript(path: string, source: string, cachePath: st
       const exports = await glue.instantiate(...args);
       if (!saved) {
         saved = true;
-        await writeFile(cachePath, script.createCachedData()).catch(() => undefined);
+        // A macrotask later: after the caller's synchronous first call, before a short-lived process exits.
+        setTimeout(() => void writeFile(cachePath, sealCodeCache(script.createCachedData(), key)).catch(() => undefined), 0);
       }
       return exports;
     },
