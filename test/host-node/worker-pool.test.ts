@@ -155,4 +155,22 @@ describe('compiled modules shared across workers', () => {
     expect(await first.call('ok', 1)).toBe(2);
     held.release();
   });
+
+  it('a code cache goes only to workloads of the very same glue source, not of another transpile of the same digest', async () => {
+    const modules = createModuleCache();
+    const first = await start(isolateWith(1), { modules });
+    const held = await modules.acquire(faults.artifact, 4 * MiB);
+    expect(held.glue.cache).toBeInstanceOf(Uint8Array);
+    // Same digest and length, other code (V8 would accept the cache and run the first glue's code).
+    const { glue } = faults.artifact;
+    const other = { ...faults.artifact, glue: `${glue.slice(0, -1)}${glue.endsWith(' ') ? '\n' : ' '}` };
+    expect(other.glue).not.toBe(faults.artifact.glue);
+    expect(other.glue.length).toBe(faults.artifact.glue.length);
+    const foreign = await modules.acquire(other, 4 * MiB);
+    expect(foreign.glue.cache).toBeUndefined();
+    expect(foreign.glue).not.toBe(held.glue);
+    expect(await first.call('ok', 1)).toBe(2);
+    foreign.release();
+    held.release();
+  });
 });
