@@ -1,7 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Script } from 'node:vm';
 import type { GlueModule } from '../src/ports/artifact-cache.js';
-import { codeKey, openCodeCache, sealCodeCache } from './code-cache.js';
 
 // Importing jco's glue as an ES module costs ~15 ms per fresh process (module loader
 // plus parsing 100+ KB). The glue has no imports and exports `instantiate` (and an
@@ -28,6 +27,8 @@ export function glueAsScript(source: string): string | undefined {
 export async function loadGlueScript(path: string, source: string, cachePath: string, fallback: () => Promise<GlueModule>): Promise<GlueModule> {
   const code = glueAsScript(source);
   if (!code) return fallback();
+  // Imported here: workers load this file for glueAsScript and need no node:crypto.
+  const { codeKey, openCodeCache, sealCodeCache } = await import('./code-cache.js');
   const key = codeKey(code);
   const cachedData = openCodeCache(await readFile(cachePath).catch(() => undefined), key);
   const script = new Script(code, { filename: path, cachedData });

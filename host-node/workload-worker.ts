@@ -1,6 +1,7 @@
 // The entry of a workload worker (worker_threads): one component instance per worker.
 // The work is src/runtime/worker-runtime.ts; this entry supplies the parent port, jco's
 // glue as a classic script (glue-script.ts) and WASI from the Node provider.
+import { startTrace } from './start-trace.js';
 import { parentPort } from 'node:worker_threads';
 import { Script } from 'node:vm';
 import type { GlueModule } from '../src/ports/artifact-cache.js';
@@ -9,18 +10,34 @@ import { runWorkloadWorker, sandboxedWasi } from '../src/runtime/worker-runtime.
 import { glueAsScript } from './glue-script.js';
 import type { StdoutTail } from '../src/capabilities/stdout-tail.js';
 
+const trace = startTrace();
+trace.mark('loaded');
 const port = parentPort;
 let stdout: StdoutTail | undefined;
 if (!port) throw new Error('workload-worker.js runs as a worker_threads worker');
 
 runWorkloadWorker({
-  post: (message: WorkerToHost) => port.postMessage(message),
-  onMessage: (listener) => void port.on('message', (message: HostToWorker) => listener(message)),
-  loadGlue: async (source, name, digest, cache) => scriptGlue(source, name, cache) ?? importGlue(source, digest),
+  post(message: WorkerToHost) {
+    port.postMessage(message);
+    if (message.type === 'ready') trace.mark('ready');
+    else if (message.type === 'result' || message.type === 'failed') (trace.mark('answered'), trace.send());
+  },
+  onMessage: (listener) => void port.on('message', (message: HostToWorker) => {
+    trace.mark(message.type === 'init' ? 'init' : 'call');
+    listener(message);
+  }),
+  async loadGlue(source, name, digest, cache) {
+    trace.mark('glue');
+    const glue = scriptGlue(source, name, cache) ?? (await importGlue(source, digest));
+    trace.mark('glue-loaded');
+    return glue;
+  },
   // The same provider the host uses in-process, loaded only when the component imports WASI.
   async wasiImports(init) {
+    trace.mark('wasi');
     const [{ createWasiProvider }, { trackStdoutTail }] = await Promise.all([import('./wasi-provider.js'), import('../src/capabilities/stdout-tail.js')]);
     stdout = trackStdoutTail(createWasiProvider({ args: init.wasi?.sandbox.args }));
+    trace.mark('wasi-loaded');
     return sandboxedWasi(stdout.provider, init);
   },
   stdoutEndsMidLine: () => stdout?.endsMidLine() ?? false,
