@@ -95,11 +95,11 @@ function phases(s: StartSteps, at: number, ready: number, done: number): Record<
     ...(s.wasi !== undefined ? { 'wasi shim': s['wasi-loaded'] - s.wasi } : {}),
     glue: s['glue-loaded'] - s.glue,
     instantiate: s.ready - s['glue-loaded'],
-    'ready to call': s.call - s.ready,
+    'ready reaches host': ready - s.ready,
+    'host to call': s.call - ready,
     'first call': s.answered - s.call,
     'result to host': done - s.answered,
   });
-  out['(host: ready)'] = ready - at;
   return out;
 }
 

@@ -242,6 +242,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       case 'doorbell':
         return g.server.poke();
       case 'result':
+        if (message.glueCache) compiled.glue.cache = message.glueCache;
         stdoutMidLine = message.stdoutMidLine === true;
         if (running?.id === message.id) settle(running).resolve(message.value);
         return pump();

@@ -146,6 +146,10 @@ describe('compiled modules shared across workers', () => {
     const held = await modules.acquire(faults.artifact, 4 * MiB);
     expect(held.glue.cache).toBeInstanceOf(Uint8Array);
     expect(held.glue.cache!.byteLength).toBeGreaterThan(1000);
+    // The first call's result brings a fuller cache: the glue its call path compiled too.
+    const atReady = held.glue.cache!;
+    expect(await first.call('ask', 2)).toBe(5);
+    expect(held.glue.cache!.byteLength).toBeGreaterThan(atReady.byteLength);
     const second = await start(isolate, { modules });
     expect(await second.call('ask', 3)).toBe(7);
     held.glue.cache = new Uint8Array(held.glue.cache!.byteLength).fill(7); // not V8's: rejected, compiled from source
