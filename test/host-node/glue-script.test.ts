@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
-import { glueAsScript, loadGlueScript } from '../../host-node/glue-script.js';
+import { glueAsScript } from '../../host-node/glue-script.js';
+import { loadGlueScript } from '../../host-node/glue-code-cache.js';
 import { transpileWithJco } from '../../src/component/transpile.js';
 import { watComponentPath } from '../support/wat-components.js';
 
@@ -37,7 +38,7 @@ describe('jco glue as a script with a V8 code cache', () => {
     await writeFile(join(dir, 'component.js'), glue);
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
       import { readFile } from 'node:fs/promises';
-      import { loadGlueScript } from ${JSON.stringify(new URL('../../dist/host-node/glue-script.js', import.meta.url).href)};
+      import { loadGlueScript } from ${JSON.stringify(new URL('../../dist/host-node/glue-code-cache.js', import.meta.url).href)};
       const dir = ${JSON.stringify(dir)};
       const glue = await loadGlueScript(dir + '/component.js', await readFile(dir + '/component.js', 'utf8'), dir + '/component.js.v8cache', () => { throw new Error('fallback'); });
       const exports = await glue.instantiate(async () => WebAssembly.compile(await readFile(dir + '/core.wasm')), {});
@@ -52,7 +53,7 @@ describe('jco glue as a script with a V8 code cache', () => {
     const dir = await mkdtemp(join(tmpdir(), 'wasmhost-glue-'));
     const glueOf = (n: number) => `export function instantiate() { return Promise.resolve({ answer: ${n} }); }\n`;
     const load = (n: number, cache: string) => spawnSync(process.execPath, ['--input-type=module', '-e', `
-      import { loadGlueScript } from ${JSON.stringify(new URL('../../dist/host-node/glue-script.js', import.meta.url).href)};
+      import { loadGlueScript } from ${JSON.stringify(new URL('../../dist/host-node/glue-code-cache.js', import.meta.url).href)};
       const glue = await loadGlueScript('component.js', ${JSON.stringify(glueOf(n))}, ${JSON.stringify(cache)}, () => { throw new Error('fallback'); });
       console.log((await glue.instantiate(() => { throw new Error('unused'); }, {})).answer);
     `], { encoding: 'utf8' });
