@@ -5,6 +5,9 @@
 // it uses. `import.meta.url` keeps pointing at the module's own file in dist/, so the files
 // found beside a module (the worker entry, the transpile child, the page) are found as before.
 // bin/wasmhost.js uses the bundle only when it is newer than tsc's output (see there).
+// It also bundles the transpiler process's entry with jco and a WASI of its own in place of
+// preview2-shim (transpiler-wasi.ts) into dist/host-node/transpile-child.bundle.js, which
+// transpile-process.ts likewise uses when it is newer than transpile-child.js.
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -18,26 +21,47 @@ const META_URL = /(?<!['"`])\bimport\.meta\.url\b(?!['"`])/g;
 const ownUrls = {
   name: 'own-import-meta-url',
   setup(b) {
-    b.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, async (args) => {
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       if (!source.includes('import.meta.url')) return undefined;
-      const rel = relative(outdir, args.path).split('\\').join('/');
+      const rel = relative(dirname(b.initialOptions.outfile ?? join(outdir, 'x.js')), args.path).split('\\').join('/');
       return { contents: source.replace(META_URL, `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
     });
   },
 };
 
-await rm(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { main: join(root, 'dist', 'host-node', 'cli', 'main.js') },
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  chunkNames: 'chunk-[hash]',
-  plugins: [ownUrls],
-  logLevel: 'warning',
-});
+/** Bundles the transpiler process's entry (from tsc's output) into `outfile`, preview2-shim replaced. */
+export async function bundleTranspileChild(outfile) {
+  const shim = join(root, 'dist', 'host-node', 'transpiler-wasi.js');
+  await build({
+    entryPoints: [join(root, 'dist', 'host-node', 'transpile-child.js')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    alias: Object.fromEntries(['cli', 'filesystem', 'io', 'random'].map((m) => [`@bytecodealliance/preview2-shim/${m}`, shim])),
+    plugins: [ownUrls],
+    preserveSymlinks: true,
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await rm(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: { main: join(root, 'dist', 'host-node', 'cli', 'main.js') },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    chunkNames: 'chunk-[hash]',
+    plugins: [ownUrls],
+    preserveSymlinks: true,
+    logLevel: 'warning',
+  });
+  await bundleTranspileChild(join(root, 'dist', 'host-node', 'transpile-child.bundle.js'));
+}

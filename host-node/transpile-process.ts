@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { WasmhostError, type WasmhostErrorJson } from '../src/errors.js';
 import type { TranspiledArtifact } from '../src/ports/artifact-cache.js';
@@ -32,6 +33,17 @@ function defaultChildUrl(): URL {
   return here.endsWith('.ts') ? new URL('../dist/host-node/transpile-child.js', here) : new URL('./transpile-child.js', here);
 }
 
+/**
+ * The child's entry: the bundle `npm run build` makes beside it (jco without preview2-shim, see
+ * transpiler-wasi.ts) when it is not older than tsc's output, else the entry itself.
+ */
+async function defaultChild(): Promise<string> {
+  const entry = defaultChildUrl();
+  const bundle = new URL('./transpile-child.bundle.js', entry);
+  const modified = (url: URL) => stat(url).then((s) => s.mtimeMs, () => -1);
+  return fileURLToPath((await modified(bundle)) >= (await modified(entry)) ? bundle : entry);
+}
+
 type Reply = { artifact: TranspiledArtifact; steps: TranspileSteps } | { error: WasmhostErrorJson };
 
 /**
@@ -39,11 +51,11 @@ type Reply = { artifact: TranspiledArtifact; steps: TranspileSteps } | { error: 
  * transpiler's memory at most); the host's event loop keeps answering meanwhile.
  */
 export function createProcessTranspiler(options: ProcessTranspilerOptions = {}): Transpiler {
-  const child = fileURLToPath(options.childUrl ?? defaultChildUrl());
+  const child = options.childUrl ? Promise.resolve(fileURLToPath(options.childUrl)) : undefined;
   const execArgv = options.execArgv ?? ['--liftoff-only'];
   let queue: Promise<unknown> = Promise.resolve();
   return (bytes, digest) => {
-    const run = queue.then(() => transpileInChild(child, execArgv, bytes, digest, options.onSteps));
+    const run = queue.then(async () => transpileInChild(await (child ?? defaultChild()), execArgv, bytes, digest, options.onSteps));
     queue = run.catch(() => undefined);
     return run;
   };
