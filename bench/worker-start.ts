@@ -11,6 +11,7 @@ import { createIsolatedWorkload, type IsolatedWorkloadOptions } from '../src/run
 import { createModuleCache } from '../src/runtime/module-cache.js';
 import { createThreadIsolate } from '../host-node/thread-isolate.js';
 import { START_TRACE_CHANNEL, type StartSteps } from '../host-node/start-trace.js';
+import { workloadWorkerUrl } from '../host-node/workload-worker-url.js';
 import { BroadcastChannel } from 'node:worker_threads';
 import { performance as perf } from 'node:perf_hooks';
 import { median, row } from './measure.js';
@@ -31,8 +32,9 @@ export async function workerStart(componentPath: string, runs = 9): Promise<stri
   const component = await host.load(await readFile(componentPath));
   await host.engine.prepare(component);
   const artifact = await transpileWithJco(component.bytes, component.digest);
-  const fresh = createThreadIsolate({ pool: 0 });
-  const pooled = createThreadIsolate({ pool: 1 });
+  // The worker entry the hosts use (the bundle when built).
+  const fresh = createThreadIsolate({ pool: 0, workerUrl: workloadWorkerUrl() });
+  const pooled = createThreadIsolate({ pool: 1, workerUrl: workloadWorkerUrl() });
   const modules = createModuleCache();
   const imports = () => buildImports(component.world, host.providers, { workload: 'bench', config, grants, log: () => {} });
   function options(isolate: IsolatedWorkloadOptions['isolate'], extra: Partial<IsolatedWorkloadOptions> = {}): IsolatedWorkloadOptions {

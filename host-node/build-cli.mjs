@@ -7,7 +7,8 @@
 // bin/wasmhost.js uses the bundle only when it is newer than tsc's output (see there).
 // It also bundles the transpiler process's entry with jco and a WASI of its own in place of
 // preview2-shim (transpiler-wasi.ts) into dist/host-node/transpile-child.bundle.js, which
-// transpile-process.ts likewise uses when it is newer than transpile-child.js.
+// transpile-process.ts likewise uses when it is newer than transpile-child.js; and the workload
+// worker into dist/host-node/worker-bundle/ (workload-worker-url.ts).
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -24,7 +25,8 @@ const ownUrls = {
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       if (!source.includes('import.meta.url')) return undefined;
-      const rel = relative(dirname(b.initialOptions.outfile ?? join(outdir, 'x.js')), args.path).split('\\').join('/');
+      const out = b.initialOptions.outfile ? dirname(b.initialOptions.outfile) : b.initialOptions.outdir;
+      const rel = relative(out, args.path).split('\\').join('/');
       return { contents: source.replace(META_URL, `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
     });
   },
@@ -41,6 +43,25 @@ export async function bundleTranspileChild(outfile) {
     platform: 'node',
     target: 'node20',
     alias: Object.fromEntries(['cli', 'filesystem', 'io', 'random'].map((m) => [`@bytecodealliance/preview2-shim/${m}`, shim])),
+    plugins: [ownUrls],
+    preserveSymlinks: true,
+    logLevel: 'warning',
+  });
+}
+
+/** Bundles the workload worker's entry (from tsc's output) into `dir` (inside the package, so its packages resolve). */
+export async function bundleWorker(dir) {
+  await rm(dir, { recursive: true, force: true });
+  await build({
+    entryPoints: [join(root, 'dist', 'host-node', 'workload-worker.js')],
+    outdir: dir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    chunkNames: 'chunk-[hash]',
     plugins: [ownUrls],
     preserveSymlinks: true,
     logLevel: 'warning',
@@ -64,4 +85,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     logLevel: 'warning',
   });
   await bundleTranspileChild(join(root, 'dist', 'host-node', 'transpile-child.bundle.js'));
+  // The workload worker, the same way as the CLI (workload-worker-url.ts picks it).
+  await bundleWorker(join(root, 'dist', 'host-node', 'worker-bundle'));
 }
