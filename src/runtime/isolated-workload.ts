@@ -207,6 +207,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function onMessage(g: Generation, message: WorkerToHost): void {
     if (!g.alive) return;
     g.received++;
+    // A first result may bring a fuller glue code cache (the glue that call compiled too).
+    if (message.type === 'result' && message.glueCache) compiled.glue.cache = message.glueCache;
     handle(g, message);
     if (g.early) slotResult(g);
   }
@@ -242,7 +244,6 @@ export async function createIsolatedWorkload(component: Component, options: Isol
       case 'doorbell':
         return g.server.poke();
       case 'result':
-        if (message.glueCache) compiled.glue.cache = message.glueCache;
         stdoutMidLine = message.stdoutMidLine === true;
         if (running?.id === message.id) settle(running).resolve(message.value);
         return pump();
