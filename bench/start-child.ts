@@ -1,12 +1,13 @@
 // One start measured in a fresh process, so nothing is warm but what the mode says.
-// argv: <bare|warm|cold> <component.wasm> <cache dir>; prints one JSON line.
+// argv: <bare|warm|cold> <component.wasm> <cache dir>; prints one JSON line: `ms` (the start,
+// from after the modules are loaded) and `steps` (where the process's time went, in ms).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createNodeHost } from '../host-node/node-host.js';
-import { createDeviceProvider, createSimulatedDrivers } from '../src/capabilities/device-provider.js';
 import { sha256Digest } from '../src/component/digest.js';
 import { stubImports } from './stub-imports.js';
+import type { TranspileSteps } from '../host-node/transpile-process.js';
 
+const entered = performance.now(); // Node's boot, up to this module's first line
 const [mode, componentPath, cacheDir] = process.argv.slice(2);
 const bytes = await readFile(componentPath);
 
@@ -28,10 +29,28 @@ if (mode === 'bare') {
   }
   console.log(JSON.stringify({ ms: performance.now() - start, modules: files.length, linked }));
 } else {
+  const t0 = performance.now();
+  const [{ createNodeHost }, { createDeviceProvider, createSimulatedDrivers }, { createProcessTranspiler }] = await Promise.all([
+    import('../host-node/node-host.js'),
+    import('../src/capabilities/device-provider.js'),
+    import('../host-node/transpile-process.js'),
+  ]);
   const start = performance.now();
-  const host = createNodeHost({ cacheDir, providers: [createDeviceProvider(createSimulatedDrivers())], log: () => {} });
+  // The default transpiler, told where its time went.
+  let transpile: TranspileSteps | undefined;
+  const transpiler = createProcessTranspiler({ onSteps: (steps) => (transpile = steps) });
+  const host = createNodeHost({ cacheDir, providers: [createDeviceProvider(createSimulatedDrivers())], log: () => {}, transpile: transpiler });
+  const t1 = performance.now();
   const component = await host.load(bytes);
+  const t2 = performance.now();
   const workload = await host.instantiate(component, { config: { threshold: '1000' }, grants: { sensors: ['*'], actuators: ['*'] } });
+  const t3 = performance.now();
   workload.call('process', 21);
-  console.log(JSON.stringify({ ms: performance.now() - start }));
+  const t4 = performance.now();
+  const steps: Record<string, number> = { 'node boot': entered, 'host modules': start - t0, 'create host': t1 - start, 'load (digest, world)': t2 - t1, instantiate: t3 - t2, 'first call': t4 - t3 };
+  if (transpile) {
+    const { process: whole = 0, boot, 'jco import': jco, transpile: generate } = transpile;
+    Object.assign(steps, { '(of instantiate) transpiler process': whole, 'its Node boot': boot, 'its jco import': jco, 'its transpile': generate, 'its reply and exit': whole - boot - jco - generate });
+  }
+  console.log(JSON.stringify({ ms: t4 - start, steps }));
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadGlueScript } from './glue-script.js';
+import { loadGlueScript } from './glue-code-cache.js';
 import type { ArtifactCache, CachedArtifact, GlueModule, TranspiledArtifact } from '../src/ports/artifact-cache.js';
 
 /** Options of the file-system artifact cache. */
@@ -19,7 +19,7 @@ interface EntryManifest { digest: string; files: Record<string, string> }
 
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
-/** V8's code cache of the glue: derived, checked by V8 itself, so not in the manifest. */
+/** V8's code cache of the glue: derived, so not in the manifest; it names the code it was made from (glue-code-cache.ts). */
 const CODE_CACHE = 'component.js.v8cache';
 
 /**
@@ -87,7 +87,7 @@ function cachedFromDisk(dir: string, digest: string, files: Record<string, Uint8
   const source = Buffer.from(files[GLUE]).toString('utf8');
   return {
     digest,
-    importGlue: () => (glue ??= loadGlueScript(path, source, join(dir, CODE_CACHE), asModule)),
+    importGlue: () => (glue ??= loadGlueScript(path, source, join(dir, CODE_CACHE), asModule, glueSum)),
     coreModule: async (name) => (name.endsWith('.wasm') ? files[name] : undefined),
     artifact: async () => ({ digest, glue: source, coreModules: Object.fromEntries(Object.entries(files).filter(([n]) => n.endsWith('.wasm'))) }),
   };

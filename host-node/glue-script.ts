@@ -1,44 +1,18 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { Script } from 'node:vm';
-import type { GlueModule } from '../src/ports/artifact-cache.js';
-
 // Importing jco's glue as an ES module costs ~15 ms per fresh process (module loader
 // plus parsing 100+ KB). The glue has no imports and exports `instantiate` (and an
 // empty `_util`), so it can run as a classic script instead, with V8's code cache
-// kept beside it: about 2–4 ms. Glue of any other shape is imported as a module.
+// kept beside it (glue-code-cache.ts): about 2–4 ms. Glue of any other shape is imported as a module.
 
 const EXPORT_INSTANTIATE = /^export function instantiate\(/m;
 const EXPORT_UTIL = /^export const _util = /m;
+// Any other import or export at the start of a line. (Not /^\s*…/m: on 150 KB of glue that
+// form costs a worker twice the time, and this runs in every new worker.)
+const OTHER_MODULE_SYNTAX = /(?:^|\n)[ \t]*(?:import|export)\b/;
 
 /** The glue rewritten as a script whose completion value is `{ instantiate }`, or undefined if its shape is unexpected. */
 export function glueAsScript(source: string): string | undefined {
   const body = source.replace(EXPORT_INSTANTIATE, 'function instantiate(').replace(EXPORT_UTIL, 'const _util = ');
-  if (/^\s*(import|export)\b/m.test(body)) return undefined;
+  if (OTHER_MODULE_SYNTAX.test(body)) return undefined;
   // `import.meta.url` only serves jco's default core-module loader, which the host always replaces.
   return `(function () {\n${body.replaceAll('import.meta.url', 'undefined')}\nreturn { instantiate };\n})()`;
-}
-
-/**
- * Loads the glue from `path` as a script with a V8 code cache at `cachePath`. The cache is
- * written after the first instantiation, so it holds the functions instantiation compiled;
- * V8 rejects a cache that does not match the source, and a rejected cache is rewritten.
- */
-export async function loadGlueScript(path: string, source: string, cachePath: string, fallback: () => Promise<GlueModule>): Promise<GlueModule> {
-  const code = glueAsScript(source);
-  if (!code) return fallback();
-  const cachedData = await readFile(cachePath).catch(() => undefined);
-  const script = new Script(code, { filename: path, cachedData });
-  const glue = script.runInThisContext() as GlueModule;
-  if (cachedData && !script.cachedDataRejected) return glue;
-  let saved = false;
-  return {
-    async instantiate(...args) {
-      const exports = await glue.instantiate(...args);
-      if (!saved) {
-        saved = true;
-        await writeFile(cachePath, script.createCachedData()).catch(() => undefined);
-      }
-      return exports;
-    },
-  };
 }

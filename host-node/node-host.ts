@@ -6,6 +6,7 @@ import { createHost, type Host, type HostOptions } from '../src/create-host.js';
 import { createFileArtifactCache } from './file-artifact-cache.js';
 import { createSqliteStore } from './sqlite-store.js';
 import { createThreadIsolate } from './thread-isolate.js';
+import { workloadWorkerUrl } from './workload-worker-url.js';
 import { createProcessTranspiler } from './transpile-process.js';
 import { nodeEngineFeatures } from './cli/engine-features.js';
 
@@ -53,7 +54,7 @@ export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifact
       onCorrupt: (digest, reason) => console.error(`wasmhost: cache entry ${digest} dropped (${reason}); transpiling again`),
     });
   return {
-    artifactCache, digest: options.digest ?? nodeSha256, isolate: options.isolate ?? createThreadIsolate(), engineFeatures: nodeEngineFeatures(),
+    artifactCache, digest: options.digest ?? nodeSha256, isolate: options.isolate ?? createThreadIsolate({ workerUrl: workloadWorkerUrl() }), engineFeatures: nodeEngineFeatures(),
     transpile: options.transpile ?? createProcessTranspiler(),
   };
 }

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { WasmhostError } from '../src/errors.js';
@@ -93,7 +92,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
 function openDatabase(path: string): Database {
   try {
-    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    // node:fs through require, when a store is opened: importing it as a module would load Node's
+    // streams in every process that loads this file (a tenth of a warm `wasmhost run`).
+    const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+    if (path !== ':memory:' && !path.startsWith('file:')) fs.mkdirSync(dirname(path), { recursive: true });
     return new (loadDriver())(path);
   } catch (error) {
     throw new WasmhostError('io', `cannot open the key-value store ${path}: ${message(error)}`, { cause: error });

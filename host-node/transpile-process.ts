@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { WasmhostError, type WasmhostErrorJson } from '../src/errors.js';
 import type { TranspiledArtifact } from '../src/ports/artifact-cache.js';
@@ -17,31 +18,51 @@ export interface ProcessTranspilerOptions {
   childUrl?: URL;
   /** V8 flags of the child (default `--liftoff-only`). */
   execArgv?: string[];
+  /** Told where each transpile's time went (the bench prints it). */
+  onSteps?: (steps: TranspileSteps) => void;
 }
+
+/**
+ * Where a transpile's ms went: the child's `boot` (Node and its modules), `jco import`,
+ * `transpile` (jco's generate), and `process` (the whole, from fork to the artifact received).
+ */
+export type TranspileSteps = Record<'boot' | 'jco import' | 'transpile', number> & { process?: number };
 
 function defaultChildUrl(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../dist/host-node/transpile-child.js', here) : new URL('./transpile-child.js', here);
 }
 
-type Reply = { artifact: TranspiledArtifact } | { error: WasmhostErrorJson };
+/**
+ * The child's entry: the bundle `npm run build` makes beside it (jco without preview2-shim, see
+ * transpiler-wasi.ts) when it is not older than tsc's output, else the entry itself.
+ */
+async function defaultChild(): Promise<string> {
+  const entry = defaultChildUrl();
+  const bundle = new URL('./transpile-child.bundle.js', entry);
+  const modified = (url: URL) => stat(url).then((s) => s.mtimeMs, () => -1);
+  return fileURLToPath((await modified(bundle)) >= (await modified(entry)) ? bundle : entry);
+}
+
+type Reply = { artifact: TranspiledArtifact; steps: TranspileSteps } | { error: WasmhostErrorJson };
 
 /**
  * Transpiles each component in a child Node process, one at a time (a small device holds one
  * transpiler's memory at most); the host's event loop keeps answering meanwhile.
  */
 export function createProcessTranspiler(options: ProcessTranspilerOptions = {}): Transpiler {
-  const child = fileURLToPath(options.childUrl ?? defaultChildUrl());
+  const child = options.childUrl ? Promise.resolve(fileURLToPath(options.childUrl)) : undefined;
   const execArgv = options.execArgv ?? ['--liftoff-only'];
   let queue: Promise<unknown> = Promise.resolve();
   return (bytes, digest) => {
-    const run = queue.then(() => transpileInChild(child, execArgv, bytes, digest));
+    const run = queue.then(async () => transpileInChild(await (child ?? defaultChild()), execArgv, bytes, digest, options.onSteps));
     queue = run.catch(() => undefined);
     return run;
   };
 }
 
-function transpileInChild(child: string, execArgv: string[], bytes: Uint8Array, digest: string): Promise<TranspiledArtifact> {
+function transpileInChild(child: string, execArgv: string[], bytes: Uint8Array, digest: string, onSteps?: (steps: TranspileSteps) => void): Promise<TranspiledArtifact> {
+  const forked = performance.now();
   return new Promise((resolve, reject) => {
     const proc = fork(child, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
@@ -49,7 +70,10 @@ function transpileInChild(child: string, execArgv: string[], bytes: Uint8Array, 
     proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-500)));
     proc.once('message', (reply: Reply) => {
       settled = true;
-      if ('artifact' in reply) resolve(reply.artifact);
+      if ('artifact' in reply) {
+        onSteps?.({ ...reply.steps, process: performance.now() - forked });
+        resolve(reply.artifact);
+      }
       else reject(WasmhostError.fromJSON(reply.error));
     });
     proc.once('error', (cause) => {

@@ -12,6 +12,7 @@ import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
 import { createNodeHost } from '../node-host.js';
 import { createThreadIsolate } from '../thread-isolate.js';
+import { workloadWorkerUrl } from '../workload-worker-url.js';
 import { createProcessTranspiler } from '../transpile-process.js';
 import { missingNodeFlags, profileSettings } from '../agent-profile.js';
 import { createLazyWasiProvider } from '../lazy-wasi-provider.js';
@@ -190,7 +191,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   else if (drivers) providers.push(createDeviceProvider(drivers));
   const host = createNodeHost({
     cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true, telemetry,
-    isolate: createThreadIsolate(footprint.isolate), transpile: createProcessTranspiler({ execArgv: footprint.transpilerFlags }),
+    isolate: createThreadIsolate({ workerUrl: workloadWorkerUrl(), ...footprint.isolate }), transpile: createProcessTranspiler({ execArgv: footprint.transpilerFlags }),
   });
   const missing = missingNodeFlags(footprint, process.execArgv, process.env.NODE_OPTIONS);
   if (options.profile === 'small' && missing.length) {

@@ -2,6 +2,7 @@
 // simulated device, or with --mock, the test host with mocked sensors and actuators.
 import { createNodeHost } from '../node-host.js';
 import { createThreadIsolate } from '../thread-isolate.js';
+import { workloadWorkerUrl } from '../workload-worker-url.js';
 import { createLazyWasiProvider } from '../lazy-wasi-provider.js';
 import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { createDeviceProvider, createSimulatedDrivers } from '../../src/capabilities/device-provider.js';
@@ -25,7 +26,7 @@ export async function createCliHost(options: CliHostOptions) {
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
   // One command, at most one workload: no idle worker to start beside it.
   const host: Host = mock?.host ?? createNodeHost({
-    cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createLazyWasiProvider(), createNodeHttpOutgoingProvider({ ca: options.httpCa }), simulated], isolate: createThreadIsolate({ pool: 0 }),
+    cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createLazyWasiProvider(), createNodeHttpOutgoingProvider({ ca: options.httpCa }), simulated], isolate: createThreadIsolate({ pool: 0, workerUrl: workloadWorkerUrl() }),
   });
   return { host, mock, mocks };
 }

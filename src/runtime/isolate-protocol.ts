@@ -85,8 +85,11 @@ export type HostToWorker = WorkerInit | WorkerCall;
 export type WorkerToHost =
   /** The instance is up; `ms` is the time from receiving `init`; `glueCache` when init had none to use. */
   | { type: 'ready'; ms: number; glueCache?: Uint8Array; callSlot?: boolean }
-  /** `stdoutMidLine`: the guest's stdout so far ends without a newline (`run --invoke` prints after it). */
-  | { type: 'result'; id: number; value: unknown; stdoutMidLine?: boolean }
+  /**
+   * `stdoutMidLine`: the guest's stdout so far ends without a newline (`run --invoke` prints after it).
+   * `glueCache` on a first result: the glue's code cache with what that call compiled, replacing the ready one.
+   */
+  | { type: 'result'; id: number; value: unknown; stdoutMidLine?: boolean; glueCache?: Uint8Array }
   /** A call failed (`id`) or `init` did (no `id`); `dead` when the instance can no longer be used. */
   | { type: 'failed'; id?: number; error: WasmhostErrorJson; dead: boolean }
   /** The guest dropped these resource handles (batched; nobody waits for it). */

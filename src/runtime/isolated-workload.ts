@@ -202,6 +202,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function onMessage(g: Generation, message: WorkerToHost): void {
     if (!g.alive) return;
     g.received++;
+    // A first result may bring a fuller glue code cache (the glue that call compiled too).
+    if (message.type === 'result' && message.glueCache) compiled.glue.cache = message.glueCache;
     handle(g, message);
     if (g.early) slotResult(g);
   }

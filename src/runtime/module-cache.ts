@@ -4,7 +4,11 @@ import type { TranspiledArtifact } from '../ports/artifact-cache.js';
 /** Compiled core modules with a memory cap applied, and the hand-back that frees them. */
 export interface CompiledModules {
   modules: Record<string, WebAssembly.Module>;
-  /** The glue's code cache a worker made (WorkerInit.glueCache), one slot shared like the modules. */
+  /**
+   * The glue's code cache a worker made (WorkerInit.glueCache), one slot shared like the modules,
+   * but only by workloads whose glue is this very source: V8 checks a cache against the code's
+   * length only, and another transpile of the same digest may differ.
+   */
   glue: { cache?: Uint8Array };
   /** The workload no longer needs them; the last holder's release drops them. */
   release(): void;
@@ -22,7 +26,7 @@ export interface ModuleCache {
   readonly size: number;
 }
 
-interface Entry { holders: number; modules: Promise<Record<string, WebAssembly.Module>>; glue: { cache?: Uint8Array } }
+interface Entry { holders: number; modules: Promise<Record<string, WebAssembly.Module>>; glue: { cache?: Uint8Array }; glueSource: string }
 
 export function createModuleCache(): ModuleCache {
   const entries = new Map<string, Entry>();
@@ -32,7 +36,7 @@ export function createModuleCache(): ModuleCache {
       const key = `${artifact.digest}@${memoryBytes}`;
       let entry = entries.get(key);
       if (!entry) {
-        entry = { holders: 0, modules: compileCapped(artifact, memoryBytes), glue: {} };
+        entry = { holders: 0, modules: compileCapped(artifact, memoryBytes), glue: {}, glueSource: artifact.glue };
         entries.set(key, entry);
         const failed = entry;
         entry.modules.catch(() => entries.get(key) === failed && entries.delete(key));
@@ -46,7 +50,7 @@ export function createModuleCache(): ModuleCache {
         if (--held.holders === 0 && entries.get(key) === held) entries.delete(key);
       };
       try {
-        return { modules: await held.modules, glue: held.glue, release };
+        return { modules: await held.modules, glue: held.glueSource === artifact.glue ? held.glue : {}, release };
       } catch (error) {
         release();
         throw error;

@@ -157,6 +157,10 @@ describe('compiled modules shared across workers', () => {
     const held = await modules.acquire(faults.artifact, 4 * MiB);
     expect(held.glue.cache).toBeInstanceOf(Uint8Array);
     expect(held.glue.cache!.byteLength).toBeGreaterThan(1000);
+    // The first call's result brings a fuller cache: the glue its call path compiled too.
+    const atReady = held.glue.cache!;
+    expect(await first.call('ask', 2)).toBe(5);
+    expect(held.glue.cache!.byteLength).toBeGreaterThan(atReady.byteLength);
     const second = await start(isolate, { modules });
     expect(await second.call('ask', 3)).toBe(7);
     held.glue.cache = new Uint8Array(held.glue.cache!.byteLength).fill(7); // not V8's: rejected, compiled from source
@@ -164,6 +168,24 @@ describe('compiled modules shared across workers', () => {
     expect(await third.call('ask', 4)).toBe(9);
     expect(held.glue.cache[0]).not.toBe(7); // the third worker made a good one again
     expect(await first.call('ok', 1)).toBe(2);
+    held.release();
+  });
+
+  it('a code cache goes only to workloads of the very same glue source, not of another transpile of the same digest', async () => {
+    const modules = createModuleCache();
+    const first = await start(isolateWith(1), { modules });
+    const held = await modules.acquire(faults.artifact, 4 * MiB);
+    expect(held.glue.cache).toBeInstanceOf(Uint8Array);
+    // Same digest and length, other code (V8 would accept the cache and run the first glue's code).
+    const { glue } = faults.artifact;
+    const other = { ...faults.artifact, glue: `${glue.slice(0, -1)}${glue.endsWith(' ') ? '\n' : ' '}` };
+    expect(other.glue).not.toBe(faults.artifact.glue);
+    expect(other.glue.length).toBe(faults.artifact.glue.length);
+    const foreign = await modules.acquire(other, 4 * MiB);
+    expect(foreign.glue.cache).toBeUndefined();
+    expect(foreign.glue).not.toBe(held.glue);
+    expect(await first.call('ok', 1)).toBe(2);
+    foreign.release();
     held.release();
   });
 });
