@@ -29,8 +29,8 @@ afterEach(async () => {
   await Promise.all(isolates.splice(0).map((i) => i.close()));
 });
 
-function isolateWith(pool: number): ThreadIsolate {
-  const isolate = createThreadIsolate({ pool });
+function isolateWith(pool: number, refillDelayMs = 0): ThreadIsolate {
+  const isolate = createThreadIsolate({ pool, refillDelayMs });
   isolates.push(isolate);
   return isolate;
 }
@@ -44,7 +44,7 @@ async function start(isolate: ThreadIsolate, options: Partial<IsolatedWorkloadOp
   return workload;
 }
 
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
 async function untilRunning(workload: IsolatedWorkload): Promise<void> {
   for (let waited = 0; workload.state !== 'running'; waited += 5) {
@@ -68,6 +68,19 @@ describe('the worker pool', () => {
     expect(isolate.idle).toBe(1); // handed out from the pool…
     await tick();
     expect(isolate.idle).toBe(2); // …and replaced
+    await taken.terminate();
+  });
+
+  it('starts the replacement of a worker handed out only after its delay, so it does not compete with that start', async () => {
+    const isolate = isolateWith(1, 300);
+    await start(isolate);
+    await tick();
+    expect(isolate.idle).toBe(1); // the first fill is not delayed
+    const taken = isolate.spawn({ name: 'direct' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(isolate.idle).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(isolate.idle).toBe(1);
     await taken.terminate();
   });
 
