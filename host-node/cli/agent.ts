@@ -6,7 +6,7 @@ import { createHttpRouter } from '../../src/runtime/http-router.js';
 import { listenHttp } from '../http-listener.js';
 import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { readHttpTls } from './http-tls-flags.js';
-import { IMPORTED_FILE } from '../../src/deploy/import-desired.js';
+import { IMPORTED_FILE } from '../../src/deploy/imported-file.js';
 import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
