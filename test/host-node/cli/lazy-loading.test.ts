@@ -63,8 +63,10 @@ describe('commands load only what the configuration uses', () => {
     }
     const status = JSON.parse(await readFile(join(state, 'agent.json'), 'utf8')) as { url: string };
     expect((await fetch(status.url)).status).toBe(200);
-    // The bridge's CBOR codec is cbor-x's plain-JS entry: its native addon (loaded by require, which the hook does not see) is not mapped.
-    expect(await readFile(`/proc/${child.pid}/maps`, 'utf8')).not.toMatch(/cbor-extract/);
+    // Native addons are loaded by require, which the hook does not see: neither SQLite's nor cbor-x's string extractor is mapped.
+    const maps = await readFile(`/proc/${child.pid}/maps`, 'utf8');
+    expect(maps).not.toMatch(/better_sqlite3\.node/);
+    expect(maps).not.toMatch(/cbor-extract/);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toMatch(/embedded MQTT broker at mqtt:/);
