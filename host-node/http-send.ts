@@ -5,7 +5,6 @@
 // operator gives one (`--http-ca`), an extra trust bundle (a device's local services often have a private CA).
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
 import { createHttpOutgoingProvider, type HttpSender, type OutgoingResult } from '../src/capabilities/http-outgoing.js';
 import type { CapabilityProvider } from '../src/capabilities/provider.js';
 
@@ -20,7 +19,9 @@ export interface NodeHttpSendOptions {
 /** An HttpSender over node:http/node:https; each sender owns its agents (no shared global state). */
 export function createNodeHttpSender(options: NodeHttpSendOptions = {}): HttpSender {
   const httpAgent = new http.Agent({ keepAlive: true });
-  const httpsAgent = new https.Agent({ keepAlive: true, ca: options.ca ? [...rootCertificates, options.ca.toString()] : undefined });
+  // The system CAs are read only with an extra bundle: an ESM import of node:tls would read them (about 1 MiB of RSS) for every agent.
+  const ca = options.ca ? [...process.getBuiltinModule('node:tls').rootCertificates, options.ca.toString()] : undefined;
+  const httpsAgent = new https.Agent({ keepAlive: true, ca });
   return (url, request, { timeoutMs, maxResponseBytes }) => new Promise<OutgoingResult>((resolve) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
