@@ -27,6 +27,7 @@ export interface AedesBroker {
   unsubscribe(filter: string, deliver: Deliver, done: (error?: Error) => void): void;
   readonly persistence: { createRetainedStreamCombi(filters: string[]): AsyncIterable<AedesPacket> };
   once(event: 'closed', listener: () => void): unknown;
+  off(event: 'closed', listener: () => void): unknown;
 }
 
 /** Options of the in-process transport. */
@@ -58,6 +59,7 @@ export function createAedesTransport(broker: AedesBroker, options: AedesTranspor
     if (state === 'closed') return;
     const was = state;
     state = 'closed';
+    broker.off('closed', shut);
     for (const [filter, { deliver }] of subscriptions) broker.unsubscribe(filter, deliver, () => {});
     subscriptions.clear();
     if (was === 'open') emit({ state: 'closed' });
