@@ -253,6 +253,12 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
         return restartOutcome(agent.statuses(), id);
       },
     });
+  // Listening before the endpoint file says the agent is up: a stop signal from then on (one that
+  // comes while the agent still starts included) stops it cleanly, never by Node's default exit.
+  const stopSignal = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({
     pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!), ...(http ? { http: http.url } : {}), ...(metrics ? { metrics: metrics.url } : {}),
     ...(consoleServer ? { console: consoleServer.url } : {}),
@@ -288,10 +294,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       onError: (message) => process.stdout.write(`[agent] ${message} (keeping the previous desired state)\n`),
     });
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopSignal;
   // Downloads and installs in progress are aborted by stop(); should anything still hold the
   // event loop (a stuck socket, a worker), exit anyway after a short grace period.
   setTimeout(() => {
