@@ -23,8 +23,8 @@ export async function memoryOf(pid: number): Promise<Memory> {
   return { rss: kib('VmRSS'), anon: kib('RssAnon') };
 }
 
-/** How long after start-up V8's memory reducer has run (it shrinks the heap about 8 s after the last GC of a quiet process). */
-const SETTLE_MS = 15_000;
+/** How long after start-up V8's memory reducer has run (it unmaps heap pages a quiet process no longer needs, here 10 to 30 s after start). */
+const SETTLE_MS = 30_000;
 
 /** Starts a process and resolves once its output matches every pattern (or rejects after 60 s). */
 async function startUntil(args: string[], patterns: RegExp[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; output: () => string }> {
