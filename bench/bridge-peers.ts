@@ -2,7 +2,7 @@
 // (a) peer → workload → peer: a worker-isolated sensor-filter component samples
 //     `sim-1/temperature` over the bridge, sequential calls, beside a raw mqtt.js QoS 1 echo
 //     through the same broker and a bare bridge.rpc, measured interleaved in the same run, on the
-//     embedded aedes broker and on mosquitto;
+//     embedded aedes broker (the host's side in-process, as in the agent) and on mosquitto;
 // (b) 1,000 simulated peers (a child process) against the embedded broker: time until the
 //     bridge lists all online, rpc latency sampled across peers, and the host's RSS.
 import { spawn } from 'node:child_process';
@@ -91,9 +91,13 @@ async function rawEcho(broker: Broker): Promise<Candidate> {
   };
 }
 
-/** The host's side: a transport and a bridge on the broker. */
-async function hostBridge(broker: Broker): Promise<{ transport: MqttTransport; bridge: Bridge; close(): Promise<void> }> {
-  const transport = createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: HOST_PASSWORD });
+/** A broker under test; the embedded one also hands out the in-process transport the agent uses. */
+type BenchBroker = Broker & { localTransport?: () => MqttTransport };
+
+/** The host's side: a transport and a bridge on the broker (in-process into the embedded broker, as the agent does). */
+async function hostBridge(broker: BenchBroker): Promise<{ transport: MqttTransport; bridge: Bridge; close(): Promise<void> }> {
+  const transport = broker.localTransport?.()
+    ?? createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: HOST_PASSWORD });
   await transport.connect();
   const bridge = await createBridge({ transport, rpcTimeoutMs: 10_000, log: () => {} });
   return { transport, bridge, close: async () => { await bridge.close(); await transport.close(); } };
@@ -108,7 +112,7 @@ async function until(what: string, probe: () => boolean, timeoutMs: number): Pro
 }
 
 /** (a) on one broker: raw echo, bare bridge.rpc, and the isolated workload's sample() reading the peer. */
-async function roundTrips(broker: Broker, label: string, cacheDir: string): Promise<{ lines: string[]; rpc: Figures }> {
+async function roundTrips(broker: BenchBroker, label: string, cacheDir: string): Promise<{ lines: string[]; rpc: Figures }> {
   const host = await hostBridge(broker);
   const sim = await startPeerSim({ url: broker.url, count: 1, rate: 0, prefix: 'sim', password: PEER_PASSWORD, protocolVersion: broker.protocolVersion as 4 | 5 });
   const candidates: Record<string, Candidate> = {};
@@ -155,7 +159,7 @@ async function roundTrips(broker: Broker, label: string, cacheDir: string): Prom
 /** (b) PEERS simulated peers in a child process against the embedded broker. */
 async function manyPeers(singleRpc: Figures): Promise<string[]> {
   const aedes = await startBroker({ port: 0, hostPassword: HOST_PASSWORD, log: () => {}, authenticate: benchPeers });
-  const host = await hostBridge({ url: aedes.url, protocolVersion: aedes.protocolVersion, close: aedes.close });
+  const host = await hostBridge(aedes);
   const script = join(ROOT, 'examples/peer-sim/peer-sim.mjs');
   try {
     await new Promise((r) => setTimeout(r, 200));
@@ -218,7 +222,7 @@ export async function bridgePeers(): Promise<string[]> {
     const aedes = await startBroker({ port: 0, hostPassword: HOST_PASSWORD, log: () => {}, authenticate: benchPeers });
     let single: Figures;
     try {
-      const a = await roundTrips({ url: aedes.url, protocolVersion: aedes.protocolVersion, close: aedes.close }, 'aedes', cacheDir);
+      const a = await roundTrips(aedes, 'aedes, host in-process', cacheDir);
       lines.push(...a.lines);
       single = a.rpc;
     } finally {

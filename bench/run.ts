@@ -21,6 +21,7 @@ import { httpBench } from './http.js';
 import { telemetryBench } from './telemetry.js';
 import { workerStart } from './worker-start.js';
 import { footprint } from './footprint.js';
+import { moduleRss } from './module-rss.js';
 import { density } from './density.js';
 import { resourceCalls } from './resources.js';
 
@@ -49,7 +50,7 @@ const sections: Record<string, () => Promise<string[]>> = {
   http: () => httpBench(),
   resources: () => resourceCalls(),
   telemetry: () => telemetryBench(),
-  footprint: () => footprint(),
+  footprint: async () => [...(await footprint()), '', ...(await moduleRss())],
   density: () => density(),
   'bridge-echo': () => bridgeEcho(),
   'bridge-peers': () => bridgePeers(),

@@ -8,6 +8,8 @@ import { WasmhostError } from '../src/errors.js';
 import { HOST_USERNAME, mayPublish, maySubscribe, pageMayPublish, pageMayReceive, pageMaySubscribe, type AclPolicy, type PageGrant } from '../src/bridge/acl.js';
 import { createLogLimiter } from '../src/bridge/rate-limit.js';
 import type { CredentialStore } from './credentials.js';
+import { createAedesTransport, type AedesBroker } from './aedes-transport.js';
+import type { MqttTransport } from '../src/ports/mqtt-transport.js';
 
 /** Who is asking: the MQTT client id and the username it authenticated with. */
 export interface BrokerClient {
@@ -74,6 +76,11 @@ export interface RunningBroker {
   wsPath?: string;
   /** aedes 1.2 speaks MQTT 3.1.1 only: clients must connect with this protocol version. */
   protocolVersion: 4;
+  /**
+   * A transport for the host's own use from this process, straight into the broker (no TCP, no
+   * MQTT client library), with the rights of the host's client; MQTT 3.1.1 like the broker.
+   */
+  localTransport(): MqttTransport;
   /** Disconnects the client connected as this peer or page id (after a revocation); false when none was. */
   disconnect(id: string): boolean;
   /** Disconnects every client and stops listening. */
@@ -229,6 +236,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     ...(ws ? { wsUrl: `ws://${hostInUrl}:${ws.port}` } : {}),
     ...(options.attach ? { wsPath: options.attach.path } : {}),
     protocolVersion: 4,
+    localTransport: () => createAedesTransport(broker as unknown as AedesBroker, { maxPacketBytes: maxPacket, name: `mqtt://${hostInUrl}:${port}` }),
     disconnect,
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -5,9 +5,12 @@
 // operator gives one (`--http-ca`), an extra trust bundle (a device's local services often have a private CA).
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createRequire } from 'node:module';
 import { createHttpOutgoingProvider, type HttpSender, type OutgoingResult } from '../src/capabilities/http-outgoing.js';
 import type { CapabilityProvider } from '../src/capabilities/provider.js';
+
+// node:tls by require: an ESM import of it reads its lazy `rootCertificates` (about 0.5–1 MiB of RSS); process.getBuiltinModule needs Node 20.16.
+const requireBuiltin = createRequire(import.meta.url);
 
 const FORBIDDEN = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
 
@@ -20,7 +23,9 @@ export interface NodeHttpSendOptions {
 /** An HttpSender over node:http/node:https; each sender owns its agents (no shared global state). */
 export function createNodeHttpSender(options: NodeHttpSendOptions = {}): HttpSender {
   const httpAgent = new http.Agent({ keepAlive: true });
-  const httpsAgent = new https.Agent({ keepAlive: true, ca: options.ca ? [...rootCertificates, options.ca.toString()] : undefined });
+  // The system CAs are read only with an extra bundle: an ESM import of node:tls would read them (about 1 MiB of RSS) for every agent.
+  const ca = options.ca ? [...(requireBuiltin('node:tls') as typeof import('node:tls')).rootCertificates, options.ca.toString()] : undefined;
+  const httpsAgent = new https.Agent({ keepAlive: true, ca });
   return (url, request, { timeoutMs, maxResponseBytes }) => new Promise<OutgoingResult>((resolve) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';

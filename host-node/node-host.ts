@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { createHost, type Host, type HostOptions } from '../src/create-host.js';
 import { createFileArtifactCache } from './file-artifact-cache.js';
 import { createSqliteStore } from './sqlite-store.js';
+import { createLazyStore } from './lazy-store.js';
 import { createThreadIsolate } from './thread-isolate.js';
 import { workloadWorkerUrl } from './workload-worker-url.js';
 import { createProcessTranspiler } from './transpile-process.js';
@@ -37,7 +38,9 @@ export function defaultCacheDir(): string {
 
 /** A host for Node: file artifact cache, plus the V8 setup jco's QuickJS components need on Node 20. */
 export function createNodeHost(options: NodeHostOptions = {}): Host {
-  const store = options.store ?? (options.dataDir ? createSqliteStore({ path: join(options.dataDir, 'keyvalue.db') }) : undefined);
+  const path = options.dataDir && join(options.dataDir, 'keyvalue.db');
+  // SQLite is opened when a workload first uses a bucket, not for every host.
+  const store = options.store ?? (path ? createLazyStore(() => createSqliteStore({ path }), path) : undefined);
   return createHost({ ...options, store, ...nodePorts(options) });
 }
 

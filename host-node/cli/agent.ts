@@ -6,7 +6,7 @@ import { createHttpRouter } from '../../src/runtime/http-router.js';
 import { listenHttp } from '../http-listener.js';
 import { createNodeHttpOutgoingProvider } from '../http-send.js';
 import { readHttpTls } from './http-tls-flags.js';
-import { IMPORTED_FILE } from '../../src/deploy/import-desired.js';
+import { IMPORTED_FILE } from '../../src/deploy/imported-file.js';
 import type { DeploymentStatus } from '../../src/deploy/types.js';
 import type { LogEntry } from '../../src/capabilities/provider.js';
 import { WasmhostError } from '../../src/errors.js';
@@ -26,10 +26,8 @@ import { IMPORTED_DIR, watchDesiredDir } from '../desired-dir.js';
 import { thisDevice } from './device-check.js';
 import { loadRegistryCredentials } from '../registry-auth.js';
 import { toDeviceCapabilitiesManifest } from '../../src/device/margo-capabilities.js';
-import { randomBytes } from 'node:crypto';
 import type { RunningBroker } from '../broker.js';
 import { openCredentialStore } from '../credentials.js';
-import { createMqttTransport } from '../mqtt-transport.js';
 import { createBridge, type Bridge } from '../../src/bridge/bridge.js';
 import { createPeerDeviceProvider } from '../../src/bridge/peer-device-provider.js';
 import { connectedPeers, peerPresence, peerReadings } from '../../src/bridge/agent-link.js';
@@ -110,23 +108,24 @@ async function connectPeers(options: AgentCommandOptions, telemetry: Telemetry):
   let transport: MqttTransport;
   if (options.broker) {
     const tls = options.broker.startsWith('mqtts:') ? await readTls(options.tls) : {};
+    const { createMqttTransport } = await import('../mqtt-transport.js'); // mqtt.js: only for an external broker
     transport = createMqttTransport({
       url: options.broker, username: options.brokerUsername, password: options.brokerPassword, ...tls, connectTimeoutMs: 10_000,
     });
   } else {
-    const hostPassword = randomBytes(18).toString('base64url');
     const port = options.brokerPort ?? 1883;
     try {
       // Peers log in with the credentials `wasmhost peer add --state <the same dir>` provisioned.
       const credentials = openCredentialStore(options.stateDir);
       const { startBroker } = await import('../broker.js'); // aedes: only when the broker is embedded
-      broker = await startBroker({ port, wsPort: options.brokerWsPort, hostPassword, credentials, log: (line) => say(`broker: ${line}`) });
+      // No host password: the host's client is the in-process transport, so nobody logs in as the host.
+      broker = await startBroker({ port, wsPort: options.brokerWsPort, credentials, log: (line) => say(`broker: ${line}`) });
     } catch (error) {
       say(`the embedded broker could not listen on 127.0.0.1:${port} (${(error as Error).message}); running without peers (use --broker-port or --broker)`);
       return undefined;
     }
     say(`embedded MQTT broker at ${broker.url}${broker.wsUrl ? ` and ${broker.wsUrl}` : ''}`);
-    transport = createMqttTransport({ url: broker.url, protocolVersion: broker.protocolVersion, username: 'wasmhost-host', password: hostPassword });
+    transport = broker.localTransport();
   }
   try {
     await transport.connect();
@@ -255,6 +254,12 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
         return restartOutcome(agent.statuses(), id);
       },
     });
+  // Listening before the endpoint file says the agent is up: a stop signal from then on (one that
+  // comes while the agent still starts included) stops it cleanly, never by Node's default exit.
+  const stopSignal = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   await writeFileAtomic(join(stateDir, ENDPOINT_FILE), JSON.stringify({
     pid: process.pid, url, follows: options.wfm ?? resolve(desiredDir!), ...(http ? { http: http.url } : {}), ...(metrics ? { metrics: metrics.url } : {}),
     ...(consoleServer ? { console: consoleServer.url } : {}),
@@ -290,10 +295,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       onError: (message) => process.stdout.write(`[agent] ${message} (keeping the previous desired state)\n`),
     });
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopSignal;
   // Downloads and installs in progress are aborted by stop(); should anything still hold the
   // event loop (a stuck socket, a worker), exit anyway after a short grace period.
   setTimeout(() => {

@@ -5,6 +5,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { sha256Digest } from '../component/digest.js';
 import { WasmhostError } from '../errors.js';
 import { resolveDesired, type ManifestSource } from './desired-documents.js';
+import { IMPORTED_FILE } from './imported-file.js';
 import type { DesiredDeployment } from './types.js';
 
 /** A desired state read for import, verified and ready to record. */
@@ -19,8 +20,7 @@ export interface PreparedImport {
   text: string;
 }
 
-/** The file name the recorded desired state has in its folder. */
-export const IMPORTED_FILE = 'desired.yaml';
+export { IMPORTED_FILE };
 
 const URL_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 

@@ -2,7 +2,11 @@
 // deployment whose grants name peer-7/temperature waits (pending) until peer-7 is online, runs
 // while it is (a worker-isolated sensor-filter sampling the peer over the bridge), goes back to
 // pending when the peer dies (SIGKILL, its Last Will) and runs again when the peer returns.
+// The agent runs with mqtt.js made unloadable (test/support/deny-heavy-imports.mjs): with the
+// broker embedded, the host talks to it in-process (host-node/aedes-transport.ts), and the C
+// peer, a real libmosquitto client, still hears the host's rpc and is heard.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
@@ -23,6 +27,7 @@ const MISSING = [!findTool('gcc') && 'gcc', !MAKE && 'make', !existsSync('/usr/i
 if (MISSING.length > 0) console.warn(`agent bridge test skipped: missing ${MISSING.join(', ')} to build the C peer`);
 
 const FILTER = 'examples/sensor-filter-js/sensor-filter.wasm';
+const DENY_MQTT = { NODE_OPTIONS: `--import ${fileURLToPath(new URL('../../support/deny-heavy-imports.mjs', import.meta.url))}`, WASMHOST_DENY_MODULES: 'mqtt' };
 const ALARM = 'examples/threshold-alarm-c/threshold-alarm.wasm';
 const digest = (path: string) => `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
 
@@ -101,7 +106,7 @@ describe.skipIf(MISSING.length > 0)('wasmhost agent + embedded broker + the C pe
 
     // peer-7 is provisioned in the agent's state; the C peer reads its secret from a file.
     execFileSync(process.execPath, ['bin/wasmhost.js', 'peer', 'add', 'peer-7', '--state', join(dir, 'state'), '--secret-file', join(dir, 'peer-7.secret')], { stdio: 'pipe' });
-    agent = startAgent(['--desired', desired, '--broker-port', String(port)], join(dir, 'state'));
+    agent = startAgent(['--desired', desired, '--broker-port', String(port)], join(dir, 'state'), DENY_MQTT);
     await agent.untilOutput(`embedded MQTT broker at mqtt://127.0.0.1:${port}`);
     const waiting = await agent.until((s) => deploymentOf(s)?.status.state === 'pending' && !!deploymentOf(s)?.status.error);
     expect(deploymentOf(waiting)!.status.error!.message).toBe('waiting for peer peer-7');
@@ -129,5 +134,6 @@ describe.skipIf(MISSING.length > 0)('wasmhost agent + embedded broker + the C pe
 
     expect(await agent.stop('SIGTERM')).toBe(0);
     expect(agent.output()).toContain('[agent] stopped');
+    expect(agent.output()).not.toMatch(/must not be loaded/);
   }, 60_000);
 });

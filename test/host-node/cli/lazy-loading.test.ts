@@ -47,9 +47,9 @@ describe('commands load only what the configuration uses', () => {
     expect(denying(denied, ['run', ALARM, '--cache-dir', cache, ...GRANTS, '--invoke', 'process(30.5)'])).toMatchObject({ code: 0, stdout: '30.5\n' });
   });
 
-  it('the agent with no deployment serves its status without jco, the WASI shim, ws, SQLite or OpenTelemetry', async () => {
+  it('the agent with no deployment serves its status without jco, the WASI shim, ws, SQLite, OpenTelemetry, mqtt.js, yaml or cbor-extract', async () => {
     const state = await tempDir();
-    const denied = ['@bytecodealliance/jco', '@bytecodealliance/preview2-shim', 'ws', 'better-sqlite3', '@opentelemetry/api'];
+    const denied = ['@bytecodealliance/jco', '@bytecodealliance/preview2-shim', 'ws', 'better-sqlite3', '@opentelemetry/api', 'mqtt', 'yaml'];
     const child = spawn(process.execPath, ['--import', DENY, BIN, 'agent', '--state', state, '--broker-port', '0'], {
       env: { ...process.env, WASMHOST_DENY_MODULES: denied.join(',') }, stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -63,6 +63,10 @@ describe('commands load only what the configuration uses', () => {
     }
     const status = JSON.parse(await readFile(join(state, 'agent.json'), 'utf8')) as { url: string };
     expect((await fetch(status.url)).status).toBe(200);
+    // Native addons are loaded by require, which the hook does not see: neither SQLite's nor cbor-x's string extractor is mapped.
+    const maps = await readFile(`/proc/${child.pid}/maps`, 'utf8');
+    expect(maps).not.toMatch(/better_sqlite3\.node/);
+    expect(maps).not.toMatch(/cbor-extract/);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toMatch(/embedded MQTT broker at mqtt:/);
