@@ -7,7 +7,7 @@ import type { ArtifactCache, CachedArtifact, GlueModule, TranspiledArtifact } fr
 
 /** Options of the file-system artifact cache. */
 export interface FileArtifactCacheOptions {
-  /** Root directory; entries live in `<dir>/<namespace>/<hex digest>/`. */
+  /** Root directory; entries live in `<dir>/<namespace>/<hex digest>/`, worlds in `<dir>/worlds/<hex digest>`. */
   dir: string;
   /** Separates artifacts of different transpiler versions (default `jco`). */
   namespace?: string;
@@ -30,6 +30,9 @@ const CODE_CACHE = 'component.js.v8cache';
 export function createFileArtifactCache(options: FileArtifactCacheOptions): ArtifactCache {
   const root = join(options.dir, options.namespace ?? 'jco');
   const entryDir = (digest: string) => join(root, digest.replace(/^sha256:/, ''));
+  // Worlds do not depend on the transpiler, so they sit beside its namespaces; the core checks each (world-entry.ts).
+  const worlds = join(options.dir, 'worlds');
+  const worldPath = (digest: string) => join(worlds, digest.replace(/^sha256:/, ''));
 
   async function drop(digest: string, reason: string): Promise<undefined> {
     options.onCorrupt?.(digest, reason);
@@ -48,14 +51,30 @@ export function createFileArtifactCache(options: FileArtifactCacheOptions): Arti
         return drop(digest, `unreadable manifest: ${(error as Error).message}`);
       }
       if (manifest.digest !== digest || !manifest.files?.[GLUE]) return drop(digest, 'manifest does not describe this digest');
+      const listed = Object.entries(manifest.files);
+      // Read together: each read is several turns of the event loop.
+      const read = await Promise.all(listed.map(([name]) => readFile(join(dir, name)).catch(() => undefined)));
       const files: Record<string, Uint8Array> = {};
-      for (const [name, sum] of Object.entries(manifest.files)) {
-        const data = await readFile(join(dir, name)).catch(() => undefined);
+      for (const [i, [name, sum]] of listed.entries()) {
+        const data = read[i];
         if (!data) return drop(digest, `missing file ${name}`);
         if (sha256(data) !== sum) return drop(digest, `file ${name} does not match its checksum`);
         files[name] = data;
       }
       return cachedFromDisk(dir, digest, files, manifest.files[GLUE]);
+    },
+    async getWorld(digest) {
+      return readFile(worldPath(digest), 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+    },
+    async putWorld(digest, entry) {
+      const path = worldPath(digest);
+      const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+      await mkdir(worlds, { recursive: true });
+      await writeFile(tmp, entry);
+      await rename(tmp, path);
     },
     async put(artifact: TranspiledArtifact) {
       const files: Record<string, Uint8Array> = { ...artifact.coreModules, [GLUE]: Buffer.from(artifact.glue) };

@@ -57,7 +57,7 @@ export function nodePorts(options: NodeHostOptions): Pick<HostOptions, 'artifact
       onCorrupt: (digest, reason) => console.error(`wasmhost: cache entry ${digest} dropped (${reason}); transpiling again`),
     });
   return {
-    artifactCache, digest: options.digest ?? nodeSha256, isolate: options.isolate ?? createThreadIsolate({ workerUrl: workloadWorkerUrl() }), engineFeatures: nodeEngineFeatures(),
+    artifactCache, digest: options.digest ?? nodeSha256, isolate: options.isolate ?? createThreadIsolate({ workerUrl: workloadWorkerUrl }), engineFeatures: nodeEngineFeatures(),
     transpile: options.transpile ?? createProcessTranspiler(),
   };
 }

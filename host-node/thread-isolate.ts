@@ -9,8 +9,11 @@ export interface ThreadIsolateOptions {
   heapMb?: number;
   /** Young-generation cap of each worker in MiB (default: a quarter of its heap, 1 to 16). */
   youngMb?: number;
-  /** The worker entry (default: `workload-worker.js` beside this module, in dist/). */
-  workerUrl?: URL;
+  /**
+   * The worker entry (default: `workload-worker.js` beside this module, in dist/), or a function
+   * finding it, called at the first spawn: a host that never isolates a workload never pays for it.
+   */
+  workerUrl?: URL | (() => URL | undefined);
   /**
    * Workers kept started and idle, so a workload starts without waiting for a thread to boot
    * and load the worker runtime (default 1; 0: none). The pool fills on the first spawn and is
@@ -62,7 +65,8 @@ export interface ThreadIsolate extends Isolate {
 
 /** Runs each workload instance in its own `worker_threads` worker with a JS heap limit. */
 export function createThreadIsolate(options: ThreadIsolateOptions = {}): ThreadIsolate {
-  const url = options.workerUrl ?? defaultWorkerUrl();
+  let resolved: URL | undefined;
+  const workerUrl = () => (resolved ??= (typeof options.workerUrl === 'function' ? options.workerUrl() : options.workerUrl) ?? defaultWorkerUrl());
   const defaultHeap = options.heapMb ?? DEFAULT_HEAP_MB;
   const poolSize = options.pool ?? 1;
   const refillDelayMs = options.refillDelayMs ?? DEFAULT_REFILL_DELAY_MS;
@@ -78,6 +82,7 @@ export function createThreadIsolate(options: ThreadIsolateOptions = {}): ThreadI
       resourceLimits: { maxOldGenerationSizeMb: heap, maxYoungGenerationSizeMb: options.youngMb ?? Math.max(1, Math.min(16, Math.floor(heap / 4))) },
     };
     const lowered = background && backgroundNice > 0;
+    const url = workerUrl();
     const worker = lowered ? new Worker(backgroundScript(url, backgroundNice), { ...workerOptions, eval: true }) : new Worker(url, workerOptions);
     const started: Started = { name, worker, ended: false };
     const end = (error: WasmhostError) => {

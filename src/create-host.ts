@@ -160,7 +160,7 @@ export function createHost(options: HostOptions): Host {
     bus,
     display,
     providers: hostProviders,
-    load: (bytes) => loadComponent(bytes, options.digest),
+    load: (bytes) => loadComponent(bytes, options.digest, options.artifactCache),
     onTranspile(listener) {
       transpileListeners.add(listener);
       return () => transpileListeners.delete(listener);

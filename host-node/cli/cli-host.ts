@@ -26,7 +26,7 @@ export async function createCliHost(options: CliHostOptions) {
   const simulated = createDeviceProvider(createSimulatedDrivers(1, (name, value) => process.stderr.write(`[simulated] ${name} set to ${value}\n`)));
   // One command, at most one workload: no idle worker to start beside it.
   const host: Host = mock?.host ?? createNodeHost({
-    cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createLazyWasiProvider(), createNodeHttpOutgoingProvider({ ca: options.httpCa }), simulated], isolate: createThreadIsolate({ pool: 0, workerUrl: workloadWorkerUrl() }),
+    cacheDir: options.cacheDir, dataDir: options.dataDir, providers: [createLazyWasiProvider(), createNodeHttpOutgoingProvider({ ca: options.httpCa }), simulated], isolate: createThreadIsolate({ pool: 0, workerUrl: workloadWorkerUrl }),
   });
   return { host, mock, mocks };
 }

@@ -1,7 +1,9 @@
+import type { ArtifactCache } from '../ports/artifact-cache.js';
 import { sha256Digest } from './digest.js';
 import { fastPathBlocker } from './fast-path-blocker.js';
 import { readWorld } from './read-world.js';
 import type { ComponentWorld } from './wit-types.js';
+import { openWorldEntry, sealWorldEntry, type WorldFacts } from './world-entry.js';
 
 /** A component's bytes with what the host knows of it before running anything. */
 export interface Component {
@@ -18,8 +20,20 @@ export interface Component {
 /** Computes `sha256:<hex>`; a host may supply its platform's fastest way. */
 export type DigestFn = (bytes: Uint8Array) => Promise<string> | string;
 
-/** Reads a component: refuses anything that is not one with a `not-a-component` error. */
-export async function loadComponent(bytes: Uint8Array, digest: DigestFn = sha256Digest): Promise<Component> {
+/**
+ * Reads a component: refuses anything that is not one with a `not-a-component` error. With a
+ * cache that keeps worlds, the world of a component seen before comes from its checked entry
+ * (world-entry.ts); a missing, damaged or foreign entry is decoded again and replaced.
+ */
+export async function loadComponent(bytes: Uint8Array, digest: DigestFn = sha256Digest, cache?: Pick<ArtifactCache, 'getWorld' | 'putWorld'>): Promise<Component> {
+  const sum = await digest(bytes);
+  const known = cache?.getWorld && (await openWorldEntry(await cache.getWorld(sum), sum, digest));
+  const facts = known || readFacts(bytes);
+  if (!known && cache?.putWorld) await cache.putWorld(sum, await sealWorldEntry(facts, sum, digest));
+  return { bytes, digest: sum, size: bytes.byteLength, ...facts };
+}
+
+function readFacts(bytes: Uint8Array): WorldFacts {
   const world = readWorld(bytes);
-  return { bytes, digest: await digest(bytes), size: bytes.byteLength, world, fastPathBlocker: fastPathBlocker(bytes, world) };
+  return { world, fastPathBlocker: fastPathBlocker(bytes, world) };
 }

@@ -34,4 +34,11 @@ export interface ArtifactCache {
   get(digest: string): Promise<CachedArtifact | undefined>;
   /** Stores an artifact and returns it in cached form. */
   put(artifact: TranspiledArtifact): Promise<CachedArtifact>;
+  /**
+   * The world entry stored for a component digest (text the core wrote and checks itself,
+   * world-entry.ts), or undefined. Optional: without it the world is decoded on every load.
+   */
+  getWorld?(digest: string): Promise<string | undefined>;
+  /** Stores (replaces) the world entry of a component digest. */
+  putWorld?(digest: string, entry: string): Promise<void>;
 }

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFileArtifactCache } from '../../host-node/file-artifact-cache.js';
 import type { TranspiledArtifact } from '../../src/ports/artifact-cache.js';
+import { createHost } from '../../src/create-host.js';
+import { readWorld } from '../../src/component/read-world.js';
+import { watComponentPath } from '../support/wat-components.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
@@ -64,5 +67,27 @@ describe('file artifact cache', () => {
     expect(dropped[1]).toBe('file component.js does not match its checksum');
     await cache.put(artifact());
     expect(await cache.get(DIGEST)).toBeDefined();
+  });
+
+  it('keeps each component world in a file the next host checks, and replaces a tampered one', async () => {
+    const { dir, cache } = await setup();
+    expect(await cache.getWorld!(DIGEST)).toBeUndefined();
+    const bytes = new Uint8Array(await readFile(await watComponentPath('scalars')));
+    const first = await createHost({ artifactCache: cache }).load(bytes);
+    const path = join(dir, 'worlds', first.digest.slice(7));
+    const stored = await readFile(path, 'utf8');
+    expect(stored.startsWith(`wasmhost-world-1 ${first.digest} `)).toBe(true);
+
+    // A second host on the same directory: the world comes from the file, as stored.
+    const again = await createHost({ artifactCache: createFileArtifactCache({ dir }) }).load(bytes);
+    expect(again.world).toEqual(first.world);
+    expect(await readFile(path, 'utf8')).toBe(stored);
+
+    // An edited file is not used: the world is read from the bytes and the file rewritten.
+    await writeFile(path, stored.replace('"name":"', '"name":"x'));
+    const third = await createHost({ artifactCache: createFileArtifactCache({ dir }) }).load(bytes);
+    expect(third.world).toEqual(readWorld(bytes));
+    expect(await readFile(path, 'utf8')).toBe(stored);
+    expect(await readdir(join(dir, 'worlds'))).toEqual([first.digest.slice(7)]);
   });
 });

@@ -47,4 +47,22 @@ describe('the bundled workload worker', () => {
     expect(bundled).toEqual(await averages());
     expect(bundled).toEqual([10, 15, 30]);
   }, 120_000);
+
+  it('is looked up at the first spawn, not when the isolate is made (an in-process start never needs it)', async () => {
+    let lookups = 0;
+    const isolate = createThreadIsolate({ pool: 0, workerUrl: () => (lookups++, undefined) });
+    isolates.push(isolate);
+    const host = createNodeHost({ cacheDir: await mkdtemp(join(tmpdir(), 'wasmhost-worker-url-')), isolate, providers: [createWasiProvider(), createDeviceProvider(createSimulatedDrivers())], log: () => {} });
+    const component = await host.load(await readFile(FILTER));
+    const inProcess = await host.instantiate(component, { config: { window: '2' }, grants: { sensors: ['*'], actuators: ['*'] } });
+    expect(inProcess.call('process', 10)).toBe(10);
+    expect(lookups).toBe(0);
+    const workload = await host.startIsolated(component, { name: 'filter', config: { window: '2' }, grants: { sensors: ['*'], actuators: ['*'] }, limits: { callTimeoutMs: 20_000, memoryBytes: 64 << 20 } });
+    try {
+      expect(await workload.call('process', 10)).toBe(10);
+      expect(lookups).toBe(1);
+    } finally {
+      await workload.close();
+    }
+  }, 120_000);
 });
