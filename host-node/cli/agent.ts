@@ -190,7 +190,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   else if (drivers) providers.push(createDeviceProvider(drivers));
   const host = createNodeHost({
     cacheDir: join(stateDir, 'artifacts'), dataDir: join(stateDir, 'data'), providers, log, allowInProcess: options.allowInProcess === true, telemetry,
-    isolate: createThreadIsolate({ workerUrl: workloadWorkerUrl(), ...footprint.isolate }), transpile: createProcessTranspiler({ execArgv: footprint.transpilerFlags }),
+    isolate: createThreadIsolate({ workerUrl: workloadWorkerUrl, ...footprint.isolate }), transpile: createProcessTranspiler({ execArgv: footprint.transpilerFlags }),
   });
   const missing = missingNodeFlags(footprint, process.execArgv, process.env.NODE_OPTIONS);
   if (options.profile === 'small' && missing.length) {
