@@ -18,7 +18,8 @@ import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span
 import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http-stream.js';
 import { HTTP_HANDLER } from './http-types.js';
 import { compileCapped, type ModuleCache } from './module-cache.js';
-import { errorFromJson, NOTE_FLUSH, planImports, type StopReason, type WasiSandbox, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import type { WorkloadMemory } from './workload-memory.js';
+import { errorFromJson, NOTE_FLUSH, planImports, type MemoryReport, type StopReason, type WasiSandbox, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
 export interface IsolationLimits {
@@ -92,6 +93,8 @@ export interface IsolatedWorkload {
   call(target: string, ...args: unknown[]): Promise<unknown>;
   /** Whether the guest's stdout ended mid-line as of the last result (a CLI prints its result after it). */
   stdoutEndsMidLine(): boolean;
+  /** Its worker's last report (linear memories as of the last call, its isolate's JS heap where measured), against its cap; 0 bytes while no worker runs. */
+  memory(): WorkloadMemory;
   onClose(cleanup: () => void): void;
   /** Stops the worker; later calls are refused. */
   close(): Promise<void>;
@@ -115,6 +118,8 @@ interface Generation {
   /** The ring of fire-and-forget imports the worker writes (note-ring.ts). */
   notes: NoteDrain;
   started: { resolve: () => void; reject: (e: WasmhostError) => void };
+  /** The worker's last memory report (from `ready`, then results that changed it). */
+  memory?: MemoryReport;
 }
 
 interface QueuedCall { path: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void; measure?: CallMeasure }
@@ -152,7 +157,22 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   let crashLooping = false;
   let nextId = 0;
 
+  function memory(): WorkloadMemory {
+    const report = gen?.alive ? gen.memory : undefined;
+    const heap = report?.heapBytes === undefined ? {} : { heapBytes: report.heapBytes };
+    return { linearBytes: report?.linearBytes ?? 0, limitBytes: limits.memoryBytes, ...heap };
+  }
+
   const telemetry = options.telemetry ?? noopTelemetry;
+  if (telemetry.enabled) cleanups.push(telemetry.observe('wasmhost.workload.memory', () => memory().linearBytes, { 'wasmhost.workload': name, 'wasmhost.memory.kind': 'linear' }));
+  let heapObserved = false;
+  /** Keeps the worker's report; the heap gauge starts with the first heap figure (a browser worker sends none). */
+  function takeMemory(g: Generation, report: MemoryReport): void {
+    g.memory = report;
+    if (heapObserved || report.heapBytes === undefined || !telemetry.enabled) return;
+    heapObserved = true;
+    cleanups.push(telemetry.observe('wasmhost.workload.memory', () => memory().heapBytes ?? 0, { 'wasmhost.workload': name, 'wasmhost.memory.kind': 'heap' }));
+  }
   const emit = (event: IsolationEvent) => {
     if (event.type === 'started' && event.restarts > 0) telemetry.add('wasmhost.workload.restarts', 1, { 'wasmhost.workload': name });
     options.onEvent?.(event);
@@ -202,6 +222,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function onMessage(g: Generation, message: WorkerToHost): void {
     if (!g.alive) return;
     g.received++;
+    if ('memory' in message && message.memory) takeMemory(g, message.memory);
     // A first result may bring a fuller glue code cache (the glue that call compiled too).
     if (message.type === 'result' && message.glueCache) compiled.glue.cache = message.glueCache;
     handle(g, message);
@@ -238,6 +259,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
         }
       case 'doorbell':
         return g.server.poke();
+      case 'memory':
+        return; // taken in onMessage
       case 'result':
         g.notes.drain(); // the call's notes come before its result, as in-process
         if (!g.alive) return;
@@ -392,6 +415,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     get liveResources() { return gen?.alive ? gen.resources.size : 0; },
     exports: () => exportedFunctions(component.world),
     stdoutEndsMidLine: () => stdoutMidLine,
+    memory,
     call(target, ...args) {
       if (state === 'closed') return Promise.reject(new WasmhostError('trap', `${name} was closed`));
       let path: string;
