@@ -19,7 +19,8 @@ import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http
 import { HTTP_HANDLER } from './http-types.js';
 import { compileCapped, type ModuleCache } from './module-cache.js';
 import type { WorkloadMemory } from './workload-memory.js';
-import { errorFromJson, NOTE_FLUSH, planImports, type MemoryReport, type StopReason, type WasiSandbox, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import { trackWorkerMemory } from './worker-memory.js';
+import { errorFromJson, NOTE_FLUSH, planImports, type StopReason, type WasiSandbox, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
 export interface IsolationLimits {
@@ -118,8 +119,6 @@ interface Generation {
   /** The ring of fire-and-forget imports the worker writes (note-ring.ts). */
   notes: NoteDrain;
   started: { resolve: () => void; reject: (e: WasmhostError) => void };
-  /** The worker's last memory report (from `ready`, then results that changed it). */
-  memory?: MemoryReport;
 }
 
 interface QueuedCall { path: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void; measure?: CallMeasure }
@@ -157,22 +156,9 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   let crashLooping = false;
   let nextId = 0;
 
-  function memory(): WorkloadMemory {
-    const report = gen?.alive ? gen.memory : undefined;
-    const heap = report?.heapBytes === undefined ? {} : { heapBytes: report.heapBytes };
-    return { linearBytes: report?.linearBytes ?? 0, limitBytes: limits.memoryBytes, ...heap };
-  }
-
   const telemetry = options.telemetry ?? noopTelemetry;
-  if (telemetry.enabled) cleanups.push(telemetry.observe('wasmhost.workload.memory', () => memory().linearBytes, { 'wasmhost.workload': name, 'wasmhost.memory.kind': 'linear' }));
-  let heapObserved = false;
-  /** Keeps the worker's report; the heap gauge starts with the first heap figure (a browser worker sends none). */
-  function takeMemory(g: Generation, report: MemoryReport): void {
-    g.memory = report;
-    if (heapObserved || report.heapBytes === undefined || !telemetry.enabled) return;
-    heapObserved = true;
-    cleanups.push(telemetry.observe('wasmhost.workload.memory', () => memory().heapBytes ?? 0, { 'wasmhost.workload': name, 'wasmhost.memory.kind': 'heap' }));
-  }
+  const workerMemory = trackWorkerMemory(name, limits.memoryBytes, telemetry);
+  cleanups.push(workerMemory.close);
   const emit = (event: IsolationEvent) => {
     if (event.type === 'started' && event.restarts > 0) telemetry.add('wasmhost.workload.restarts', 1, { 'wasmhost.workload': name });
     options.onEvent?.(event);
@@ -222,7 +208,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function onMessage(g: Generation, message: WorkerToHost): void {
     if (!g.alive) return;
     g.received++;
-    if ('memory' in message && message.memory) takeMemory(g, message.memory);
+    if ('memory' in message && message.memory) workerMemory.take(message.memory);
     // A first result may bring a fuller glue code cache (the glue that call compiled too).
     if (message.type === 'result' && message.glueCache) compiled.glue.cache = message.glueCache;
     handle(g, message);
@@ -328,6 +314,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     g.notes.drain();
     if (!g.alive) return;
     g.alive = false;
+    workerMemory.clear();
     g.notes.close();
     g.server.close();
     g.slot?.close();
@@ -401,6 +388,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     state = 'closed';
     if (gen) stop(gen, 'closed', error as WasmhostError);
     compiled.release();
+    workerMemory.close();
     throw error;
   }
   state = 'running';
@@ -415,7 +403,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     get liveResources() { return gen?.alive ? gen.resources.size : 0; },
     exports: () => exportedFunctions(component.world),
     stdoutEndsMidLine: () => stdoutMidLine,
-    memory,
+    memory: (): WorkloadMemory => workerMemory.memory(),
     call(target, ...args) {
       if (state === 'closed') return Promise.reject(new WasmhostError('trap', `${name} was closed`));
       let path: string;
