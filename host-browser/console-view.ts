@@ -2,7 +2,8 @@
 // (no agent object), so a page and a Node-served console can render the same thing.
 import type { DeploymentStatus } from '../src/deploy/types.js';
 import { readingAge, type ConsoleSnapshot, type DeviceEvent } from '../src/device/console-snapshot.js';
-import type { WorkloadDetails } from '../src/deploy/workload-activity.js';
+import { describeMemory, type WorkloadDetails } from '../src/deploy/workload-activity.js';
+import type { WorkloadMemory } from '../src/runtime/workload-memory.js';
 import { el, setAttr, setText, show, syncList } from './dom-sync.js';
 import { syncPanels } from './display-view.js';
 
@@ -175,7 +176,7 @@ function updateCard(card: HTMLElement, d: DeploymentStatus, s: ConsoleSnapshot, 
     setAttr(problem, 'class', c.error ? 'error' : 'warn');
     show(problem, own !== '');
     show(more, w?.details !== undefined);
-    if (w?.details) updateWorkloadDetails(more, w.details, s.events.filter((e) => e.who === `${d.deploymentId}/${c.name}`));
+    if (w?.details) updateWorkloadDetails(more, w.details, w.memory, s.events.filter((e) => e.who === `${d.deploymentId}/${c.name}`));
   });
 }
 
@@ -185,6 +186,7 @@ function workloadDetailsView(): HTMLElement {
     el('dt', {}, 'grants'), el('dd', { class: 'grants' }),
     el('dt', {}, 'triggers'), el('dd', { class: 'triggers' }),
     el('dt', {}, 'limits'), el('dd', { class: 'limits' }),
+    el('dt', {}, 'memory'), el('dd', { class: 'memory' }),
     el('dt', {}, 'last result'), el('dd', { class: 'last' }),
     el('dt', {}, 'its log'), el('dd', { class: 'own-log' })));
 }
@@ -192,7 +194,7 @@ function workloadDetailsView(): HTMLElement {
 /** The newest lines of a component's own log (its `wasi:logging` lines and trigger errors), newest last. */
 const OWN_LOG_LINES = 5;
 
-function updateWorkloadDetails(node: HTMLElement, d: WorkloadDetails, events: readonly DeviceEvent[]): void {
+function updateWorkloadDetails(node: HTMLElement, d: WorkloadDetails, memory: WorkloadMemory | undefined, events: readonly DeviceEvent[]): void {
   const own = events.filter((e) => e.kind === 'log').slice(-OWN_LOG_LINES);
   setText(node.querySelector('.own-log')!, own.map((e) => `${time(e.at)} ${e.level} ${e.text}`).join('\n') || 'nothing logged');
   const a = d.activity;
@@ -200,6 +202,7 @@ function updateWorkloadDetails(node: HTMLElement, d: WorkloadDetails, events: re
   setText(node.querySelector('.grants')!, d.grants.join('\n') || 'none');
   setText(node.querySelector('.triggers')!, d.triggers.join('\n') || 'none');
   setText(node.querySelector('.limits')!, d.limits);
+  setText(node.querySelector('.memory')!, memory ? describeMemory(memory) : 'not reported');
   const last = node.querySelector('.last')!;
   setText(last, a.last ? `${time(a.last.at)} ${a.last.text}` : 'no call yet');
   setAttr(last, 'class', `last${a.last && !a.last.ok ? ' error' : ''}`);

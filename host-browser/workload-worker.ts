@@ -19,6 +19,9 @@ runWorkloadWorker({
   onMessage: (listener) => scope.addEventListener('message', (event) => listener(event.data)),
   loadGlue: importGlue,
   wasiImports: async (init) => sandboxedWasi(createBrowserWasiProvider({ args: init.wasi?.sandbox.args }), init),
+  // No heap figure: nothing here tells this worker's heap alone. measureUserAgentSpecificMemory
+  // is not offered in a dedicated worker; the page's call attributes memory by worker URL, and
+  // every workload worker has the same one (and it answers only after a garbage collection).
 });
 
 /** Imports the glue from a Blob URL (the glue has no imports of its own). */

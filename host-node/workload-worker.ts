@@ -4,6 +4,7 @@
 import { startTrace } from './start-trace.js';
 import { parentPort } from 'node:worker_threads';
 import { Script } from 'node:vm';
+import { getHeapStatistics } from 'node:v8';
 import type { GlueModule } from '../src/ports/artifact-cache.js';
 import type { HostToWorker, WorkerToHost } from '../src/runtime/isolate-protocol.js';
 import { runWorkloadWorker, sandboxedWasi } from '../src/runtime/worker-runtime.js';
@@ -47,6 +48,8 @@ runWorkloadWorker({
     return sandboxedWasi(stdout.provider, init);
   },
   stdoutEndsMidLine: () => stdout?.endsMidLine() ?? false,
+  // Per worker: each worker_threads worker is its own V8 isolate (process.memoryUsage() would be the whole process).
+  heapBytes: () => getHeapStatistics().used_heap_size,
 });
 
 /**

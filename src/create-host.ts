@@ -175,7 +175,7 @@ export function createHost(options: HostOptions): Host {
       const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
       const prepared = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, () => engine.prepare(component));
       const instance = await inSpan(telemetry, 'instantiate', { parent: opts.span, attributes }, () => prepared.instantiate(imports, { memoryBytes: opts.memoryBytes }));
-      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls, telemetry, serveHttp: httpServeOf(imports) });
+      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls, telemetry, serveHttp: httpServeOf(imports), memoryBytes: opts.memoryBytes });
       if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
         const trigger = bindMessageTrigger(workload, bus, { grants: opts.grants, log });
         workload.onClose(() => trigger.close());

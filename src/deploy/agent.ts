@@ -1,4 +1,5 @@
 import type { WorkloadDetails } from './workload-activity.js';
+import type { WorkloadMemory } from '../runtime/workload-memory.js';
 import type { Host } from '../create-host.js';
 import type { LogSink } from '../capabilities/provider.js';
 import type { AgentState, AgentStateStore, Clock, ComponentStore, InstalledDeployment, PackageFetcher } from '../ports/agent-ports.js';
@@ -53,7 +54,11 @@ export function peersNeeded(d: DesiredDeployment): string[] {
 }
 
 /** One running workload, for the status endpoint. */
-export interface WorkloadInfo { deployment: string; component: string; version: string; restarts: number; lastError?: string; dead: boolean; details?: WorkloadDetails }
+export interface WorkloadInfo {
+  deployment: string; component: string; version: string; restarts: number; lastError?: string; dead: boolean; details?: WorkloadDetails;
+  /** Its linear memories (and worker heap, where measured) against its cap. */
+  memory?: WorkloadMemory;
+}
 
 /** The device agent: seeks the desired state, remembers it across restarts, reports Margo statuses. */
 export interface Agent {
@@ -306,7 +311,7 @@ export function createAgent(options: AgentOptions): Agent {
     statuses: () => state.statuses,
     workloads: () =>
       [...running.entries()].flatMap(([id, r]) =>
-        r.components.map((c) => ({ deployment: id, component: c.name, version: r.spec.version, restarts: c.restarts, lastError: c.lastError, dead: c.dead, details: c.details() })),
+        r.components.map((c) => ({ deployment: id, component: c.name, version: r.spec.version, restarts: c.restarts, lastError: c.lastError, dead: c.dead, details: c.details(), memory: c.memory() })),
       ),
     progress: () => [...steps.values()],
     source: () => state.source,

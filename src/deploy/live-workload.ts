@@ -4,6 +4,7 @@ import type { Clock } from '../ports/agent-ports.js';
 import { createRestartingWorkload } from '../runtime/restarting-workload.js';
 import type { WorkloadSpec } from './types.js';
 import type { TelemetrySpan } from '../telemetry/telemetry.js';
+import type { WorkloadMemory } from '../runtime/workload-memory.js';
 
 /** A deployment component's running instance, in the host's thread or in its own worker. */
 export interface LiveWorkload {
@@ -12,6 +13,8 @@ export interface LiveWorkload {
   readonly dead: boolean;
   readonly restarts: number;
   readonly lastError?: string;
+  /** Its memory now, against its cap (see Workload.memory, IsolatedWorkload.memory). */
+  memory(): WorkloadMemory;
   close(): void;
 }
 
@@ -35,6 +38,7 @@ export async function startLiveWorkload(host: Host, component: Component, spec: 
       get dead() { return isolated.state === 'closed'; },
       get restarts() { return isolated.restarts; },
       get lastError() { return lastError; },
+      memory: () => isolated.memory(),
       close: () => void isolated.close(),
     };
   }
@@ -49,6 +53,7 @@ export async function startLiveWorkload(host: Host, component: Component, spec: 
     get dead() { return inProcess.dead; },
     get restarts() { return inProcess.restarts; },
     get lastError() { return inProcess.lastError; },
+    memory: () => inProcess.memory(),
     close: () => inProcess.close(),
   };
 }

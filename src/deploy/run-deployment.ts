@@ -15,6 +15,7 @@ import type { HttpRouter } from '../runtime/http-router.js';
 import { bindHttpTriggers, httpTriggers } from './http-trigger.js';
 import type { DesiredDeployment, StatusError, WorkloadSpec } from './types.js';
 import type { Telemetry, TelemetrySpan } from '../telemetry/telemetry.js';
+import type { WorkloadMemory } from '../runtime/workload-memory.js';
 import { fetchText, formatBytes, formatSeconds, packageName, trackStep, transpileText, type StepProgress, type StepTracker } from './progress.js';
 
 /** What running one deployment needs from the agent. */
@@ -53,6 +54,8 @@ export interface RunningComponent {
   readonly lastError?: string;
   /** What the console shows of it: grants, triggers, limits, trigger calls. */
   details(): WorkloadDetails;
+  /** Its memory now, against its cap. */
+  memory(): WorkloadMemory;
   stop(): void;
 }
 
@@ -210,6 +213,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
     get restarts() { return workload.restarts; },
     get lastError() { return workload.lastError; },
     details: () => workloadDetails(spec, activity.snapshot()),
+    memory: () => workload.memory(),
     stop() {
       for (const stop of stops) stop();
       workload.close();

@@ -2,6 +2,8 @@
 // drives it, its limits, and how its trigger calls went (count, errors, latency, last result).
 import type { Grants } from '../capabilities/grants.js';
 import type { Limits, Trigger, WorkloadSpec } from './types.js';
+import type { WorkloadMemory } from '../runtime/workload-memory.js';
+import { formatBytes } from './progress.js';
 
 /** Trigger calls of a workload so far. */
 export interface CallActivity {
@@ -70,6 +72,12 @@ export function describeTrigger(t: Trigger): string {
 
 export function describeLimits(l: Limits): string {
   return `${l.isolation === 'worker' ? 'own worker' : 'in-process'} · calls ≤ ${l.callTimeoutMs} ms · memory ≤ ${Math.round(l.memoryBytes / 2 ** 20)} MiB`;
+}
+
+/** `192 KiB of 16 MiB linear memory · worker heap 1.2 MiB`: the heap only where the worker measured it. */
+export function describeMemory(m: WorkloadMemory): string {
+  const linear = `${formatBytes(m.linearBytes)}${m.limitBytes === undefined ? '' : ` of ${formatBytes(m.limitBytes)}`} linear memory`;
+  return m.heapBytes === undefined ? linear : `${linear} · worker heap ${formatBytes(m.heapBytes)}`;
 }
 
 /** The console's description of `spec` with its call activity. */

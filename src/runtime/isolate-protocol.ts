@@ -81,15 +81,24 @@ export interface WorkerCall {
 /** Host → worker. */
 export type HostToWorker = WorkerInit | WorkerCall;
 
+/** The worker's memory, sent on `ready` and on a result when it changed (a grown memory, a new heap sample). */
+export interface MemoryReport {
+  linearBytes: number;
+  /** The worker isolate's used JS heap, where the platform measures it per worker (Node: v8.getHeapStatistics). */
+  heapBytes?: number;
+}
+
 /** Worker → host. */
 export type WorkerToHost =
   /** The instance is up; `ms` is the time from receiving `init`; `glueCache` when init had none to use. */
-  | { type: 'ready'; ms: number; glueCache?: Uint8Array; callSlot?: boolean }
+  | { type: 'ready'; ms: number; glueCache?: Uint8Array; callSlot?: boolean; memory: MemoryReport }
   /**
    * `stdoutMidLine`: the guest's stdout so far ends without a newline (`run --invoke` prints after it).
    * `glueCache` on a first result: the glue's code cache with what that call compiled, replacing the ready one.
    */
-  | { type: 'result'; id: number; value: unknown; stdoutMidLine?: boolean; glueCache?: Uint8Array }
+  | { type: 'result'; id: number; value: unknown; stdoutMidLine?: boolean; glueCache?: Uint8Array; memory?: MemoryReport }
+  /** A changed memory report of a call answered through the call slot (posted before its answer). */
+  | { type: 'memory'; memory: MemoryReport }
   /** A call failed (`id`) or `init` did (no `id`); `dead` when the instance can no longer be used. */
   | { type: 'failed'; id?: number; error: WasmhostErrorJson; dead: boolean }
   /** The guest dropped these resource handles (batched; nobody waits for it). */

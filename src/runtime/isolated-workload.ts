@@ -18,6 +18,8 @@ import { startCall, traceImport, type CallMeasure } from '../telemetry/call-span
 import { createExchangeRegistry, HTTP_STREAM, HTTP_STREAM_FORWARD } from './http-stream.js';
 import { HTTP_HANDLER } from './http-types.js';
 import { compileCapped, type ModuleCache } from './module-cache.js';
+import type { WorkloadMemory } from './workload-memory.js';
+import { trackWorkerMemory } from './worker-memory.js';
 import { errorFromJson, NOTE_FLUSH, planImports, type StopReason, type WasiSandbox, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
 
 /** Limits of an isolated workload (the deployment's `Limits`, plus optional finer ones). */
@@ -92,6 +94,8 @@ export interface IsolatedWorkload {
   call(target: string, ...args: unknown[]): Promise<unknown>;
   /** Whether the guest's stdout ended mid-line as of the last result (a CLI prints its result after it). */
   stdoutEndsMidLine(): boolean;
+  /** Its worker's last report (linear memories as of the last call, its isolate's JS heap where measured), against its cap; 0 bytes while no worker runs. */
+  memory(): WorkloadMemory;
   onClose(cleanup: () => void): void;
   /** Stops the worker; later calls are refused. */
   close(): Promise<void>;
@@ -153,6 +157,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   let nextId = 0;
 
   const telemetry = options.telemetry ?? noopTelemetry;
+  const workerMemory = trackWorkerMemory(name, limits.memoryBytes, telemetry);
+  cleanups.push(workerMemory.close);
   const emit = (event: IsolationEvent) => {
     if (event.type === 'started' && event.restarts > 0) telemetry.add('wasmhost.workload.restarts', 1, { 'wasmhost.workload': name });
     options.onEvent?.(event);
@@ -202,6 +208,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
   function onMessage(g: Generation, message: WorkerToHost): void {
     if (!g.alive) return;
     g.received++;
+    if ('memory' in message && message.memory) workerMemory.take(message.memory);
     // A first result may bring a fuller glue code cache (the glue that call compiled too).
     if (message.type === 'result' && message.glueCache) compiled.glue.cache = message.glueCache;
     handle(g, message);
@@ -238,6 +245,8 @@ export async function createIsolatedWorkload(component: Component, options: Isol
         }
       case 'doorbell':
         return g.server.poke();
+      case 'memory':
+        return; // taken in onMessage
       case 'result':
         g.notes.drain(); // the call's notes come before its result, as in-process
         if (!g.alive) return;
@@ -305,6 +314,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     g.notes.drain();
     if (!g.alive) return;
     g.alive = false;
+    workerMemory.clear();
     g.notes.close();
     g.server.close();
     g.slot?.close();
@@ -378,6 +388,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     state = 'closed';
     if (gen) stop(gen, 'closed', error as WasmhostError);
     compiled.release();
+    workerMemory.close();
     throw error;
   }
   state = 'running';
@@ -392,6 +403,7 @@ export async function createIsolatedWorkload(component: Component, options: Isol
     get liveResources() { return gen?.alive ? gen.resources.size : 0; },
     exports: () => exportedFunctions(component.world),
     stdoutEndsMidLine: () => stdoutMidLine,
+    memory: (): WorkloadMemory => workerMemory.memory(),
     call(target, ...args) {
       if (state === 'closed') return Promise.reject(new WasmhostError('trap', `${name} was closed`));
       let path: string;

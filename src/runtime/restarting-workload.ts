@@ -2,6 +2,7 @@ import { WasmhostError } from '../errors.js';
 import type { Clock } from '../ports/agent-ports.js';
 import { createBackoffSchedule, type Backoff } from './backoff.js';
 import type { Workload } from './workload.js';
+import type { WorkloadMemory } from './workload-memory.js';
 
 /** What a restarting workload reports: an instance stopped (and when the next starts), or a new one started. */
 export type RestartEvent =
@@ -27,6 +28,8 @@ export interface RestartingWorkload {
   readonly restarts: number;
   readonly lastError?: string;
   call(target: string, ...args: unknown[]): Promise<unknown>;
+  /** The current instance's memory (0 linear bytes while waiting for a restart). */
+  memory(): WorkloadMemory;
   close(): void;
 }
 
@@ -103,6 +106,7 @@ export async function createRestartingWorkload(start: () => Promise<Workload>, o
         return Promise.reject(failure);
       }
     },
+    memory: () => workload.memory(),
     close() {
       state = 'closed';
       cancelTimer?.();

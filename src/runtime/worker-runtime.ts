@@ -9,7 +9,8 @@ import type { CapabilityProvider } from '../capabilities/provider.js';
 import { WASM_PAGE } from '../component/limit-memory.js';
 import { WasmhostError } from '../errors.js';
 import { createWorkload, type Workload } from './workload.js';
-import { errorToJson, OUTGOING_HANDLER, type HostToWorker, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import { errorToJson, OUTGOING_HANDLER, type HostToWorker, type MemoryReport, type WorkerCall, type WorkerInit, type WorkerToHost } from './isolate-protocol.js';
+import { linearBytes, linearMemories } from './workload-memory.js';
 import { createSyncCallClient, forwardingImports, type SyncCallClient } from './sync-call-channel.js';
 import { decodeValue } from './channel-values.js';
 import { createWorkerResources, type WorkerResources } from './worker-resources.js';
@@ -33,7 +34,12 @@ export interface WorkerRuntimeOptions {
   wasiImports(init: WorkerInit): Promise<ImportObject>;
   /** Whether the guest's stdout so far ends mid-line (reported with each result). */
   stdoutEndsMidLine?: () => boolean;
+  /** This worker's own JS heap in use, where the platform can tell it per worker (sampled at most once a second). */
+  heapBytes?: () => number;
 }
+
+/** How often a call result may carry a fresh heap sample. */
+const HEAP_SAMPLE_MS = 1000;
 
 /** Runs one workload instance in the current worker until the host terminates it. */
 export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
@@ -48,6 +54,20 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
   let memoryBytes = 0;
   let http: ReturnType<typeof createHttpTypes> | undefined;
   let resources: WorkerResources | undefined;
+  let reported: MemoryReport = { linearBytes: -1 };
+  let heapAt = -Infinity;
+
+  /** The memory report if it changed since the last one sent (or `always`): a byte-length read per memory, a heap sample once a second. */
+  function memoryReport(always: boolean): MemoryReport | undefined {
+    const linear = linearBytes(memories);
+    const now = options.heapBytes ? performance.now() : 0;
+    const sampleHeap = options.heapBytes !== undefined && now - heapAt >= HEAP_SAMPLE_MS;
+    if (!always && !sampleHeap && linear === reported.linearBytes) return undefined;
+    if (sampleHeap) heapAt = now;
+    const heapBytes = sampleHeap ? options.heapBytes!() : reported.heapBytes;
+    reported = heapBytes === undefined ? { linearBytes: linear } : { linearBytes: linear, heapBytes };
+    return reported;
+  }
 
   options.onMessage((message) => {
     if (message.type === 'init') void init(message);
@@ -93,12 +113,18 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
           return instance;
         },
       );
-      memories = coreInstances.flatMap(({ instance }) => Object.values(instance.exports).filter((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory));
+      memories = linearMemories(coreInstances);
       const component = { bytes: new Uint8Array(0), digest: m.digest, size: 0, world: m.world, fastPathBlocker: m.fastPathBlocker };
       workload = createWorkload(component, { exports, coreInstances }, { name: m.name });
       const slot = m.callSlot && canUseCallSlot() ? m.callSlot : undefined;
-      post({ type: 'ready', ms: performance.now() - t0, glueCache: glue.codeCache?.(), callSlot: slot !== undefined });
-      if (slot) serveCallSlot(slot, (id, path, args) => execute({ type: 'call', id, path, args }), () => sent, standIns);
+      post({ type: 'ready', ms: performance.now() - t0, glueCache: glue.codeCache?.(), callSlot: slot !== undefined, memory: memoryReport(true)! });
+      // The slot's answer has no room for the report: a changed one is posted just before it (the host handles it first).
+      const slotCall = (id: number, path: string, args: unknown[]) => {
+        const outcome = execute({ type: 'call', id, path, args });
+        if (outcome.memory) post({ type: 'memory', memory: outcome.memory });
+        return outcome;
+      };
+      if (slot) serveCallSlot(slot, slotCall, () => sent, standIns);
     } catch (error) {
       post({ type: 'failed', error: errorToJson(error), dead: true });
     }
@@ -109,7 +135,7 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
   }
 
   /** Runs one call; the outcome answers it in the call slot or, by `post`, as a message. */
-  function execute(m: WorkerCall): SlotOutcome {
+  function execute(m: WorkerCall): SlotOutcome & { memory?: MemoryReport } {
     const failed = (error: unknown, dead: boolean): SlotOutcome => ({ ok: false, post: () => post({ type: 'failed', id: m.id, error: errorToJson(error), dead }) });
     if (!workload) return failed(new WasmhostError('trap', 'the worker has no instance'), true);
     let value: unknown;
@@ -125,11 +151,12 @@ export function runWorkloadWorker(options: WorkerRuntimeOptions): void {
     }
     resources?.flush();
     const stdoutMidLine = options.stdoutEndsMidLine?.();
+    const memory = memoryReport(false);
     return {
-      ok: true, value, stdoutMidLine,
+      ok: true, value, stdoutMidLine, memory,
       post() {
         try {
-          post({ type: 'result', id: m.id, value, stdoutMidLine });
+          post(memory ? { type: 'result', id: m.id, value, stdoutMidLine, memory } : { type: 'result', id: m.id, value, stdoutMidLine });
         } catch (error) {
           const message = `the result of ${m.path} cannot be sent to the host thread: ${(error as Error).message}`;
           post({ type: 'failed', id: m.id, error: { code: 'unsupported', message }, dead: false });

@@ -7,6 +7,7 @@ import { fastCall } from './fast-call.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { startCall } from '../telemetry/call-span.js';
 import { HTTP_HANDLER, type HttpRequestData, type HttpServe } from './http-types.js';
+import { linearBytes, linearMemories, type WorkloadMemory } from './workload-memory.js';
 
 /** A running instance of a component, callable by export path. */
 export interface Workload {
@@ -20,6 +21,8 @@ export interface Workload {
   bind(target: string): ExportCall;
   /** Calls an export with values in wasmhost's value model (jco's, with every `result` as `{tag, val}`). */
   call(target: string, ...args: unknown[]): unknown;
+  /** Its linear memories now, against its cap (no heap figure: it shares the host's). */
+  memory(): WorkloadMemory;
   /** Runs `cleanup` when the workload is closed (a trigger unsubscribing, say). */
   onClose(cleanup: () => void): void;
   /** Stops the workload: later calls are refused and cleanups run once. */
@@ -35,6 +38,8 @@ export interface WorkloadOptions {
   telemetry?: Telemetry;
   /** Serves HTTP in-process: a call of the handler export with one plain request answers its plain response. */
   serveHttp?: HttpServe;
+  /** The cap its linear memories were given (reported by `memory()`). */
+  memoryBytes?: number;
 }
 
 /** Wraps a live engine instance: resolves exports once, guards re-entry, and retires the instance after a trap. */
@@ -43,6 +48,15 @@ export function createWorkload(component: Component, instance: EngineInstance, o
   const cleanups: (() => void)[] = [];
   let dead: WasmhostError | undefined;
   let depth = 0;
+  let closed = false;
+  const memories = linearMemories(instance.coreInstances);
+  const memory = (): WorkloadMemory => {
+    const linear = closed ? 0 : linearBytes(memories);
+    return options.memoryBytes === undefined ? { linearBytes: linear } : { linearBytes: linear, limitBytes: options.memoryBytes };
+  };
+  // Observed only while open: a closed workload's gauge is removed.
+  const unobserve = options.telemetry?.enabled ? options.telemetry.observe('wasmhost.workload.memory', () => memory().linearBytes, { 'wasmhost.workload': options.name, 'wasmhost.memory.kind': 'linear' }) : undefined;
+  if (unobserve) cleanups.push(unobserve);
 
   function guard(path: string, call: ExportCall): ExportCall {
     return (...args) => {
@@ -98,8 +112,10 @@ export function createWorkload(component: Component, instance: EngineInstance, o
         throw error;
       }
     },
+    memory,
     onClose: (cleanup) => void cleanups.push(cleanup),
     close() {
+      closed = true;
       dead ??= new WasmhostError('trap', `${options.name} was closed`);
       for (const cleanup of cleanups.splice(0)) cleanup();
     },

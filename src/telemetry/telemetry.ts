@@ -29,6 +29,7 @@ export const METRICS = {
   'wasmhost.peers.online': { kind: 'gauge', unit: '{peer}', description: 'Embedded peers online' },
   'wasmhost.workloads': { kind: 'gauge', unit: '{workload}', description: 'Workloads running' },
   'wasmhost.memory.used': { kind: 'gauge', unit: 'By', description: 'Memory used by the host process (resident set in Node, JS heap in a page)' },
+  'wasmhost.workload.memory': { kind: 'gauge', unit: 'By', description: "Memory of one workload: its linear memories, and its worker's JS heap where measured" },
 } as const;
 
 export type MetricName = keyof typeof METRICS;

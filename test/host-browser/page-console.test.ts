@@ -114,6 +114,8 @@ describe.skipIf(!haveChromium)('the page console in Chromium', () => {
     const details = '[data-deployment="counter"] .workload-details';
     await page.click(`${details} summary`);
     expect(await page.textContent(`${details} .grants`)).toBe('keyvalue: buckets counts');
+    // Its linear memory against its cap; no heap figure, which a page cannot measure per worker.
+    expect(await page.textContent(`${details} .memory`)).toMatch(/^\d+(\.\d)? (KiB|MiB) of \d+ MiB linear memory$/);
     await page.waitForFunction(() => / debug kv-counter: counter: count \d+$/.test(document.querySelector('[data-deployment="counter"] .own-log')?.textContent ?? ''));
   });
 

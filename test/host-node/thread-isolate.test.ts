@@ -175,6 +175,24 @@ describe.each([false, true])('isolated workloads (worker_threads, call slot: %s)
     expect(await workload.call('hog', 10)).toBe(11);
   });
 
+  it("reports its memory: linear bytes from the worker (grown after memory.grow, fresh after a restart), its cap, its worker's heap", async () => {
+    const page = 65536;
+    const { workload } = await startFaults('grower');
+    const first = workload.memory();
+    expect(first).toMatchObject({ linearBytes: page, limitBytes: 4 * MiB });
+    // The worker's own isolate (v8.getHeapStatistics there), not the process: some MiB at most.
+    expect(first.heapBytes).toBeGreaterThan(100_000);
+    expect(first.heapBytes).toBeLessThan(64 * MiB);
+    expect(await workload.call('hog', 5)).toBe(6);
+    expect(workload.memory()).toMatchObject({ linearBytes: 6 * page, limitBytes: 4 * MiB });
+    expect(await workload.call('ok', 1)).toBe(2);
+    expect(workload.memory().linearBytes).toBe(6 * page);
+    await failure(workload.call('boom'));
+    expect(workload.memory().linearBytes).toBe(0);
+    await untilRunning(workload);
+    expect(workload.memory().linearBytes).toBe(page);
+  });
+
   it('fails a call whose blocking import gets no answer: in the worker, or at the call limit naming the import', async () => {
     const never = { double: () => new Promise(() => {}) };
     const short = await startFaults('import-timeout', never, { limits: { callTimeoutMs: 5000, importTimeoutMs: 100, memoryBytes: 4 * MiB } });

@@ -15,6 +15,9 @@ export function recordingTelemetry() {
   const counters: { name: string; value: number; attributes?: TelemetryAttributes }[] = [];
   const histograms: { name: string; value: number; attributes?: TelemetryAttributes }[] = [];
   const logs: { level: string; body: string; attributes?: TelemetryAttributes }[] = [];
+  const gauges = new Set<{ name: string; read: () => number; attributes?: TelemetryAttributes }>();
+  /** What a collection would read now from the gauges still observed. */
+  const readGauges = (name: string) => [...gauges].filter((g) => g.name === name).map((g) => ({ value: g.read(), attributes: g.attributes }));
   let active: TelemetrySpan | undefined;
   const telemetry: Telemetry = {
     enabled: true,
@@ -44,10 +47,14 @@ export function recordingTelemetry() {
     activeSpan: () => active,
     add: (name, value, attributes) => void counters.push({ name, value, attributes }),
     record: (name, value, attributes) => void histograms.push({ name, value, attributes }),
-    observe: () => () => {},
+    observe(name, read, attributes) {
+      const gauge = { name, read, attributes };
+      gauges.add(gauge);
+      return () => void gauges.delete(gauge);
+    },
     log: (level, body, attributes) => void logs.push({ level, body, attributes }),
     flush: async () => {},
     shutdown: async () => {},
   };
-  return { telemetry, spans, counters, histograms, logs };
+  return { telemetry, spans, counters, histograms, logs, readGauges };
 }

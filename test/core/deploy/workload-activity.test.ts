@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCallActivity, describeGrants, describeLimits, describeTrigger } from '../../../src/deploy/workload-activity.js';
+import { createCallActivity, describeGrants, describeLimits, describeMemory, describeTrigger } from '../../../src/deploy/workload-activity.js';
 
 describe('workload activity for the console', () => {
   it('counts calls and errors, averages their time and keeps the last result, cut to 200 characters', () => {
@@ -24,5 +24,7 @@ describe('workload activity for the console', () => {
     expect(describeTrigger({ kind: 'reading', sensors: ['peer-7/temperature'], export: 'on-reading' })).toBe('readings of peer-7/temperature: on-reading');
     expect(describeTrigger({ kind: 'http', path: '/api' })).toBe('http /api');
     expect(describeLimits({ isolation: 'worker', callTimeoutMs: 2000, memoryBytes: 64 * 2 ** 20 })).toBe('own worker · calls ≤ 2000 ms · memory ≤ 64 MiB');
+    expect(describeMemory({ linearBytes: 3 * 65536, limitBytes: 16 * 2 ** 20, heapBytes: 1.25 * 2 ** 20 })).toBe('192 KiB of 16 MiB linear memory · worker heap 1.3 MiB');
+    expect(describeMemory({ linearBytes: 65536 })).toBe('64 KiB linear memory');
   });
 });

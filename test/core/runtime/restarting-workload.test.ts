@@ -81,4 +81,18 @@ describe('in-process policy and limits', () => {
     const uncapped = await host.instantiate(faults, { name: 'hog2' });
     expect(uncapped.call('hog', 100)).toBeGreaterThan(100);
   });
+
+  it('reports its linear memory against its cap, the grown figure after memory.grow, and nothing once closed', async () => {
+    const page = 65536;
+    const workload = await host.instantiate(faults, { name: 'grower', memoryBytes: 8 * page });
+    expect(workload.memory()).toEqual({ linearBytes: page, limitBytes: 8 * page });
+    expect(workload.call('hog', 3)).toBe(4);
+    expect(workload.memory()).toEqual({ linearBytes: 4 * page, limitBytes: 8 * page });
+    const restarting = await createRestartingWorkload(() => host.instantiate(faults, { name: 'grower2' }), { name: 'grower2', clock: createManualClock() });
+    await restarting.call('hog', 1);
+    expect(restarting.memory()).toEqual({ linearBytes: 2 * page });
+    workload.close();
+    expect(workload.memory().linearBytes).toBe(0);
+    restarting.close();
+  });
 });

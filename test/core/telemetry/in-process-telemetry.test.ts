@@ -42,4 +42,16 @@ describe('in-process workload telemetry', () => {
     expect(rec.spans.find((s) => s.name === 'call fail')!.error).toMatchObject({ code: 'trap' });
     expect(rec.counters.filter((c) => c.name === 'wasmhost.call.errors').map((c) => c.attributes)).toEqual([{ 'wasmhost.workload': 'scalars', 'wasmhost.outcome': 'trap' }]);
   });
+
+  it("a workload's linear memory is a gauge with its name while it is open", async () => {
+    const rec = recordingTelemetry();
+    const host = createHost({ artifactCache: createMemoryArtifactCache(), telemetry: rec.telemetry, log: () => undefined });
+    const strings = await host.instantiate(await host.load(await readFile(await watComponentPath('strings'))), { name: 'strings' });
+    const [gauge] = rec.readGauges('wasmhost.workload.memory');
+    expect(gauge!.attributes).toEqual({ 'wasmhost.workload': 'strings', 'wasmhost.memory.kind': 'linear' });
+    expect(gauge!.value).toBe(strings.memory().linearBytes);
+    expect(gauge!.value).toBeGreaterThan(0);
+    strings.close();
+    expect(rec.readGauges('wasmhost.workload.memory')).toEqual([]);
+  });
 });

@@ -78,6 +78,13 @@ describe.skipIf(!haveChromium)('the Node agent console', () => {
     expect(await page.textContent(`${details} .grants`)).toBe('sensors: *\ndisplay: greenhouse');
     expect(await page.textContent(`${details} .triggers`)).toBe('every 300 ms: refresh()');
     expect(await page.textContent(`${details} .limits`)).toMatch(/^own worker · calls ≤ \d+ ms · memory ≤ \d+ MiB$/);
+    // Its memory as the worker reported it, against its cap; the snapshot carries the figures.
+    expect(await page.textContent(`${details} .memory`)).toMatch(/^\d+(\.\d)? (KiB|MiB) of \d+ MiB linear memory · worker heap \d+(\.\d)? (KiB|MiB)$/);
+    const snapshot = await (await fetch(`${consoleUrl}api/snapshot`)).json() as { workloads: { deployment: string; memory?: { linearBytes: number; limitBytes?: number; heapBytes?: number } }[] };
+    const memory = snapshot.workloads.find((w) => w.deployment === 'screen')?.memory;
+    expect(memory?.linearBytes).toBeGreaterThanOrEqual(65536);
+    expect(memory?.limitBytes).toBeGreaterThan(memory!.linearBytes);
+    expect(memory?.heapBytes).toBeGreaterThan(0);
     await page.waitForFunction(() => /^([2-9]|\d\d+) calls · 0 errors · [\d.]+ ms mean$/.test(document.querySelector('.workload-details summary')?.textContent ?? ''));
     expect(await page.textContent(`${details} .last`)).toMatch(/^\d\d:\d\d:\d\d \{"ok":1\}$/);
     expect(await page.getAttribute(`${details}`, 'open')).toBe('');

@@ -67,4 +67,15 @@ describe('isolated workload telemetry', () => {
     expect(counters.filter((c) => c.name === 'wasmhost.workload.restarts')).toEqual([{ name: 'wasmhost.workload.restarts', value: 1, attributes: { 'wasmhost.workload': 'faults' } }]);
     await workload.close();
   });
+
+  it("the workload's memory is a gauge per workload: its linear memory (grown) and its worker's heap, gone once closed", async () => {
+    const { workload, readGauges } = await startFaults();
+    expect(await workload.call('hog', 2)).toBe(3);
+    const [linear, heap] = readGauges('wasmhost.workload.memory');
+    expect(linear).toEqual({ value: 3 * 65536, attributes: { 'wasmhost.workload': 'faults', 'wasmhost.memory.kind': 'linear' } });
+    expect(heap).toMatchObject({ value: expect.any(Number), attributes: { 'wasmhost.workload': 'faults', 'wasmhost.memory.kind': 'heap' } });
+    expect(heap!.value).toBeGreaterThan(100_000);
+    await workload.close();
+    expect(readGauges('wasmhost.workload.memory')).toEqual([]);
+  });
 });

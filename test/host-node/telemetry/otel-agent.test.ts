@@ -108,6 +108,10 @@ describe.skipIf(!haveMosquitto)('agent telemetry: OTLP/HTTP to a receiver, Prome
     expect(metric('wasmhost.peers.online')!.points[0].value).toBe(1);
     expect(metric('wasmhost.workloads')!.points[0].value).toBe(1);
     expect(metric('wasmhost.memory.used')!.points[0].value).toBeGreaterThan(1 << 20);
+    // Per workload: its linear memory and (in a Node worker) its worker's heap.
+    const workloadMemory = metric('wasmhost.workload.memory')!.points.filter((p) => p.attributes['wasmhost.workload'] === 'peer-filter/filter');
+    expect(workloadMemory.map((p) => p.attributes['wasmhost.memory.kind']).sort()).toEqual(['heap', 'linear']);
+    expect(workloadMemory.every((p) => (p.value ?? 0) >= 65536)).toBe(true);
     expect(calls.resource['service.instance.id']).toBe(deviceId);
 
     // Logs: the workload's wasi:logging line (bad config), the host's status events, the bridge's.
@@ -133,6 +137,7 @@ describe.skipIf(!haveMosquitto)('agent telemetry: OTLP/HTTP to a receiver, Prome
     expect(buckets.map((b) => b.value)).toEqual([...buckets.map((b) => b.value)].sort((a, b) => a - b));
     expect(families.get('wasmhost_bridge_rpc_duration_milliseconds')!.type).toBe('histogram');
     expect(families.has('wasmhost_memory_used_bytes')).toBe(true);
+    expect(families.get('wasmhost_workload_memory_bytes')!.samples.length).toBeGreaterThanOrEqual(2);
 
     expect(await agent.stop('SIGTERM')).toBe(0);
   }, 90_000);
