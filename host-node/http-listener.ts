@@ -4,7 +4,6 @@
 // while it streams in), and the response's head and chunks are written as the handler sends them.
 // With a certificate and key it serves HTTPS (the request's scheme is then `https`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { failureResponse, textResponse } from '../src/runtime/http-limits.js';
 import type { HttpRequestData, HttpResponseData } from '../src/runtime/http-types.js';
@@ -38,7 +37,8 @@ export async function listenHttp(host: string, port: number, route: (path: strin
     admitted.set(target, count + 1);
     void answer(req, res, target).catch(failureResponse).then((response) => send(res, response)).finally(() => admitted.set(target, (admitted.get(target) ?? 1) - 1));
   };
-  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createServer(onRequest);
+  // node:https loads only for an HTTPS listener.
+  const server: Server = tls ? (await import('node:https')).createServer({ cert: tls.cert, key: tls.key }, onRequest) : createServer(onRequest);
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,10 +4,10 @@
 // HTTPS always verifies the server's certificate: against the system CAs plus, when the
 // operator gives one (`--http-ca`), an extra trust bundle (a device's local services often have a private CA).
 import http from 'node:http';
-import https from 'node:https';
 import { createRequire } from 'node:module';
 import { createHttpOutgoingProvider, type HttpSender, type OutgoingResult } from '../src/capabilities/http-outgoing.js';
 import type { CapabilityProvider } from '../src/capabilities/provider.js';
+import { lazy } from '../src/lazy.js';
 
 // node:tls by require: an ESM import of it reads its lazy `rootCertificates` (about 0.5–1 MiB of RSS); process.getBuiltinModule needs Node 20.16.
 const requireBuiltin = createRequire(import.meta.url);
@@ -23,50 +23,56 @@ export interface NodeHttpSendOptions {
 /** An HttpSender over node:http/node:https; each sender owns its agents (no shared global state). */
 export function createNodeHttpSender(options: NodeHttpSendOptions = {}): HttpSender {
   const httpAgent = new http.Agent({ keepAlive: true });
-  // The system CAs are read only with an extra bundle: an ESM import of node:tls would read them (about 1 MiB of RSS) for every agent.
-  const ca = options.ca ? [...(requireBuiltin('node:tls') as typeof import('node:tls')).rootCertificates, options.ca.toString()] : undefined;
-  const httpsAgent = new https.Agent({ keepAlive: true, ca });
-  return (url, request, { timeoutMs, maxResponseBytes }) => new Promise<OutgoingResult>((resolve) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const headers: Record<string, string[]> = {};
-    for (const [name, value] of request.headers) if (!FORBIDDEN.has(name.toLowerCase())) (headers[name.toLowerCase()] ??= []).push(value);
-    const hasBody = request.body.length > 0 && !['GET', 'HEAD'].includes(request.method.toUpperCase());
-    let settled = false;
-    const done = (result: OutgoingResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const req = (secure ? https : http).request(target, {
-      method: request.method,
-      headers: hasBody ? { ...headers, 'content-length': String(request.body.length) } : headers,
-      agent: secure ? httpsAgent : httpAgent,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxResponseBytes) {
-          req.destroy();
-          done({ error: 'HTTP-response-body-size', detail: String(maxResponseBytes) });
-        } else chunks.push(chunk);
-      });
-      res.on('end', () => {
-        const out: [string, string][] = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
-        done({ ok: { status: res.statusCode ?? 502, headers: out, body: new Uint8Array(Buffer.concat(chunks)) } });
-      });
-      res.on('error', (error) => done(failure(error)));
-    });
-    const timer = setTimeout(() => {
-      done({ error: 'HTTP-response-timeout' });
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', (error) => done(failure(error)));
-    req.end(hasBody ? request.body : undefined);
+  // node:https loads at the first HTTPS request (an agent whose workloads send none never holds it).
+  const secure = lazy(async () => {
+    const https = (await import('node:https')).default;
+    // The system CAs are read only with an extra bundle: an ESM import of node:tls would read them (about 1 MiB of RSS) for every agent.
+    const ca = options.ca ? [...(requireBuiltin('node:tls') as typeof import('node:tls')).rootCertificates, options.ca.toString()] : undefined;
+    return { client: https as Pick<typeof http, 'request'>, agent: new https.Agent({ keepAlive: true, ca }) as http.Agent };
   });
+  return async (url, request, { timeoutMs, maxResponseBytes }) => {
+    const target = new URL(url);
+    const { client, agent } = target.protocol === 'https:' ? await secure() : { client: http, agent: httpAgent };
+    return new Promise<OutgoingResult>((resolve) => {
+      const headers: Record<string, string[]> = {};
+      for (const [name, value] of request.headers) if (!FORBIDDEN.has(name.toLowerCase())) (headers[name.toLowerCase()] ??= []).push(value);
+      const hasBody = request.body.length > 0 && !['GET', 'HEAD'].includes(request.method.toUpperCase());
+      let settled = false;
+      const done = (result: OutgoingResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const req = client.request(target, {
+        method: request.method,
+        headers: hasBody ? { ...headers, 'content-length': String(request.body.length) } : headers,
+        agent,
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxResponseBytes) {
+            req.destroy();
+            done({ error: 'HTTP-response-body-size', detail: String(maxResponseBytes) });
+          } else chunks.push(chunk);
+        });
+        res.on('end', () => {
+          const out: [string, string][] = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+          done({ ok: { status: res.statusCode ?? 502, headers: out, body: new Uint8Array(Buffer.concat(chunks)) } });
+        });
+        res.on('error', (error) => done(failure(error)));
+      });
+      const timer = setTimeout(() => {
+        done({ error: 'HTTP-response-timeout' });
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (error) => done(failure(error)));
+      req.end(hasBody ? request.body : undefined);
+    });
+  };
 }
 
 /** The error-code case for a failed request. */

@@ -1,20 +1,15 @@
 import type { ArtifactCache } from './ports/artifact-cache.js';
-import { loadComponent, type Component, type DigestFn } from './component/component.js';
+import type { Component, DigestFn } from './component/component.js';
 import type { Engine } from './component/engine.js';
 import { createJcoEngine } from './component/jco-engine.js';
-import { buildImports, unversioned } from './capabilities/build-imports.js';
 import { createLoggingProvider } from './capabilities/logging-provider.js';
 import { createConfigProvider } from './capabilities/config-provider.js';
 import type { CapabilityProvider, LogSink } from './capabilities/provider.js';
 import type { Grants } from './capabilities/grants.js';
 import type { Isolate } from './ports/isolate.js';
-import { createModuleCache } from './runtime/module-cache.js';
-import { createIsolatedWorkload, type Backoff, type IsolatedWorkload, type IsolationEvent, type IsolationLimits } from './runtime/isolated-workload.js';
+import type { Backoff, IsolatedWorkload, IsolationEvent, IsolationLimits } from './runtime/isolated-workload.js';
 import { transpileWithJco, type Transpiler } from './component/transpile.js';
-import { WasmhostError } from './errors.js';
-import { httpServeOf } from './runtime/http-types.js';
-import { createWorkload, type Workload } from './runtime/workload.js';
-import { bindMessageTrigger, exportsMessageHandler } from './runtime/message-trigger.js';
+import type { Workload } from './runtime/workload.js';
 import { createMessagingProvider } from './capabilities/messaging-provider.js';
 import { createMemoryBus } from './memory/memory-bus.js';
 import type { MessageBus } from './ports/message-bus.js';
@@ -25,7 +20,8 @@ import { createDisplayProvider } from './capabilities/display-provider.js';
 import { createDisplayBoard, type DisplayBoard } from './runtime/display-board.js';
 import { runningEngineFeatures } from './component/engine-features.js';
 import type { EngineFeatures } from './component/engine-support.js';
-import { inSpan, noopTelemetry, type Telemetry, type TelemetrySpan } from './telemetry/telemetry.js';
+import { noopTelemetry, type Telemetry, type TelemetrySpan } from './telemetry/telemetry.js';
+import { lazy } from './lazy.js';
 
 /** The platform pieces and policy a host is built from. */
 export interface HostOptions {
@@ -151,8 +147,8 @@ export function createHost(options: HostOptions): Host {
       telemetry.log(e.level, e.message, { 'wasmhost.workload': e.workload, 'wasmhost.log.context': e.context });
     }
     : print;
-  // Compiled core modules shared by the isolated workloads of one component (posted to each worker).
-  const modules = createModuleCache();
+  // The component machinery (host-runtime.ts) loads with the first component this host is handed.
+  const runtime = lazy(async () => (await import('./host-runtime.js')).createHostRuntime({ options, engine, transpile, bus, providers: hostProviders, telemetry, log }));
   return {
     engine,
     telemetry,
@@ -160,57 +156,12 @@ export function createHost(options: HostOptions): Host {
     bus,
     display,
     providers: hostProviders,
-    load: (bytes) => loadComponent(bytes, options.digest, options.artifactCache),
+    load: async (bytes) => (await runtime()).load(bytes),
     onTranspile(listener) {
       transpileListeners.add(listener);
       return () => transpileListeners.delete(listener);
     },
-    async instantiate(component, opts = {}) {
-      const { name, imports } = await importsFor(component, opts);
-      if (options.allowInProcess === false) {
-        throw new WasmhostError('denied', `${name} asks to run in-process (in the host's thread, with no call time limit), which this device's local configuration does not allow; run it isolated in a worker (limits.isolation: worker), or have the device's operator allow in-process workloads (wasmhost agent --allow-in-process)`, {
-          data: { reason: 'in-process-not-allowed' },
-        });
-      }
-      const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
-      const prepared = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, () => engine.prepare(component));
-      const instance = await inSpan(telemetry, 'instantiate', { parent: opts.span, attributes }, () => prepared.instantiate(imports, { memoryBytes: opts.memoryBytes }));
-      const workload = createWorkload(component, instance, { name, fastCalls: opts.fastCalls, telemetry, serveHttp: httpServeOf(imports), memoryBytes: opts.memoryBytes });
-      if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
-        const trigger = bindMessageTrigger(workload, bus, { grants: opts.grants, log });
-        workload.onClose(() => trigger.close());
-      }
-      return workload;
-    },
-    async startIsolated(component, opts) {
-      if (!options.isolate) throw new WasmhostError('unsupported', 'this host has no isolate to run workloads in workers (HostOptions.isolate)');
-      const { name, imports } = await importsFor(component, opts);
-      const attributes = { 'wasmhost.workload': name, 'wasmhost.component.digest': component.digest };
-      const artifact = await inSpan(telemetry, 'transpile', { parent: opts.span, attributes }, async (span) => {
-        const hit = await options.artifactCache.get(component.digest);
-        span.setAttributes({ 'wasmhost.cache.hit': hit !== undefined });
-        return (hit ?? (await options.artifactCache.put(await transpile(component.bytes, component.digest)))).artifact();
-      });
-      const isolated = await inSpan(telemetry, 'instantiate', { parent: opts.span, attributes: { ...attributes, 'wasmhost.isolation': 'worker' } }, () => createIsolatedWorkload(component, {
-        name, isolate: options.isolate!, artifact, imports, limits: opts.limits, grants: opts.grants, wasiArgs: opts.wasiArgs, backoff: opts.backoff, onEvent: opts.onEvent, telemetry, modules,
-      }));
-      if (exportsMessageHandler(component) && opts.grants?.messaging?.subscribe?.length) {
-        // Each message crosses to the worker as a handle in its resource table (resource-table.ts).
-        const target = { name, get dead() { return isolated.state === 'closed'; }, exports: () => isolated.exports(), bind: (path: string) => (...args: unknown[]) => isolated.call(path, ...args) };
-        const trigger = bindMessageTrigger(target, bus, { grants: opts.grants, log });
-        isolated.onClose(() => trigger.close());
-      }
-      return isolated;
-    },
+    instantiate: async (component, opts) => (await runtime()).instantiate(component, opts),
+    startIsolated: async (component, opts) => (await runtime()).startIsolated(component, opts),
   };
-
-  async function importsFor(component: Component, opts: Omit<InstantiateOptions, 'fastCalls' | 'memoryBytes'>) {
-    const name = opts.name ?? component.digest.slice(7, 19);
-    const all = [...(opts.providers ?? []), ...hostProviders];
-    // Providers loaded on first use (host-node's lazy WASI) load now, if the component imports from them.
-    const wanted = new Set(component.world.imports.flatMap((i) => (i.kind === 'interface' ? [unversioned(i.interface.name)] : [])));
-    await Promise.all(all.filter((p) => p.prepare && p.offers.some((o) => wanted.has(o.name))).map((p) => p.prepare!()));
-    const providers = options.wrapProvider ? all.map(options.wrapProvider) : all;
-    return { name, imports: buildImports(component.world, providers, { workload: name, config: opts.config ?? {}, grants: opts.grants ?? {}, log }) };
-  }
 }

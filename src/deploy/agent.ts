@@ -7,7 +7,9 @@ import type { CancelSignal } from '../ports/http-client.js';
 import { createCanceller } from './cancel.js';
 import { WasmhostError } from '../errors.js';
 import { fingerprint, plan, type Action } from './plan.js';
-import { ComponentFailure, startDeployment, statusError, type RunContext, type RunningComponent } from './run-deployment.js';
+import type { RunContext, RunningComponent } from './run-deployment.js';
+import { ComponentFailure, statusError } from './component-failure.js';
+import { lazy } from '../lazy.js';
 import type { DeploymentState, DeploymentStatus, DesiredDeployment, StatusError } from './types.js';
 import type { StepProgress } from './progress.js';
 
@@ -98,6 +100,9 @@ export interface Agent {
 
 /** Builds an agent. Nothing runs until `start`. */
 export function createAgent(options: AgentOptions): Agent {
+  // The deployment runner and the component machinery it uses load with the first deployment.
+  const runner = lazy(() => import('./run-deployment.js'));
+  const startDeployment: typeof import('./run-deployment.js').startDeployment = async (...args) => (await runner()).startDeployment(...args);
   let state: AgentState = { desired: [], installed: [], statuses: [], source: {} };
   const running = new Map<string, { spec: DesiredDeployment; components: RunningComponent[] }>();
   let queue = Promise.resolve();

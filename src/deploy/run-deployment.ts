@@ -11,6 +11,7 @@ import { parseWaveArgs } from '../component/parse-call.js';
 import { valueToJson } from '../component/json-values.js';
 import { findEngineProblems } from '../component/engine-support.js';
 import { startLiveWorkload, type LiveWorkload } from './live-workload.js';
+import { ComponentFailure, statusError } from './component-failure.js';
 import type { HttpRouter } from '../runtime/http-router.js';
 import { bindHttpTriggers, httpTriggers } from './http-trigger.js';
 import type { DesiredDeployment, StatusError, WorkloadSpec } from './types.js';
@@ -57,13 +58,6 @@ export interface RunningComponent {
   /** Its memory now, against its cap. */
   memory(): WorkloadMemory;
   stop(): void;
-}
-
-/** A failure while starting a component, with the component it belongs to. */
-export class ComponentFailure extends Error {
-  constructor(readonly component: string, readonly error: StatusError) {
-    super(`${component}: ${error.message}`);
-  }
 }
 
 /**
@@ -238,10 +232,4 @@ function traceTrigger(telemetry: Telemetry, kind: string, workload: string, path
 /** What a request that arrives while the instance is still starting gets (a 503). */
 function notStarted(name: string): Promise<never> {
   return Promise.reject(new WasmhostError('trap', `${name} is still starting`, { data: { reason: 'restarting', restartInMs: 1000 } }));
-}
-
-/** A status error from whatever was thrown. */
-export function statusError(error: unknown, source: string): StatusError {
-  if (error instanceof WasmhostError) return { code: error.code, source, message: error.message };
-  return { code: 'internal', source, message: error instanceof Error ? error.message : String(error) };
 }

@@ -6,8 +6,11 @@ import { register } from 'node:module';
 export const DENIED = process.env.WASMHOST_DENY_MODULES?.split(',').filter(Boolean)
   ?? ['@bytecodealliance/jco', '@bytecodealliance/preview2-shim', 'aedes', 'mqtt', 'better-sqlite3', 'ws', 'yaml', 'cbor-x'];
 
+/** A package name matches itself and its subpaths; a name ending in `.js` matches our own module of that file name (`./host-runtime.js`). */
+const denied = (specifier) => DENIED.some((d) => (d.endsWith('.js') ? specifier.endsWith(`/${d}`) : specifier === d || specifier.startsWith(`${d}/`)));
+
 export async function resolve(specifier, context, next) {
-  if (DENIED.some((d) => specifier === d || specifier.startsWith(`${d}/`))) throw new Error(`start-up test: '${specifier}' must not be loaded`);
+  if (denied(specifier)) throw new Error(`start-up test: '${specifier}' must not be loaded`);
   return next(specifier, context);
 }
 
