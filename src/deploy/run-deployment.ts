@@ -78,8 +78,11 @@ export async function startDeployment(ctx: RunContext, deployment: DesiredDeploy
 
 async function startComponent(ctx: RunContext, deployment: DesiredDeployment, spec: WorkloadSpec, signal?: CancelSignal, span?: TelemetrySpan): Promise<RunningComponent> {
   const fail = (error: unknown, source: string) => new ComponentFailure(spec.name, statusError(error, source));
+  const aborted = () => fail(new WasmhostError('io', 'aborted: a newer desired state arrived or the agent is stopping'), 'fetch');
   const telemetry = ctx.host.telemetry;
   let bytes = await ctx.components.get(spec.digest);
+  // Superseded while the runner loaded or the store answered: no download is started for it.
+  if (signal?.aborted) throw aborted();
   if (!bytes) {
     const fetching = telemetry.startSpan('fetch', { parent: span, attributes: { 'wasmhost.component': spec.name, 'wasmhost.package.location': spec.packageLocation } });
     const file = packageName(spec.packageLocation);
@@ -96,7 +99,7 @@ async function startComponent(ctx: RunContext, deployment: DesiredDeployment, sp
       throw fail(error, 'fetch');
     }
   }
-  if (signal?.aborted) throw fail(new WasmhostError('io', 'aborted: a newer desired state arrived or the agent is stopping'), 'fetch');
+  if (signal?.aborted) throw aborted();
   let component;
   try {
     component = await ctx.host.load(bytes);

@@ -49,8 +49,11 @@ describe('the agent', () => {
     const bytes = await readFile(await watComponentPath('scalars'));
     let release = () => {};
     let report: ((received: number, total?: number) => void) | undefined;
+    let fetchStarted = () => {};
+    const fetching = new Promise<void>((resolve) => (fetchStarted = resolve));
     const fetcher: PackageFetcher = {
       fetch: (_location, _base, init) => new Promise((resolve) => {
+        fetchStarted();
         report = init?.onProgress;
         release = () => resolve(bytes);
       }),
@@ -71,14 +74,14 @@ describe('the agent', () => {
         limits: { callTimeoutMs: 1000, memoryBytes: 64 << 20, isolation: 'in-process' },
       }],
     };
-    return { agent, host, clock, statuses, said, d, release: () => release(), report: (n: number, t?: number) => report!(n, t) };
+    // The agent loads its deployment runner with its first deployment: the download begins when it has.
+    return { agent, host, clock, statuses, said, d, fetching, release: () => release(), report: (n: number, t?: number) => report!(n, t) };
   }
 
   it('shows a slow download as it goes, and its end', async () => {
-    const { agent, clock, said, d, release, report } = await setup();
+    const { agent, clock, said, d, fetching, release, report } = await setup();
     const applied = agent.apply([d]);
-    await settle();
-    await settle();
+    await fetching;
     report(3.1 * 2 ** 20, 12 * 2 ** 20);
     expect(agent.progress()).toEqual([]); // not yet: a fast download is never shown
     clock.advance(300);
@@ -97,13 +100,13 @@ describe('the agent', () => {
     let entered = () => {};
     const gate = new Promise<void>((resolve) => (go = resolve));
     const transpiling = new Promise<void>((resolve) => (entered = resolve));
-    const { agent, clock, said, d, release } = await setup(async (b, digest) => {
+    const { agent, clock, said, d, fetching, release } = await setup(async (b, digest) => {
       entered();
       await gate;
       return transpileWithJco(b, digest);
     });
     const applied = agent.apply([d]);
-    await settle();
+    await fetching;
     release();
     await transpiling;
     clock.advance(300);
@@ -117,11 +120,11 @@ describe('the agent', () => {
   });
 
   it('restarts an installed deployment from its spec, and refuses one that is not installed', async () => {
-    const { agent, host, clock, statuses, d, release } = await setup();
+    const { agent, host, clock, statuses, d, fetching, release } = await setup();
     const outputs: string[] = [];
     host.bus.subscribe('out/#', (m) => outputs.push(new TextDecoder().decode(m.payload)));
     const applied = agent.apply([d]);
-    await settle();
+    await fetching;
     release();
     await applied;
     await agent.restart('calc');

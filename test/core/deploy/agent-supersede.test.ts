@@ -8,7 +8,7 @@ import { createManualClock, createMemoryComponentStore, createMemoryStateStore }
 import { createAgent } from '../../../src/deploy/agent.js';
 import { sha256Digest } from '../../../src/component/digest.js';
 import { WasmhostError } from '../../../src/errors.js';
-import type { PackageFetcher } from '../../../src/ports/agent-ports.js';
+import type { ComponentStore, PackageFetcher } from '../../../src/ports/agent-ports.js';
 import type { DeploymentStatus, DesiredDeployment } from '../../../src/deploy/types.js';
 import { watComponentPath } from '../../support/wat-components.js';
 
@@ -30,12 +30,11 @@ function hangingFetcher(good: Uint8Array) {
   return { fetcher, log };
 }
 
-async function setup() {
+async function setup(components: ComponentStore = createMemoryComponentStore()) {
   const good = new Uint8Array(await readFile(await watComponentPath('scalars')));
   const digest = await sha256Digest(good);
   const { fetcher, log } = hangingFetcher(good);
   const stateStore = createMemoryStateStore();
-  const components = createMemoryComponentStore();
   const cache = createMemoryArtifactCache();
   const statuses: DeploymentStatus[] = [];
   const make = () => createAgent({
@@ -53,13 +52,17 @@ async function setup() {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
+/** Waits until the fetcher has been asked for `file` (the agent loads its deployment runner first). */
+async function fetchBegun(log: string[], file: string): Promise<void> {
+  while (!log.includes(`fetch ${file}`)) await tick();
+}
 
 describe('the agent and a download that never finishes', () => {
   it('lets a newer desired state abort it and install at once', async () => {
     const { make, log, statuses, deployment } = await setup();
     const agent = make();
     const first = agent.apply([deployment('1', 'stuck.wasm')]);
-    await tick();
+    await fetchBegun(log, 'stuck.wasm');
     expect(agent.source()).toEqual({});
     const second = agent.apply([deployment('2', 'good.wasm')], { manifestVersion: '2' });
     expect(agent.source()).toEqual({ manifestVersion: '2' }); // recorded at once, for the next poll
@@ -71,11 +74,40 @@ describe('the agent and a download that never finishes', () => {
     agent.stop();
   });
 
+  it('starts no download for a deployment superseded before its download began', async () => {
+    // The component store answers v1's lookup only after v2 has superseded it.
+    const store = createMemoryComponentStore();
+    let answer = () => {};
+    let asked = () => {};
+    const lookedUp = new Promise<void>((resolve) => (asked = resolve));
+    const gated: ComponentStore = {
+      async get(digest) {
+        if (digest !== `sha256:${'e'.repeat(64)}`) return store.get(digest);
+        asked();
+        await new Promise<void>((resolve) => (answer = resolve));
+        return undefined;
+      },
+      put: (digest, bytes) => store.put(digest, bytes),
+    };
+    const { make, log, statuses, deployment } = await setup(gated);
+    const agent = make();
+    const first = agent.apply([deployment('1', 'stuck.wasm')]);
+    await lookedUp;
+    const second = agent.apply([deployment('2', 'good.wasm')], { manifestVersion: '2' });
+    answer();
+    await first;
+    await second;
+    expect(log).toEqual(['fetch good.wasm']);
+    expect(agent.workloads().map((w) => w.version)).toEqual(['2']);
+    expect(statuses.map((s) => s.status.state)).not.toContain('failed');
+    agent.stop();
+  });
+
   it('aborts it on stop()', async () => {
     const { make, log, deployment } = await setup();
     const agent = make();
     const applied = agent.apply([deployment('1', 'stuck.wasm')]);
-    await tick();
+    await fetchBegun(log, 'stuck.wasm');
     agent.stop();
     await applied;
     expect(log).toEqual(['fetch stuck.wasm', 'aborted stuck.wasm']);
@@ -99,7 +131,7 @@ describe('the agent and a download that never finishes', () => {
     await stateStore.save({ desired: [deployment('3', 'stuck.wasm')], installed: [], statuses: [], source: { manifestVersion: '3' } });
     const eager = make();
     await eager.start(); // resolves although the resumed install hangs
-    await tick();
+    await fetchBegun(log, 'stuck.wasm');
     expect(log.at(-1)).toBe('fetch stuck.wasm');
     eager.stop();
     await eager.idle();
