@@ -49,11 +49,11 @@ export async function bundleTranspileChild(outfile) {
   });
 }
 
-/** Bundles the workload worker's entry (from tsc's output) into `dir` (inside the package, so its packages resolve). */
-export async function bundleWorker(dir) {
+/** Bundles an entry (from tsc's output) into `dir`, packages external and each dynamic import its own chunk. */
+async function bundleSplit(entryPoints, dir) {
   await rm(dir, { recursive: true, force: true });
   await build({
-    entryPoints: [join(root, 'dist', 'host-node', 'workload-worker.js')],
+    entryPoints,
     outdir: dir,
     bundle: true,
     splitting: true,
@@ -68,22 +68,13 @@ export async function bundleWorker(dir) {
   });
 }
 
+/** Bundles the workload worker's entry (from tsc's output) into `dir` (inside the package, so its packages resolve). */
+export async function bundleWorker(dir) {
+  await bundleSplit([join(root, 'dist', 'host-node', 'workload-worker.js')], dir);
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await rm(outdir, { recursive: true, force: true });
-  await build({
-    entryPoints: { main: join(root, 'dist', 'host-node', 'cli', 'main.js') },
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    chunkNames: 'chunk-[hash]',
-    plugins: [ownUrls],
-    preserveSymlinks: true,
-    logLevel: 'warning',
-  });
+  await bundleSplit({ main: join(root, 'dist', 'host-node', 'cli', 'main.js') }, outdir);
   await bundleTranspileChild(join(root, 'dist', 'host-node', 'transpile-child.bundle.js'));
   // The workload worker, the same way as the CLI (workload-worker-url.ts picks it).
   await bundleWorker(join(root, 'dist', 'host-node', 'worker-bundle'));
