@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { bundleBrowser } from '../../host-browser/build.mjs';
 import { haveChromium, launchChromium, serveDir } from '../support/chromium.js';
-import { watComponentPath } from '../support/wat-components.js';
+import { buildWatComponent, watComponentPath } from '../support/wat-components.js';
 import type { IsolatePage, Outcome } from './pages/isolate-page.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -42,12 +41,6 @@ function value(outcome: Outcome): unknown {
   return outcome.value;
 }
 
-async function buildFaults(): Promise<Uint8Array> {
-  const wat = fileURLToPath(new URL('test/fixtures/wat/', ROOT));
-  const [source, wit] = await Promise.all([readFile(join(wat, 'faults.wat'), 'utf8'), readFile(join(wat, 'faults.wit'), 'utf8')]);
-  return componentNew(await componentEmbed({ binary: await parse(source), witSource: wit, world: 'faults' }));
-}
-
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const us = (x: number) => `${(x * 1000).toFixed(0)} µs`;
 
@@ -57,7 +50,7 @@ describe.skipIf(!haveChromium)('isolated workloads (Web Workers, Chromium)', () 
     const here = fileURLToPath(new URL('.', import.meta.url));
     await bundleBrowser({ 'isolate-page': join(here, 'pages/isolate-page.ts'), 'workload-worker': fileURLToPath(new URL('host-browser/workload-worker.ts', ROOT)) }, dir);
     await writeFile(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>isolate</title><script type="module" src="./isolate-page.js"></script>\n');
-    await writeFile(join(dir, 'faults.wasm'), await buildFaults());
+    await writeFile(join(dir, 'faults.wasm'), await buildWatComponent('faults'));
     await writeFile(join(dir, 'imports-logging.wasm'), await readFile(await watComponentPath('imports-logging')));
     for (const [file, source] of [['sensor-filter.wasm', 'examples/sensor-filter-js/sensor-filter.wasm'], ['hello.wasm', 'examples/hello-command-c/hello.wasm'], ['kv-counter.wasm', 'examples/kv-counter-js/kv-counter.wasm']]) {
       await writeFile(join(dir, file), await readFile(new URL(source, ROOT)));

@@ -3,19 +3,17 @@
 // the CPU the host thread and healthy workloads leave. A first start, and a restart after a
 // healthy period, run at normal priority. The nice values are read from /proc, as the kernel sees them.
 import { readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { createThreadIsolate, type ThreadIsolate } from '../../host-node/thread-isolate.js';
 import { loadComponent, type Component } from '../../src/component/component.js';
 import { transpileWithJco } from '../../src/component/transpile.js';
 import type { TranspiledArtifact } from '../../src/ports/artifact-cache.js';
 import type { Isolate, IsolateSpawnOptions } from '../../src/ports/isolate.js';
 import { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions } from '../../src/runtime/isolated-workload.js';
+import { buildWatComponent } from '../support/wat-components.js';
 
 const MiB = 1048576;
-const WAT = fileURLToPath(new URL('../fixtures/wat/', import.meta.url));
 /** A nice value nothing else in this process uses, so its threads are ours. */
 const NICE = 7;
 const open: IsolatedWorkload[] = [];
@@ -23,8 +21,7 @@ let isolate: ThreadIsolate;
 let faults: { component: Component; artifact: TranspiledArtifact };
 
 beforeAll(async () => {
-  const [wat, wit] = await Promise.all([readFile(`${WAT}faults.wat`, 'utf8'), readFile(`${WAT}faults.wit`, 'utf8')]);
-  const bytes = await componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'faults' }));
+  const bytes = await buildWatComponent('faults');
   const component = await loadComponent(bytes);
   faults = { component, artifact: await transpileWithJco(bytes, component.digest) };
   isolate = createThreadIsolate({ backgroundNice: NICE });

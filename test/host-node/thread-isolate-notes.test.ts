@@ -2,12 +2,8 @@
 // note ring: they must reach the host exactly as jco's glue in-process delivers them — in
 // order with the blocking imports, none lost when the ring fills, and none lost when the call
 // traps or is stopped. The worker entry runs from dist/ (workers do not run TypeScript).
-import { readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { createThreadIsolate } from '../../host-node/thread-isolate.js';
 import { createHost } from '../../src/create-host.js';
 import { createMemoryArtifactCache } from '../../src/memory/memory-artifact-cache.js';
@@ -20,6 +16,7 @@ import { transpileWithJco } from '../../src/component/transpile.js';
 import { WasmhostError } from '../../src/errors.js';
 import type { TranspiledArtifact } from '../../src/ports/artifact-cache.js';
 import { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions } from '../../src/runtime/isolated-workload.js';
+import { buildWatComponent } from '../support/wat-components.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const MiB = 1048576;
@@ -28,18 +25,11 @@ const open: IsolatedWorkload[] = [];
 let bytes: Uint8Array;
 let prepared: { component: Component; artifact: TranspiledArtifact };
 
-/** test/fixtures/wat/log-ring.{wat,wit} built with jco's API. */
-async function buildLogRing(): Promise<Uint8Array> {
-  const dir = fileURLToPath(new URL('test/fixtures/wat/', ROOT));
-  const [wat, wit] = await Promise.all([readFile(join(dir, 'log-ring.wat'), 'utf8'), readFile(join(dir, 'log-ring.wit'), 'utf8')]);
-  return componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'log-ring' }));
-}
-
 beforeAll(async () => {
   const built = statSync(new URL('dist/src/runtime/note-ring.js', ROOT), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const sources = ['src/runtime/note-ring.ts', 'src/runtime/sync-call-channel.ts', 'src/runtime/worker-runtime.ts', 'src/runtime/isolate-protocol.ts'];
   if (sources.some((s) => statSync(new URL(s, ROOT)).mtimeMs > built)) throw new Error('dist/ is missing or older than the channel sources: run `npm run build` (npm test does)');
-  bytes = await buildLogRing();
+  bytes = await buildWatComponent('log-ring');
   const component = await loadComponent(bytes);
   prepared = { component, artifact: await transpileWithJco(bytes, component.digest) };
 });

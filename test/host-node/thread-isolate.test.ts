@@ -4,9 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { createThreadIsolate } from '../../host-node/thread-isolate.js';
 import { createWasiProvider } from '../../host-node/wasi-provider.js';
 import { loadComponent, type Component } from '../../src/component/component.js';
@@ -18,7 +16,7 @@ import type { ImportObject } from '../../src/component/engine.js';
 import { WasmhostError } from '../../src/errors.js';
 import type { TranspiledArtifact } from '../../src/ports/artifact-cache.js';
 import { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions, type IsolationEvent } from '../../src/runtime/isolated-workload.js';
-import { watComponentPath } from '../support/wat-components.js';
+import { buildWatComponent, watComponentPath } from '../support/wat-components.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const MiB = 1048576;
@@ -36,13 +34,6 @@ async function prepare(bytes: Uint8Array) {
   return { component, artifact: await transpileWithJco(bytes, component.digest) };
 }
 
-/** test/fixtures/wat/faults.{wat,wit} built with jco's API. */
-async function buildFaults(): Promise<Uint8Array> {
-  const dir = fileURLToPath(new URL('test/fixtures/wat/', ROOT));
-  const [wat, wit] = await Promise.all([readFile(join(dir, 'faults.wat'), 'utf8'), readFile(join(dir, 'faults.wit'), 'utf8')]);
-  return componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'faults' }));
-}
-
 /** Fails early when dist/ does not hold a worker built from the current sources. */
 function checkBuilt(): void {
   const built = statSync(new URL('dist/host-node/workload-worker.js', ROOT), { throwIfNoEntry: false })?.mtimeMs ?? 0;
@@ -52,7 +43,7 @@ function checkBuilt(): void {
 
 beforeAll(async () => {
   checkBuilt();
-  faults = await prepare(await buildFaults());
+  faults = await prepare(await buildWatComponent('faults'));
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((w) => w.close()));

@@ -1,26 +1,23 @@
 // The worker pool of the thread isolate and compiled modules shared across workers: a pooled
 // worker runs a workload like a fresh one, the pool is refilled after each hand-out, and two
 // workloads that share one compiled module keep their own memory.
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { createThreadIsolate, type ThreadIsolate } from '../../host-node/thread-isolate.js';
 import { loadComponent, type Component } from '../../src/component/component.js';
 import { transpileWithJco } from '../../src/component/transpile.js';
 import type { TranspiledArtifact } from '../../src/ports/artifact-cache.js';
 import { createIsolatedWorkload, type IsolatedWorkload, type IsolatedWorkloadOptions } from '../../src/runtime/isolated-workload.js';
 import { createModuleCache } from '../../src/runtime/module-cache.js';
+import { buildWatComponent } from '../support/wat-components.js';
 
 const MiB = 1048576;
-const WAT = fileURLToPath(new URL('../fixtures/wat/', import.meta.url));
 const open: IsolatedWorkload[] = [];
 const isolates: ThreadIsolate[] = [];
 let faults: { component: Component; artifact: TranspiledArtifact };
 
 beforeAll(async () => {
-  const [wat, wit] = await Promise.all([readFile(`${WAT}faults.wat`, 'utf8'), readFile(`${WAT}faults.wit`, 'utf8')]);
-  const bytes = await componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'faults' }));
+  const bytes = await buildWatComponent('faults');
   const component = await loadComponent(bytes);
   faults = { component, artifact: await transpileWithJco(bytes, component.digest) };
 });

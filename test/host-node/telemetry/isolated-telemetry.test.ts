@@ -1,24 +1,20 @@
 // A worker-isolated workload with telemetry: a call becomes a span under the span active when
 // it was made, the imports its worker forwards (blocking and fire-and-forget) become children of
 // that call's span, and a timeout, a call refused while restarting and the restart are counted.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { createThreadIsolate } from '../../../host-node/thread-isolate.js';
 import { loadComponent, type Component } from '../../../src/component/component.js';
 import { transpileWithJco } from '../../../src/component/transpile.js';
 import type { TranspiledArtifact } from '../../../src/ports/artifact-cache.js';
 import { createIsolatedWorkload } from '../../../src/runtime/isolated-workload.js';
 import { recordingTelemetry } from '../../support/recording-telemetry.js';
+import { buildWatComponent } from '../../support/wat-components.js';
 
-const WAT = fileURLToPath(new URL('../../fixtures/wat/', import.meta.url));
 let faults: { component: Component; artifact: TranspiledArtifact };
 
 beforeAll(async () => {
-  const [wat, wit] = await Promise.all([readFile(join(WAT, 'faults.wat'), 'utf8'), readFile(join(WAT, 'faults.wit'), 'utf8')]);
-  const bytes = await componentNew(await componentEmbed({ binary: await parse(wat), witSource: wit, world: 'faults' }));
+  const bytes = await buildWatComponent('faults');
   const component = await loadComponent(bytes);
   faults = { component, artifact: await transpileWithJco(bytes, component.digest) };
 });
